@@ -1,0 +1,56 @@
+// The header rules of a gateway: which fields are hop-by-hop, which ones a
+// client must not be able to forge (X-Pil, X-Forwarded-*, Forwarded), and the
+// serialization of the heads the gate sends on: a request to the backend and
+// a response to the client. Bodies are forwarded verbatim by the caller, so
+// Transfer-Encoding and Content-Length are kept as they were received.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "common/http/message.h"
+
+namespace httpgate::http {
+
+// What the gate knows about the client connection a request came from.
+struct ClientInfo {
+  std::string_view address;  // client IP as text; IPv4-mapped IPv6 shown as plain IPv4
+  std::string_view scheme;   // "https" on a TLS listener, else "http"
+  std::string_view cipher;   // negotiated TLS cipher name; empty on plain connections
+};
+
+struct ForwardOptions {
+  bool forwarded = true;  // add X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239)
+  bool picolisp = true;   // add the X-Pil lines PicoLisp applications read
+};
+
+// True for Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade
+// (the fields that describe one hop only). Transfer-Encoding is not in this
+// list because the gate forwards chunked bodies unchanged.
+bool isHopByHop(std::string_view name);
+// True for X-Pil, any X-Forwarded-*, and Forwarded.
+bool isForwardingHeader(std::string_view name);
+
+// Appends the request head for the backend to `out`:
+//   METHOD SP pathPrefix+path SP HTTP/1.1 (HTTP/1.0 when the client spoke 1.0)
+//   X-Pil: *Gate=<scheme> / *Adr=<address> / *Cipher=<cipher> (picolisp; Cipher on TLS only)
+//   the client's fields in order, minus hop-by-hop ones, fields named in its
+//   Connection header, and forwarding fields; Host carries head.host
+//   Connection: upgrade + the Upgrade field when head.upgrade
+//   X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, Forwarded (forwarded)
+//   CRLF
+// `path` must start with '/' (or be "*"); `pathPrefix` is "" or starts with '/'.
+void appendBackendRequestHead(std::string& out, const RequestHead& head,
+                              std::string_view pathPrefix, std::string_view path,
+                              const ClientInfo& client, const ForwardOptions& options);
+
+// Appends the response head for the client to `out`: "HTTP/1.1 status
+// reason", the backend's fields minus hop-by-hop ones and those named in its
+// Connection header, then "Connection: upgrade" + Upgrade when `switching`
+// (a 101 that turns the connection into a tunnel), "Connection: close" when
+// !keepAlive, "Connection: keep-alive" when keepAlive and the client spoke
+// HTTP/1.0; CRLF.
+void appendClientResponseHead(std::string& out, const ResponseHead& head, Version clientVersion,
+                              bool keepAlive, bool switching);
+
+}  // namespace httpgate::http

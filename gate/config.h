@@ -1,0 +1,172 @@
+// The gate's configuration: the YAML schema of DESIGN.md as plain values.
+// A Config is built once by loadConfig(), then published read-only as
+// std::shared_ptr<const Config>; nothing changes it afterwards.
+#pragma once
+
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace httpgate::gate {
+
+using Duration = std::chrono::milliseconds;
+
+// Where a key was written, for messages that name file:line:column.
+struct SourcePos {
+  int line = 0;    // 1-based; 0 = not from a file (a default)
+  int column = 0;  // 1-based
+};
+
+// A resolved socket address.
+struct SocketAddress {
+  sockaddr_storage storage{};
+  socklen_t length = 0;
+  const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
+};
+
+struct CertificateConfig {
+  std::string certFile;  // PEM: certificate followed by its chain
+  std::string keyFile;   // PEM private key (may be the same file as certFile)
+  SourcePos certPos;
+  SourcePos keyPos;
+};
+
+struct TlsConfig {
+  std::vector<CertificateConfig> certificates;  // at least one; first is the default
+  bool tls12 = true;
+  bool tls13 = true;
+  SourcePos protocolsPos;
+};
+
+struct ListenConfig {
+  std::string address;     // as written, e.g. "[::]:443"
+  SocketAddress socket;    // resolved, port included
+  std::optional<TlsConfig> tls;
+  bool redirectHttps = false;  // plain listeners only: answer 308 to https://
+  SourcePos pos;
+};
+
+struct PortRange {
+  uint16_t first = 0;
+  uint16_t last = 0;
+  bool contains(uint16_t port) const { return port >= first && port <= last; }
+};
+
+struct BackendHost {
+  std::string name;      // as written, e.g. "127.0.0.1" or "10.0.0.5"
+  SocketAddress socket;  // resolved, port 0 (the router's port is set per request)
+};
+
+struct HostRange {
+  PortRange range;
+  BackendHost host;
+};
+
+struct AppStart {
+  std::string user;
+  std::string dir;
+  std::string log;
+  std::vector<std::string> command;  // argv, non-empty
+  std::vector<std::pair<std::string, std::string>> env;
+  Duration wait{20000};
+};
+
+struct AppConfig {
+  std::string name;      // lower-cased; compared case-insensitively like httpGate
+  uint16_t port = 0;     // 0 for redirect apps
+  std::string prefix;    // "" or starts with '/', no trailing '/'
+  std::optional<AppStart> start;
+  std::string redirect;  // non-empty: a redirect app (302 to this URL)
+};
+
+struct RoutesConfig {
+  uint16_t defaultPort = 8080;
+  std::string defaultApp;  // non-empty when `default:` names an app instead of a port
+  BackendHost backend;     // "127.0.0.1" unless configured
+  std::vector<PortRange> allow{{1024, 65535}};
+  std::vector<PortRange> deny;
+  std::vector<HostRange> hosts;
+  std::vector<AppConfig> apps;  // sorted by name
+  std::string namesFile;
+
+  // The app called `name` (case-insensitive), or nullptr.
+  const AppConfig* findApp(std::string_view name) const;
+  // The host that serves `port`: the first matching hosts range, else backend.
+  const BackendHost& hostFor(uint16_t port) const;
+};
+
+struct HeadersConfig {
+  bool forwarded = true;
+  bool picolisp = true;
+};
+
+struct Timeouts {
+  Duration handshake{10'000};
+  Duration requestHeader{30'000};
+  Duration idle{420'000};
+  Duration connect{5'000};
+  Duration shutdown{30'000};
+};
+
+struct Limits {
+  uint32_t maxConnections = 20000;
+  uint32_t maxRequestHeader = 16 * 1024;
+};
+
+enum class LogLevel { Trace, Debug, Info, Warn, Error };
+enum class AccessFormat { Combined, Json };
+
+struct LogConfig {
+  LogLevel level = LogLevel::Info;
+  std::string access = "stderr";  // "stderr", "off" or a file path
+  AccessFormat accessFormat = AccessFormat::Combined;
+};
+
+struct AdminConfig {
+  std::string listen;  // "" = off
+  std::optional<SocketAddress> socket;
+};
+
+struct Config {
+  std::string file;  // the file it was loaded from
+  std::vector<ListenConfig> listeners;
+  std::string user;
+  unsigned workers = 0;  // 0 = auto (one per core)
+  RoutesConfig routes;
+  std::string voidPageFile;
+  std::string voidPage;  // the file's content, read at load time
+  HeadersConfig headers;
+  Timeouts timeouts;
+  Limits limits;
+  LogConfig log;
+  AdminConfig admin;
+};
+
+// A configuration error, already formatted as
+// "FILE:LINE:COLUMN: KEY.PATH: message" (or "FILE: message" without position).
+struct ConfigError {
+  std::string message;
+};
+
+// Formats an error at `pos` of `file` for the dotted key path `key`.
+std::string formatConfigError(const std::string& file, SourcePos pos, std::string_view key,
+                              std::string_view message);
+
+// Reads, parses and validates the YAML file at `path`: unknown keys, wrong
+// types and bad values are errors naming file:line:column and the key path
+// (e.g. "routes.ports.allow[1]"). Resolves addresses, checks that certificate
+// and key files are readable and loads the void page; it does not parse
+// certificates (the TLS contexts do, reporting with the stored positions).
+std::variant<Config, ConfigError> loadConfig(const std::string& path);
+
+// The same from YAML text, `file` naming it in messages (for tests and -t).
+std::variant<Config, ConfigError> parseConfig(const std::string& yamlText,
+                                              const std::string& file);
+
+}  // namespace httpgate::gate
