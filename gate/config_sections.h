@@ -1,0 +1,34 @@
+// The loader's section parsers, one file each. Each fills its part of the
+// Config from a checked YAML value and throws ConfigFailure on the first
+// problem (see config_reader.h).
+#pragma once
+
+#include <string>
+
+#include "gate/config.h"
+#include "gate/config_reader.h"
+
+namespace httpgate::gate::detail {
+
+// listen: (config_listen.cpp)
+void parseListeners(const ConfigValue& value, std::vector<ListenConfig>& listeners);
+
+// routes: (config_routes.cpp)
+void parseRoutes(const ConfigValue& value, RoutesConfig& routes);
+
+// routes.apps: (config_apps.cpp); returns the apps sorted by name.
+std::vector<AppConfig> parseApps(const ConfigValue& value);
+
+// Fails at `value` with `cannot read "PATH": <strerror>` unless `path` is a
+// regular file this process can open for reading. (config_files.cpp)
+void checkReadable(const ConfigValue& value, const std::string& path);
+
+// The content of `path`, at most `maxBytes` long, or a failure as above.
+std::string readSmallFile(const ConfigValue& value, const std::string& path, size_t maxBytes);
+
+// The account of `name` for running something unprivileged: fails with
+// `unknown user "NAME"`, or with "must not be root" when `allowRoot` is false
+// and the account has uid or gid 0. Returns the home directory.
+std::string checkUser(const ConfigValue& value, const std::string& name, bool allowRoot);
+
+}  // namespace httpgate::gate::detail
