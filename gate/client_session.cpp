@@ -1,0 +1,614 @@
+// The I/O pump of a client session: events, reading, writing, timers and
+// closing. What the bytes mean is in session_request.cpp and
+// session_response.cpp.
+#include "gate/client_session.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "gate/worker.h"
+
+namespace httpgate::gate {
+namespace {
+
+// A gate-made head and a small body go out in one write (one TLS record)
+// when together they are at most this long.
+constexpr size_t kCoalesceLimit = 16 * 1024;
+// How long a closing connection keeps discarding input so that the client
+// reads our last response instead of a reset.
+constexpr int64_t kLingerMs = 2000;
+// Bound on pump rounds per event, so one busy connection cannot starve the
+// others of its worker.
+constexpr int kMaxRounds = 32;
+
+int64_t toMs(Duration d) { return d.count(); }
+
+// The client's address as text; IPv4-mapped IPv6 addresses shown as IPv4.
+void formatAddress(const sockaddr_storage& peer, char* out, size_t size) {
+  if (peer.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&peer)->sin_addr, out, size);
+    return;
+  }
+  const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&peer);
+  if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+    inet_ntop(AF_INET, &v6->sin6_addr.s6_addr[12], out, size);
+  } else {
+    inet_ntop(AF_INET6, &v6->sin6_addr, out, size);
+  }
+}
+
+}  // namespace
+
+ClientSession::ClientSession(Worker& worker, std::shared_ptr<const Runtime> runtime,
+                             size_t listener, int fd, const sockaddr_storage& peer)
+    : worker_(worker), runtime_(std::move(runtime)), listener_(listener) {
+  SSL* ssl = nullptr;
+  if (runtime_->tls[listener_]) {
+    ssl = runtime_->tls[listener_]->newConnection(fd);
+  }
+  client_.attach(fd, ssl);
+  formatAddress(peer, clientAddress_, sizeof(clientAddress_));
+  event_assign(&clientRead_, worker_.base(), fd, EV_READ | EV_PERSIST, onClientEvent, this);
+  event_assign(&clientWrite_, worker_.base(), fd, EV_WRITE | EV_PERSIST, onClientEvent, this);
+  event_assign(&timer_, worker_.base(), -1, 0, onTimer, this);
+  acceptedAt_ = lastActivity_ = now();
+}
+
+ClientSession::~ClientSession() {
+  event_del(&clientRead_);
+  event_del(&clientWrite_);
+  event_del(&timer_);
+  backend_.reset();
+  client_.close();
+}
+
+int64_t ClientSession::now() const {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ClientSession::start() {
+  if (runtime_->tls[listener_] && client_.ssl() == nullptr) {
+    spdlog::warn("{}: cannot create a TLS session", clientAddress_);
+    closeNow();
+  } else {
+    phase_ = client_.isTls() ? Phase::Handshake : Phase::WaitingRequest;
+    run();
+  }
+  if (dead_) {
+    worker_.destroy(this);
+  }
+}
+
+void ClientSession::drain() {
+  draining_ = true;
+  if (phase_ == Phase::Handshake || (phase_ == Phase::WaitingRequest && clientIn_.empty() &&
+                                     clientOutSent_ == clientOut_.size())) {
+    closeNow();
+  }
+  if (dead_) {
+    worker_.destroy(this);
+  }
+}
+
+void ClientSession::onClientEvent(evutil_socket_t, short what, void* arg) {
+  auto* self = static_cast<ClientSession*>(arg);
+  if (what & EV_READ) {
+    self->clientReadable_ = true;
+    if (self->clientWriteWantsRead_) {
+      self->clientWritable_ = true;
+      self->clientWriteWantsRead_ = false;
+    }
+  }
+  if (what & EV_WRITE) {
+    self->clientWritable_ = true;
+    if (self->clientReadWantsWrite_) {
+      self->clientReadable_ = true;
+      self->clientReadWantsWrite_ = false;
+    }
+  }
+  self->run();
+  if (self->dead_) {
+    self->worker_.destroy(self);
+  }
+}
+
+void ClientSession::onBackendEvent(short) {
+  run();
+  if (dead_) {
+    worker_.destroy(this);
+  }
+}
+
+void ClientSession::onTimer(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<ClientSession*>(arg);
+  self->timerArmed_ = false;
+  if (self->now() >= self->deadline()) {
+    self->onDeadline();
+  }
+  if (!self->dead_) {
+    self->run();
+  }
+  if (self->dead_) {
+    self->worker_.destroy(self);
+  }
+}
+
+void ClientSession::run() {
+  for (int round = 0; round < kMaxRounds && !dead_; ++round) {
+    if (phase_ == Phase::Handshake) {
+      if (!stepHandshake()) {
+        break;
+      }
+      continue;
+    }
+    bool progress = readClient();
+    if (!dead_) {
+      progress |= processClientInput();
+    }
+    if (!dead_ && backend_) {
+      progress |= flushToBackend();
+    }
+    if (!dead_ && backend_) {
+      progress |= readBackend();
+    }
+    if (!dead_ && backend_) {
+      progress |= processBackendInput();
+    }
+    if (!dead_) {
+      progress |= flushToClient();
+    }
+    if (!dead_) {
+      progress |= finishExchangeIfDone();
+    }
+    if (!progress) {
+      break;
+    }
+  }
+  if (!dead_) {
+    releaseIdleBuffers();
+    updateInterest();
+    armTimer();
+  }
+}
+
+// Returns true once the handshake is complete (phase changed).
+bool ClientSession::stepHandshake() {
+  if (!clientReadable_ && !clientWritable_) {
+    return false;
+  }
+  IoResult result = client_.handshake();
+  switch (result.status) {
+    case IoStatus::Ok:
+      phase_ = Phase::WaitingRequest;
+      lastActivity_ = now();
+      return true;
+    case IoStatus::WantRead:
+      clientReadable_ = false;
+      return false;
+    case IoStatus::WantWrite:
+      clientWritable_ = false;
+      return false;
+    default:
+      spdlog::debug("{}: TLS handshake failed", clientAddress_);
+      closeNow();
+      return false;
+  }
+}
+
+bool ClientSession::wantClientInput() const {
+  if (clientEof_) {
+    return false;
+  }
+  switch (phase_) {
+    case Phase::Handshake:
+    case Phase::Closing:
+      return false;
+    case Phase::Lingering:
+      return true;
+    default:
+      return !clientIn_.allocated() || !clientIn_.full();
+  }
+}
+
+bool ClientSession::readClient() {
+  if (!clientReadable_ || !wantClientInput()) {
+    return false;
+  }
+  if (!clientIn_.acquire(worker_.buffers())) {
+    closeNow();
+    return false;
+  }
+  if (phase_ == Phase::Lingering) {
+    clientIn_.clear();  // discard whatever the client still sends
+  }
+  char* at = clientIn_.writePtr();
+  size_t room = clientIn_.writable();
+  if (room == 0) {
+    return false;
+  }
+  IoResult result = client_.read(at, room);
+  switch (result.status) {
+    case IoStatus::Ok:
+      clientIn_.commit(result.bytes);
+      lastActivity_ = now();
+      if (!client_.isTls() && result.bytes < room) {
+        clientReadable_ = false;  // a short plain read drained the socket
+      }
+      return true;
+    case IoStatus::WantRead:
+      clientReadable_ = false;
+      return false;
+    case IoStatus::WantWrite:
+      clientReadable_ = false;
+      clientReadWantsWrite_ = true;
+      return false;
+    case IoStatus::Eof:
+      clientEof_ = true;
+      return true;
+    case IoStatus::Error:
+      clientEof_ = true;
+      if (phase_ != Phase::Lingering) {
+        // A reset client: nothing more can be sent to it either.
+        closeNow();
+      }
+      return true;
+  }
+  return false;
+}
+
+bool ClientSession::flushToClient() {
+  bool progress = false;
+  while (clientWritable_ && !dead_) {
+    const char* data = nullptr;
+    size_t length = 0;
+    bool fromBackend = false;
+    if (clientOutSent_ < clientOut_.size()) {
+      // Put a small forwarded body behind the head so both leave in one write.
+      if (forwardResponse_ > 0 && backend_ &&
+          clientOut_.size() - clientOutSent_ + forwardResponse_ <= kCoalesceLimit) {
+        clientOut_.append(backend_->in().data(), forwardResponse_);
+        backend_->in().consume(forwardResponse_);
+        forwardResponse_ = 0;
+      }
+      data = clientOut_.data() + clientOutSent_;
+      length = clientOut_.size() - clientOutSent_;
+    } else if (forwardResponse_ > 0 && backend_) {
+      data = backend_->in().data();
+      length = forwardResponse_;
+      fromBackend = true;
+    } else {
+      break;
+    }
+    IoResult result = client_.write(data, length);
+    if (result.status == IoStatus::Ok) {
+      progress = true;
+      bytesSent_ += result.bytes;
+      lastActivity_ = now();
+      if (fromBackend) {
+        backend_->in().consume(result.bytes);
+        forwardResponse_ -= result.bytes;
+      } else {
+        clientOutSent_ += result.bytes;
+        if (clientOutSent_ == clientOut_.size()) {
+          clientOut_.clear();
+          clientOutSent_ = 0;
+        }
+      }
+      if (!client_.isTls() && result.bytes < length) {
+        clientWritable_ = false;  // the socket buffer is full
+      }
+      continue;
+    }
+    if (result.status == IoStatus::WantWrite) {
+      clientWritable_ = false;
+    } else if (result.status == IoStatus::WantRead) {
+      clientWritable_ = false;
+      clientWriteWantsRead_ = true;
+    } else {
+      closeNow();  // the client is gone; so is its exchange
+    }
+    break;
+  }
+  return progress;
+}
+
+bool ClientSession::wantBackendInput() const {
+  if (!backend_ || backend_->connecting() || backend_->eof) {
+    return false;
+  }
+  Buffer& in = backend_->in();
+  bool room = !in.allocated() || !in.full();
+  if (phase_ == Phase::Tunnel) {
+    return room;
+  }
+  return phase_ == Phase::Exchange && !responseDone_ && room;
+}
+
+bool ClientSession::readBackend() {
+  if (!backend_->readable || !wantBackendInput()) {
+    return false;
+  }
+  Buffer& in = backend_->in();
+  if (!in.acquire(worker_.buffers())) {
+    closeNow();
+    return false;
+  }
+  char* at = in.writePtr();
+  size_t room = in.writable();
+  if (room == 0) {
+    return false;
+  }
+  IoResult result = backend_->transport().read(at, room);
+  switch (result.status) {
+    case IoStatus::Ok:
+      in.commit(result.bytes);
+      responseBytesSeen_ = true;
+      lastActivity_ = now();
+      if (result.bytes < room) {
+        backend_->readable = false;
+      }
+      return true;
+    case IoStatus::WantRead:
+    case IoStatus::WantWrite:
+      backend_->readable = false;
+      return false;
+    case IoStatus::Eof:
+    case IoStatus::Error:
+      backend_->eof = true;
+      backend_->readable = false;
+      return true;
+  }
+  return false;
+}
+
+bool ClientSession::flushToBackend() {
+  if (backend_->connecting()) {
+    if (!backend_->writable) {
+      return false;
+    }
+    auto result = backend_->finishConnect();
+    if (result == BackendConnection::ConnectResult::Connected) {
+      lastActivity_ = now();
+      return true;
+    }
+    backendFailed(result == BackendConnection::ConnectResult::Refused
+                      ? BackendFailure::Refused
+                      : BackendFailure::ConnectFailed);
+    return true;
+  }
+  bool progress = false;
+  while (backend_ && backend_->writable) {
+    const char* data = nullptr;
+    size_t length = 0;
+    bool fromClient = false;
+    if (backend_->outSent < backend_->out.size()) {
+      data = backend_->out.data() + backend_->outSent;
+      length = backend_->out.size() - backend_->outSent;
+    } else if (forwardRequest_ > 0) {
+      data = clientIn_.data();
+      length = forwardRequest_;
+      fromClient = true;
+    } else {
+      break;
+    }
+    IoResult result = backend_->transport().write(data, length);
+    if (result.status == IoStatus::Ok) {
+      progress = true;
+      lastActivity_ = now();
+      if (fromClient) {
+        clientIn_.consume(result.bytes);
+        forwardRequest_ -= result.bytes;
+      } else {
+        backend_->outSent += result.bytes;
+        if (backend_->outSent == backend_->out.size()) {
+          backend_->out.clear();
+          backend_->outSent = 0;
+        }
+      }
+      if (result.bytes < length) {
+        backend_->writable = false;
+      }
+      continue;
+    }
+    if (result.status == IoStatus::WantWrite || result.status == IoStatus::WantRead) {
+      backend_->writable = false;
+      break;
+    }
+    // The backend closed or reset while we were sending.
+    backend_->eof = true;
+    backend_->writable = false;
+    if (phase_ == Phase::Tunnel || responseHeadDone_) {
+      abortExchange();
+    } else if (!responseBytesSeen_) {
+      backendFailed(BackendFailure::Died);
+    } else {
+      // Its response may still be readable: let the reader take over.
+      forwardRequest_ = 0;
+      requestDone_ = true;
+      closeAfterResponse_ = true;
+    }
+    return true;
+  }
+  if (phase_ == Phase::Tunnel && backend_ && clientEof_ && forwardRequest_ == 0 &&
+      backend_->outSent == backend_->out.size()) {
+    backend_->transport().shutdownWrite();
+  }
+  return progress;
+}
+
+void ClientSession::updateInterest() {
+  bool read = false;
+  bool write = false;
+  if (phase_ == Phase::Handshake) {
+    read = !clientReadable_;
+    write = !clientWritable_;
+  } else {
+    read = wantClientInput() || clientWriteWantsRead_;
+    bool pending = clientOutSent_ < clientOut_.size() || forwardResponse_ > 0;
+    write = (!clientWritable_ && (pending || clientReadWantsWrite_)) || clientReadWantsWrite_;
+  }
+  if (read != clientReadArmed_) {
+    read ? event_add(&clientRead_, nullptr) : event_del(&clientRead_);
+    clientReadArmed_ = read;
+  }
+  if (write != clientWriteArmed_) {
+    write ? event_add(&clientWrite_, nullptr) : event_del(&clientWrite_);
+    clientWriteArmed_ = write;
+  }
+  if (read && clientReadable_ && phase_ != Phase::Handshake) {
+    // Input may be buffered inside OpenSSL or left by the round limit: run
+    // again from the loop rather than wait for a socket event.
+    event_active(&clientRead_, EV_READ, 1);
+  }
+  if (backend_) {
+    bool backendWrite = backend_->connecting() ||
+                        (!backend_->writable && (backend_->outSent < backend_->out.size() ||
+                                                 forwardRequest_ > 0));
+    bool backendRead = wantBackendInput();
+    backend_->watch(backendRead, backendWrite);
+  }
+}
+
+int64_t ClientSession::deadline() const {
+  const Timeouts& t = config().timeouts;
+  switch (phase_) {
+    case Phase::Handshake:
+      return acceptedAt_ + toMs(t.handshake);
+    case Phase::WaitingRequest:
+      return headStartedAt_ >= 0 ? headStartedAt_ + toMs(t.requestHeader)
+                                 : lastActivity_ + toMs(t.idle);
+    case Phase::Exchange:
+      if (backend_ && backend_->connecting()) {
+        return connectStartedAt_ + toMs(t.connect);
+      }
+      return lastActivity_ + toMs(t.idle);
+    case Phase::Lingering:
+      return lingerStartedAt_ + kLingerMs;
+    default:
+      return lastActivity_ + toMs(t.idle);
+  }
+}
+
+void ClientSession::armTimer() {
+  int64_t when = deadline();
+  if (timerArmed_ && when >= timerDeadline_) {
+    return;  // the armed timer fires first and re-arms for the later deadline
+  }
+  int64_t delay = std::max<int64_t>(when - now(), 0);
+  timeval tv{static_cast<time_t>(delay / 1000), static_cast<suseconds_t>((delay % 1000) * 1000)};
+  event_add(&timer_, &tv);
+  timerArmed_ = true;
+  timerDeadline_ = when;
+}
+
+void ClientSession::onDeadline() {
+  switch (phase_) {
+    case Phase::WaitingRequest:
+      if (headStartedAt_ >= 0 && !clientIn_.empty()) {
+        spdlog::debug("{}: request header timeout", clientAddress_);
+        respondLocal(408, true);
+        return;
+      }
+      closeNow();  // an idle keep-alive connection
+      return;
+    case Phase::Exchange:
+      if (backend_ && backend_->connecting()) {
+        backendFailed(BackendFailure::Timeout);
+      } else if (!responseHeadDone_) {
+        backendFailed(BackendFailure::Timeout);
+      } else {
+        spdlog::warn("{}: backend port {} stalled mid-response; closing", clientAddress_,
+                     backendPort_);
+        abortExchange();
+      }
+      return;
+    default:
+      closeNow();
+  }
+}
+
+// Flushes what is queued for the client, then closes its write side and
+// lingers (see kLingerMs).
+void ClientSession::beginClose() {
+  phase_ = Phase::Closing;
+  backend_.reset();
+  forwardResponse_ = 0;
+}
+
+bool ClientSession::finishExchangeIfDone() {
+  bool flushed = clientOutSent_ == clientOut_.size() && forwardResponse_ == 0;
+  if (phase_ == Phase::Exchange && responseDone_ && flushed) {
+    writeAccessLog();
+    finishBackend();
+    if (closeAfterResponse_ || draining_) {
+      beginClose();
+    } else {
+      phase_ = Phase::WaitingRequest;
+      headStartedAt_ = -1;
+      return true;
+    }
+  }
+  if (phase_ == Phase::WaitingRequest && draining_ && flushed && clientIn_.empty()) {
+    closeNow();
+    return false;
+  }
+  if (phase_ == Phase::Closing && flushed) {
+    client_.shutdownWrite();
+    if (clientEof_) {
+      closeNow();
+      return false;
+    }
+    phase_ = Phase::Lingering;
+    lingerStartedAt_ = now();
+    return true;
+  }
+  if (phase_ == Phase::Lingering && clientEof_) {
+    closeNow();
+    return false;
+  }
+  if (phase_ == Phase::Tunnel && backend_) {
+    bool clientSideDone = clientEof_ && forwardRequest_ == 0;
+    bool backendSideDone = backend_->eof && forwardResponse_ == 0 && backend_->in().empty();
+    if (backendSideDone && flushed) {
+      // The application ended the tunnel: close towards the client too.
+      beginClose();
+      return true;
+    }
+    if (clientSideDone && backendSideDone) {
+      closeNow();
+      return false;
+    }
+  }
+  return false;
+}
+
+void ClientSession::releaseIdleBuffers() {
+  if (clientIn_.allocated() && clientIn_.empty()) {
+    clientIn_.release();
+  }
+  if (backend_ && backend_->in().allocated() && backend_->in().empty()) {
+    backend_->in().release();
+  }
+  if (clientOut_.empty() && clientOut_.capacity() > kCoalesceLimit) {
+    std::string().swap(clientOut_);
+  }
+}
+
+void ClientSession::closeNow() {
+  if (dead_) {
+    return;
+  }
+  dead_ = true;
+  event_del(&clientRead_);
+  event_del(&clientWrite_);
+  event_del(&timer_);
+  clientReadArmed_ = clientWriteArmed_ = timerArmed_ = false;
+  backend_.reset();
+  clientIn_.release();
+}
+
+}  // namespace httpgate::gate

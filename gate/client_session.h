@@ -1,0 +1,186 @@
+// One client connection and, while a request is in flight, the one backend
+// connection serving it. Every request of a keep-alive connection is parsed
+// and routed on its own; pipelined requests wait in the input buffer until
+// the previous response has been written, so answers come in order.
+//
+// The session is a small pump: each event marks a socket readable or
+// writable, then run() moves bytes as far as they can go
+//   client socket -> clientIn_ -> (request head rewritten) -> backend socket
+//   backend socket -> backend in -> (response head rewritten) -> client socket
+// with bodies forwarded verbatim straight from the input buffer of one side
+// to the socket of the other. A full input buffer stops reading that side
+// (backpressure both ways), so memory per connection is bounded by two
+// buffers whatever the body sizes.
+#pragma once
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <string>
+
+#include "common/http/body_decoder.h"
+#include "common/http/message.h"
+#include "gate/backend_connection.h"
+#include "gate/buffer.h"
+#include "gate/router.h"
+#include "gate/runtime.h"
+#include "gate/transport.h"
+
+namespace httpgate::gate {
+
+class Worker;
+
+class ClientSession final : public BackendOwner {
+ public:
+  // Takes ownership of the accepted socket `fd`; `listener` indexes the
+  // runtime's listeners.
+  ClientSession(Worker& worker, std::shared_ptr<const Runtime> runtime, size_t listener, int fd,
+                const sockaddr_storage& peer);
+  ~ClientSession();
+  ClientSession(const ClientSession&) = delete;
+  ClientSession& operator=(const ClientSession&) = delete;
+
+  // Starts the TLS handshake or the wait for the first request. May destroy
+  // the session (through the worker) before returning.
+  void start();
+  // Graceful shutdown: an idle connection closes now, a busy one after its
+  // current response. May destroy the session.
+  void drain();
+
+  void onBackendEvent(short what) override;
+
+  // The worker's intrusive list of sessions.
+  ClientSession* prev = nullptr;
+  ClientSession* next = nullptr;
+
+ private:
+  enum class Phase : uint8_t {
+    Handshake,       // TLS handshake in progress
+    WaitingRequest,  // between requests (or reading a request head)
+    Exchange,        // a request is being forwarded and/or its response relayed
+    Tunnel,          // after 101 Switching Protocols: bytes both ways
+    Closing,         // flushing the last response, then closing
+    Lingering,       // write side closed; discarding input briefly before close
+  };
+  enum class BackendFailure : uint8_t { Refused, ConnectFailed, Timeout, Died, BadResponse };
+
+  static void onClientEvent(evutil_socket_t fd, short what, void* arg);
+  static void onTimer(evutil_socket_t fd, short what, void* arg);
+
+  // The pump (client_session.cpp).
+  void run();
+  bool stepHandshake();
+  bool readClient();
+  bool flushToClient();
+  bool readBackend();
+  bool flushToBackend();
+  bool finishExchangeIfDone();
+  void updateInterest();
+  bool wantClientInput() const;
+  bool wantBackendInput() const;
+  int64_t deadline() const;
+  void armTimer();
+  void onDeadline();
+  void beginClose();
+  void closeNow();
+  void releaseIdleBuffers();
+  int64_t now() const;
+
+  // Requests (session_request.cpp).
+  bool processClientInput();
+  bool parseNextRequest();
+  void beginRequest(size_t headBytes);
+  void startExchange(const Route& route, size_t headBytes);
+  void connectBackend();
+  void respondLocal(int status, bool close, std::string_view location = {},
+                    std::string_view body = {});
+  void redirectToHttps(size_t headBytes);
+  void resetLogFields();
+  void captureLogFields();
+  void writeAccessLog();
+
+  // Responses (session_response.cpp).
+  bool processBackendInput();
+  bool parseResponseHead();
+  bool decodeResponseBody();
+  void backendFailed(BackendFailure failure);
+  bool canRetryOnFreshConnection() const;
+  void abortExchange();
+  void finishBackend();
+
+  const Config& config() const { return *runtime_->config; }
+
+  Worker& worker_;
+  std::shared_ptr<const Runtime> runtime_;
+  size_t listener_;
+  Phase phase_ = Phase::Handshake;
+  bool dead_ = false;
+  bool draining_ = false;
+
+  // Client side.
+  Transport client_;
+  event clientRead_{};
+  event clientWrite_{};
+  event timer_{};
+  bool clientReadArmed_ = false;
+  bool clientWriteArmed_ = false;
+  bool clientReadable_ = true;
+  bool clientWritable_ = true;
+  bool clientReadWantsWrite_ = false;
+  bool clientWriteWantsRead_ = false;
+  bool clientEof_ = false;
+  Buffer clientIn_;
+  std::string clientOut_;  // bytes the gate produced for the client
+  size_t clientOutSent_ = 0;
+  size_t forwardRequest_ = 0;   // front bytes of clientIn_ still to send to the backend
+  size_t forwardResponse_ = 0;  // front bytes of the backend's input still to send to the client
+  char clientAddress_[INET6_ADDRSTRLEN] = {};
+
+  // Timing (milliseconds on CLOCK_MONOTONIC_COARSE).
+  int64_t acceptedAt_ = 0;
+  int64_t lastActivity_ = 0;
+  int64_t headStartedAt_ = -1;  // first byte of the current request head, -1 = none yet
+  int64_t connectStartedAt_ = 0;
+  int64_t lingerStartedAt_ = 0;
+  bool timerArmed_ = false;
+  int64_t timerDeadline_ = 0;
+
+  // The current exchange.
+  http::RequestHead request_;
+  http::ResponseHead response_;
+  http::BodyDecoder requestBody_;
+  http::BodyDecoder responseBody_;
+  std::unique_ptr<BackendConnection> backend_;
+  SocketAddress backendAddress_;
+  uint16_t backendPort_ = 0;
+  std::string backendHead_;  // kept until the response head arrives, for a retry
+  http::Version clientVersion_ = http::Version::Http11;
+  bool requestKeepAlive_ = true;
+  bool requestIsHead_ = false;
+  bool requestUpgrade_ = false;
+  bool requestDone_ = false;
+  bool responseHeadDone_ = false;
+  bool responseDone_ = false;
+  bool responseBytesSeen_ = false;
+  bool backendReusable_ = false;
+  bool sessionMarker_ = false;
+  bool closeAfterResponse_ = false;
+
+  // Access log fields of the current request (copied: the head's views die
+  // with the input buffer).
+  std::string logMethod_;
+  std::string logTarget_;
+  std::string logReferer_;
+  std::string logUserAgent_;
+  int logStatus_ = 0;
+  uint64_t bytesSent_ = 0;
+  timespec requestStartWall_{};
+  timespec requestStartMono_{};
+};
+
+}  // namespace httpgate::gate

@@ -1,0 +1,55 @@
+// The main thread: loads the configuration, binds the listeners, drops
+// privileges, starts the workers, and then only handles signals —
+// HUP reloads, TERM/INT drain and stop.
+#pragma once
+
+#include <event2/event.h>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gate/listeners.h"
+#include "gate/runtime.h"
+#include "gate/worker.h"
+
+namespace httpgate::gate {
+
+class Server {
+ public:
+  explicit Server(std::string configPath) : configPath_(std::move(configPath)) {}
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Runs the gate in the foreground until it is stopped; returns the exit code.
+  int run();
+
+ private:
+  static void onSignal(evutil_socket_t signal, short, void* arg);
+  static void onShutdownTick(evutil_socket_t, short, void* arg);
+  void reload();
+  void beginShutdown();
+  void checkShutdown();
+  bool dropPrivileges(const Config& config);
+
+  std::string configPath_;
+  event_base* base_ = nullptr;
+  std::vector<event*> signals_;
+  event* shutdownTick_ = nullptr;
+  std::vector<BoundListener> listeners_;
+  std::vector<uint16_t> ports_;
+  std::shared_ptr<const Runtime> runtime_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::atomic<uint32_t> connections_{0};
+  uint64_t generation_ = 0;
+  bool shuttingDown_ = false;
+  int64_t shutdownDeadline_ = 0;
+};
+
+// Loads `path` and builds everything from it without binding: the -t check.
+// Prints the outcome on stderr and returns the exit code (0 or 1).
+int checkConfiguration(const std::string& path);
+
+}  // namespace httpgate::gate

@@ -1,0 +1,306 @@
+// The request side of a client session: parsing each request head, routing
+// it, answering locally (errors, redirects) or starting the exchange with a
+// backend, and forwarding the request body.
+#include <spdlog/spdlog.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "common/http/chars.h"
+#include "common/http/head_parser.h"
+#include "common/http/header_rules.h"
+#include "common/http/responses.h"
+#include "gate/client_session.h"
+#include "gate/worker.h"
+
+namespace httpgate::gate {
+namespace {
+
+std::string_view findHeader(const http::RequestHead& head, std::string_view name) {
+  for (const http::HeaderField& field : head.headers) {
+    if (http::iequals(field.name, name)) {
+      return field.value;
+    }
+  }
+  return {};
+}
+
+// "example.org:8080" -> "example.org"; "[::1]:8080" -> "[::1]".
+std::string_view hostWithoutPort(std::string_view host) {
+  if (!host.empty() && host.front() == '[') {
+    size_t close = host.find(']');
+    return close == std::string_view::npos ? host : host.substr(0, close + 1);
+  }
+  size_t colon = host.rfind(':');
+  return colon == std::string_view::npos ? host : host.substr(0, colon);
+}
+
+}  // namespace
+
+bool ClientSession::processClientInput() {
+  switch (phase_) {
+    case Phase::WaitingRequest:
+      return parseNextRequest();
+    case Phase::Exchange: {
+      if (requestDone_) {
+        return false;
+      }
+      std::string_view pending = clientIn_.view().substr(forwardRequest_);
+      if (pending.empty()) {
+        if (clientEof_) {
+          // The client went away in the middle of its request body.
+          abortExchange();
+          return true;
+        }
+        return false;
+      }
+      http::BodyDecoder::Step step = requestBody_.feed(pending);
+      if (step.error) {
+        spdlog::info("{}: bad request body: {}", clientAddress_, step.reason);
+        if (responseHeadDone_) {
+          abortExchange();
+        } else {
+          backend_.reset();
+          forwardRequest_ = 0;
+          respondLocal(400, true);
+        }
+        return true;
+      }
+      forwardRequest_ += step.consumed;
+      if (step.done) {
+        requestDone_ = true;
+      }
+      return step.consumed > 0 || step.done;
+    }
+    case Phase::Tunnel:
+      if (forwardRequest_ != clientIn_.size()) {
+        forwardRequest_ = clientIn_.size();
+        return true;
+      }
+      return false;
+    case Phase::Lingering:
+      clientIn_.clear();
+      return false;
+    default:
+      return false;
+  }
+}
+
+// Parses the next request head once the previous response is fully written
+// (so that pipelined answers stay in order and output stays bounded).
+bool ClientSession::parseNextRequest() {
+  if (clientOutSent_ != clientOut_.size() || clientIn_.empty()) {
+    if (clientIn_.empty() && clientEof_) {
+      closeNow();  // a clean close between requests
+    }
+    return false;
+  }
+  if (headStartedAt_ < 0) {
+    headStartedAt_ = now();
+  }
+  http::ParseResult result = http::parseRequestHead(clientIn_.view(), request_, runtime_->headLimits);
+  switch (result.status) {
+    case http::ParseStatus::NeedMore:
+      if (clientEof_) {
+        closeNow();  // half a request head, then nothing
+      } else if (clientIn_.full()) {
+        respondLocal(431, true);  // the parser's limit is above our buffer
+        return true;
+      }
+      return false;
+    case http::ParseStatus::Error:
+      spdlog::info("{}: rejected request ({}): {}", clientAddress_, result.errorStatus,
+                   result.reason);
+      resetLogFields();
+      respondLocal(result.errorStatus, true);
+      return true;
+    case http::ParseStatus::Done:
+      beginRequest(result.consumed);
+      return true;
+  }
+  return false;
+}
+
+void ClientSession::resetLogFields() {
+  clock_gettime(CLOCK_REALTIME, &requestStartWall_);
+  clock_gettime(CLOCK_MONOTONIC, &requestStartMono_);
+  bytesSent_ = 0;
+  logStatus_ = 0;
+  logMethod_.clear();
+  logTarget_.clear();
+  logReferer_.clear();
+  logUserAgent_.clear();
+}
+
+void ClientSession::captureLogFields() {
+  resetLogFields();
+  if (!runtime_->accessLog) {
+    return;
+  }
+  logMethod_.assign(request_.method);
+  logTarget_.assign(request_.target);
+  logReferer_.assign(findHeader(request_, "referer"));
+  logUserAgent_.assign(findHeader(request_, "user-agent"));
+}
+
+void ClientSession::beginRequest(size_t headBytes) {
+  captureLogFields();
+  clientVersion_ = request_.version;
+  requestKeepAlive_ = request_.keepAlive && !draining_;
+  requestIsHead_ = request_.isHead;
+  bool hasBody = request_.body == http::BodyKind::Chunked ||
+                 (request_.body == http::BodyKind::Length && request_.contentLength > 0);
+  // A request answered here without reading its body ends the connection:
+  // the unread body must never be taken for the next request.
+  bool closeAfter = !requestKeepAlive_ || hasBody;
+  backendPort_ = 0;
+
+  if (request_.isConnect) {
+    clientIn_.consume(headBytes);
+    respondLocal(405, true);
+    return;
+  }
+  const ListenConfig& listener = config().listeners[listener_];
+  if (listener.redirectHttps) {
+    redirectToHttps(headBytes);
+    return;
+  }
+  Route route = gate::route(config().routes, request_.path);
+  switch (route.kind) {
+    case Route::Kind::Forbidden:
+      clientIn_.consume(headBytes);
+      respondLocal(403, closeAfter);
+      return;
+    case Route::Kind::Redirect: {
+      std::string location(route.location);
+      clientIn_.consume(headBytes);
+      respondLocal(302, closeAfter, location);
+      return;
+    }
+    case Route::Kind::Backend:
+      startExchange(route, headBytes);
+      return;
+  }
+}
+
+void ClientSession::redirectToHttps(size_t headBytes) {
+  std::string_view host = hostWithoutPort(request_.host);
+  bool hasBody = request_.body != http::BodyKind::None;
+  if (host.empty()) {
+    clientIn_.consume(headBytes);
+    respondLocal(400, true);
+    return;
+  }
+  std::string location = "https://";
+  location.append(host);
+  if (runtime_->httpsPort != 0 && runtime_->httpsPort != 443) {
+    location.append(":").append(std::to_string(runtime_->httpsPort));
+  }
+  location.append(request_.path == "*" ? std::string_view("/") : request_.path);
+  clientIn_.consume(headBytes);
+  respondLocal(308, !requestKeepAlive_ || hasBody, location);
+}
+
+void ClientSession::startExchange(const Route& route, size_t headBytes) {
+  backendAddress_ = route.host->socket;
+  backendPort_ = route.port;
+  sessionMarker_ = route.sessionMarker;
+  requestUpgrade_ = request_.upgrade;
+
+  http::ClientInfo info;
+  info.address = clientAddress_;
+  info.scheme = client_.isTls() ? "https" : "http";
+  info.cipher = client_.cipher();
+  http::ForwardOptions options;
+  options.forwarded = config().headers.forwarded;
+  options.picolisp = config().headers.picolisp;
+  backendHead_.clear();
+  http::appendBackendRequestHead(backendHead_, request_, route.prefix, route.path, info, options);
+
+  requestBody_.reset(request_.body, request_.contentLength);
+  requestDone_ = requestBody_.done();
+  clientIn_.consume(headBytes);  // request_'s views are dead from here on
+  forwardRequest_ = 0;
+  forwardResponse_ = 0;
+  responseHeadDone_ = responseDone_ = responseBytesSeen_ = false;
+  backendReusable_ = false;
+  closeAfterResponse_ = !requestKeepAlive_;
+  phase_ = Phase::Exchange;
+
+  backend_ = worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
+  if (backend_) {
+    backend_->setOwner(this);
+    backend_->out = backendHead_;
+    return;
+  }
+  connectBackend();
+}
+
+void ClientSession::connectBackend() {
+  backend_ = std::make_unique<BackendConnection>(worker_.base(),
+                                                 BackendKey::from(backendAddress_, backendPort_));
+  backend_->setOwner(this);
+  backend_->out = backendHead_;
+  connectStartedAt_ = now();
+  switch (backend_->connect(backendAddress_, backendPort_)) {
+    case BackendConnection::ConnectResult::Connected:
+    case BackendConnection::ConnectResult::InProgress:
+      return;
+    case BackendConnection::ConnectResult::Refused:
+      backendFailed(BackendFailure::Refused);
+      return;
+    case BackendConnection::ConnectResult::Failed:
+      spdlog::warn("cannot connect to backend port {}: {}", backendPort_, std::strerror(errno));
+      backendFailed(BackendFailure::ConnectFailed);
+      return;
+  }
+}
+
+// Queues a response made by the gate and ends the current request: the
+// connection closes after it when `close`, else the next request is read.
+void ClientSession::respondLocal(int status, bool close, std::string_view location,
+                                 std::string_view body) {
+  http::LocalResponse response;
+  response.status = status;
+  response.location = location;
+  response.body = body;
+  response.close = close || draining_;
+  response.headOnly = requestIsHead_;
+  response.http10 = clientVersion_ == http::Version::Http10 && !response.close;
+  size_t before = clientOut_.size();
+  http::appendLocalResponse(clientOut_, response);
+  logStatus_ = status;
+  bytesSent_ = clientOut_.size() - before;
+  writeAccessLog();
+  requestIsHead_ = false;
+  headStartedAt_ = -1;
+  if (response.close) {
+    beginClose();
+  } else {
+    phase_ = Phase::WaitingRequest;
+  }
+}
+
+void ClientSession::writeAccessLog() {
+  if (!runtime_->accessLog) {
+    return;
+  }
+  AccessRecord record;
+  record.client = clientAddress_;
+  record.method = logMethod_.empty() ? std::string_view("-") : std::string_view(logMethod_);
+  record.target = logTarget_;
+  record.version = clientVersion_ == http::Version::Http10 ? "HTTP/1.0" : "HTTP/1.1";
+  record.status = logStatus_;
+  record.bytes = bytesSent_;
+  record.backendPort = backendPort_;
+  timespec end{};
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  record.durationMs = static_cast<double>(end.tv_sec - requestStartMono_.tv_sec) * 1e3 +
+                      static_cast<double>(end.tv_nsec - requestStartMono_.tv_nsec) / 1e6;
+  record.referer = logReferer_;
+  record.userAgent = logUserAgent_;
+  record.start = requestStartWall_;
+  runtime_->accessLog->write(record);
+}
+
+}  // namespace httpgate::gate

@@ -1,0 +1,192 @@
+// The response side of a client session: reading the backend's response
+// head, deciding what the client connection does after it, relaying the
+// body, and turning backend failures into 502/504/410 answers.
+#include <spdlog/spdlog.h>
+
+#include "common/http/head_parser.h"
+#include "common/http/header_rules.h"
+#include "gate/client_session.h"
+#include "gate/worker.h"
+
+namespace httpgate::gate {
+
+bool ClientSession::processBackendInput() {
+  if (phase_ == Phase::Tunnel) {
+    size_t available = backend_->in().size();
+    if (forwardResponse_ != available) {
+      forwardResponse_ = available;
+      return true;
+    }
+    return false;
+  }
+  if (phase_ != Phase::Exchange || responseDone_) {
+    return false;
+  }
+  return responseHeadDone_ ? decodeResponseBody() : parseResponseHead();
+}
+
+bool ClientSession::parseResponseHead() {
+  Buffer& in = backend_->in();
+  if (in.empty()) {
+    if (backend_->eof) {
+      backendFailed(BackendFailure::Died);
+      return true;
+    }
+    return false;
+  }
+  http::ParseResult result =
+      http::parseResponseHead(in.view(), response_, requestIsHead_, runtime_->headLimits);
+  if (result.status == http::ParseStatus::NeedMore) {
+    if (backend_->eof || in.full()) {
+      spdlog::warn("backend port {}: {}", backendPort_,
+                   backend_->eof ? "closed in the middle of a response head"
+                                 : "response head too large");
+      backendFailed(BackendFailure::BadResponse);
+      return true;
+    }
+    return false;
+  }
+  if (result.status == http::ParseStatus::Error) {
+    spdlog::warn("backend port {}: invalid response: {}", backendPort_, result.reason);
+    backendFailed(BackendFailure::BadResponse);
+    return true;
+  }
+
+  int status = response_.status;
+  if (status >= 100 && status < 200 && status != 101) {
+    // Interim responses (100 Continue, 103 Early Hints) pass to HTTP/1.1
+    // clients; the final response follows on the same backend connection.
+    if (clientVersion_ == http::Version::Http11) {
+      http::appendClientResponseHead(clientOut_, response_, clientVersion_, true, false);
+    }
+    in.consume(result.consumed);
+    return true;
+  }
+  backendHead_.clear();  // no retry once a response has begun
+  logStatus_ = status;
+  if (status == 101) {
+    if (!requestUpgrade_) {
+      spdlog::warn("backend port {}: 101 without an upgrade request", backendPort_);
+      backendFailed(BackendFailure::BadResponse);
+      return true;
+    }
+    http::appendClientResponseHead(clientOut_, response_, clientVersion_, true, true);
+    in.consume(result.consumed);
+    writeAccessLog();
+    phase_ = Phase::Tunnel;
+    responseHeadDone_ = true;
+    forwardRequest_ = clientIn_.size();
+    forwardResponse_ = in.size();
+    return true;
+  }
+
+  // The client connection stays open only if both sides allow it, the body
+  // is not delimited by close, and the request was read completely.
+  bool keepAlive = requestKeepAlive_ && !draining_ && requestDone_ &&
+                   response_.body != http::BodyKind::UntilClose;
+  closeAfterResponse_ = closeAfterResponse_ || !keepAlive;
+  http::appendClientResponseHead(clientOut_, response_, clientVersion_, keepAlive, false);
+  in.consume(result.consumed);
+  backendReusable_ = response_.keepAlive && response_.body != http::BodyKind::UntilClose;
+  responseBody_.reset(response_.body, response_.contentLength);
+  responseHeadDone_ = true;
+  responseDone_ = responseBody_.done();
+  return true;
+}
+
+bool ClientSession::decodeResponseBody() {
+  Buffer& in = backend_->in();
+  std::string_view pending = in.view().substr(forwardResponse_);
+  if (pending.empty()) {
+    if (!backend_->eof) {
+      return false;
+    }
+    if (responseBody_.kind() == http::BodyKind::UntilClose) {
+      responseDone_ = true;  // the close is the end of this body
+      return true;
+    }
+    spdlog::warn("backend port {} closed in the middle of a response body", backendPort_);
+    abortExchange();
+    return true;
+  }
+  http::BodyDecoder::Step step = responseBody_.feed(pending);
+  if (step.error) {
+    spdlog::warn("backend port {}: invalid response body: {}", backendPort_, step.reason);
+    abortExchange();
+    return true;
+  }
+  forwardResponse_ += step.consumed;
+  if (step.done) {
+    responseDone_ = true;
+    if (forwardResponse_ < in.size()) {
+      backendReusable_ = false;  // bytes after the response: not a clean connection
+    }
+  }
+  return step.consumed > 0 || step.done;
+}
+
+bool ClientSession::canRetryOnFreshConnection() const {
+  // A pooled connection the backend closed just before our request arrived
+  // looks like a failure before any response byte. Sending the request again
+  // on a new connection is safe when no body was consumed yet.
+  return backend_ && backend_->reused && !responseBytesSeen_ && !backendHead_.empty() &&
+         !requestUpgrade_ && requestBody_.kind() == http::BodyKind::None;
+}
+
+void ClientSession::backendFailed(BackendFailure failure) {
+  if ((failure == BackendFailure::Died || failure == BackendFailure::Refused) &&
+      canRetryOnFreshConnection()) {
+    spdlog::debug("backend port {}: pooled connection was closed; retrying", backendPort_);
+    connectBackend();
+    return;
+  }
+  backend_.reset();
+  int status = 502;
+  std::string_view body;
+  switch (failure) {
+    case BackendFailure::Refused:
+      if (sessionMarker_ && !config().voidPage.empty()) {
+        status = 410;  // a PicoLisp session that has ended
+        body = config().voidPage;
+      }
+      spdlog::info("{}: backend port {} refused the connection", clientAddress_, backendPort_);
+      break;
+    case BackendFailure::Timeout:
+      status = 504;
+      spdlog::warn("{}: backend port {} timed out", clientAddress_, backendPort_);
+      break;
+    case BackendFailure::ConnectFailed:
+    case BackendFailure::Died:
+    case BackendFailure::BadResponse:
+      break;
+  }
+  // The rest of an unread request body cannot be skipped reliably: close.
+  bool close = !requestDone_ || closeAfterResponse_;
+  // Body bytes decoded but not yet sent are dropped with the exchange, so
+  // that they are never read as the next request.
+  clientIn_.consume(forwardRequest_);
+  forwardRequest_ = 0;
+  respondLocal(status, close, {}, body);
+}
+
+void ClientSession::abortExchange() {
+  // Part of a response may have reached the client already: the only honest
+  // signal left is closing the connection.
+  writeAccessLog();
+  closeNow();
+}
+
+void ClientSession::finishBackend() {
+  if (!backend_) {
+    return;
+  }
+  bool clean = backendReusable_ && requestDone_ && forwardRequest_ == 0 && !backend_->eof &&
+               backend_->outSent == backend_->out.size() && backend_->in().empty();
+  if (clean && !draining_) {
+    backend_->setOwner(nullptr);
+    worker_.backends().give(std::move(backend_));
+  }
+  backend_.reset();
+}
+
+}  // namespace httpgate::gate

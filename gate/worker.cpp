@@ -1,0 +1,194 @@
+#include "gate/worker.h"
+
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "gate/client_session.h"
+
+namespace httpgate::gate {
+namespace {
+
+// Accepts per readiness event, so one listener cannot monopolise the loop.
+constexpr int kAcceptBatch = 64;
+// Idle backend connections kept per backend port and worker.
+constexpr size_t kMaxIdlePerBackend = 64;
+constexpr std::chrono::seconds kBackendIdleLimit{60};
+
+size_t bufferSize(const Runtime& runtime) {
+  return std::max<size_t>(16 * 1024, runtime.config->limits.maxRequestHeader);
+}
+
+}  // namespace
+
+Worker::Worker(unsigned index, std::vector<int> listenFds, std::shared_ptr<const Runtime> runtime,
+               std::atomic<uint32_t>& connections)
+    : index_(index),
+      listenFds_(std::move(listenFds)),
+      runtime_(std::move(runtime)),
+      connections_(connections),
+      buffers_(bufferSize(*runtime_)) {
+  // evthread_use_pthreads() (called in main) gives the base the lock that
+  // makes event_active() on notify_ safe from the main thread.
+  base_ = event_base_new();
+  backends_ = std::make_unique<BackendPool>(base_, kMaxIdlePerBackend, kBackendIdleLimit);
+  event_assign(&notify_, base_, -1, EV_PERSIST, onNotify, this);
+  event_add(&notify_, nullptr);
+  for (size_t i = 0; i < listenFds_.size(); ++i) {
+    auto accept = std::make_unique<AcceptEvent>();
+    accept->worker = this;
+    accept->listener = i;
+    event_assign(&accept->ev, base_, listenFds_[i], EV_READ | EV_PERSIST, onAccept, accept.get());
+    event_add(&accept->ev, nullptr);
+    acceptEvents_.push_back(std::move(accept));
+  }
+}
+
+Worker::~Worker() {
+  join();
+  while (sessions_ != nullptr) {
+    destroy(sessions_);
+  }
+  closeListeners();
+  event_del(&notify_);
+  backends_.reset();
+  event_base_free(base_);
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] {
+    event_base_dispatch(base_);
+    finished_ = true;
+  });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void Worker::publish(std::shared_ptr<const Runtime> runtime) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_ = std::move(runtime);
+  }
+  event_active(&notify_, EV_READ, 0);
+}
+
+void Worker::drain() {
+  {
+    std::lock_guard lock(mutex_);
+    drainRequested_ = true;
+  }
+  event_active(&notify_, EV_READ, 0);
+}
+
+void Worker::stop() { event_base_loopbreak(base_); }
+
+void Worker::onNotify(evutil_socket_t, short, void* arg) { static_cast<Worker*>(arg)->handleNotify(); }
+
+void Worker::handleNotify() {
+  std::shared_ptr<const Runtime> runtime;
+  bool drain = false;
+  {
+    std::lock_guard lock(mutex_);
+    runtime = std::move(pending_);
+    drain = drainRequested_ && !draining_;
+  }
+  if (runtime) {
+    runtime_ = std::move(runtime);
+    buffers_.setBlockSize(bufferSize(*runtime_));
+  }
+  if (drain) {
+    draining_ = true;
+    closeListeners();
+    backends_->clear();
+    // drain() may destroy the session: step to the next one first.
+    for (ClientSession* session = sessions_; session != nullptr;) {
+      ClientSession* next = session->next;
+      session->drain();
+      session = next;
+    }
+    exitIfDrained();
+  }
+}
+
+void Worker::closeListeners() {
+  for (auto& accept : acceptEvents_) {
+    event_del(&accept->ev);
+  }
+  acceptEvents_.clear();
+  for (int fd : listenFds_) {
+    ::close(fd);
+  }
+  listenFds_.clear();
+}
+
+void Worker::onAccept(evutil_socket_t, short, void* arg) {
+  auto* accept = static_cast<AcceptEvent*>(arg);
+  accept->worker->acceptFrom(accept->listener);
+}
+
+void Worker::acceptFrom(size_t listener) {
+  int listenFd = listenFds_[listener];
+  for (int i = 0; i < kAcceptBatch && !draining_; ++i) {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof(peer);
+    int fd = ::accept4(listenFd, reinterpret_cast<sockaddr*>(&peer), &length,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        spdlog::error("accept: {} (raise the file descriptor limit)", std::strerror(errno));
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                 errno != ECONNABORTED) {
+        spdlog::warn("accept: {}", std::strerror(errno));
+      }
+      return;
+    }
+    if (connections_.fetch_add(1) >= runtime_->config->limits.maxConnections) {
+      connections_.fetch_sub(1);
+      ::close(fd);
+      spdlog::warn("limits.max_connections ({}) reached: connection refused",
+                   runtime_->config->limits.maxConnections);
+      continue;
+    }
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    auto* session = new ClientSession(*this, runtime_, listener, fd, peer);
+    session->next = sessions_;
+    if (sessions_ != nullptr) {
+      sessions_->prev = session;
+    }
+    sessions_ = session;
+    ++sessionCount_;
+    session->start();  // may destroy it
+  }
+}
+
+void Worker::destroy(ClientSession* session) {
+  if (session->prev != nullptr) {
+    session->prev->next = session->next;
+  } else {
+    sessions_ = session->next;
+  }
+  if (session->next != nullptr) {
+    session->next->prev = session->prev;
+  }
+  --sessionCount_;
+  connections_.fetch_sub(1);
+  delete session;
+  exitIfDrained();
+}
+
+void Worker::exitIfDrained() {
+  if (draining_ && sessionCount_ == 0) {
+    event_base_loopexit(base_, nullptr);
+  }
+}
+
+}  // namespace httpgate::gate

@@ -1,0 +1,88 @@
+// One event-loop thread. It owns its listening sockets (one per configured
+// listener, bound with SO_REUSEPORT so the kernel spreads connections over
+// the workers), every connection it accepts, its buffer pool and its pool of
+// idle backend connections: a connection never leaves its worker. The main
+// thread talks to it only through publish(), drain() and stop(), which are
+// thread-safe.
+#pragma once
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "gate/backend_pool.h"
+#include "gate/buffer.h"
+#include "gate/runtime.h"
+
+namespace httpgate::gate {
+
+class ClientSession;
+
+class Worker {
+ public:
+  // `listenFds[i]` is this worker's socket for listener i; the worker owns them.
+  Worker(unsigned index, std::vector<int> listenFds, std::shared_ptr<const Runtime> runtime,
+         std::atomic<uint32_t>& connections);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  void join();
+
+  // Thread-safe: new connections get `runtime` from now on.
+  void publish(std::shared_ptr<const Runtime> runtime);
+  // Thread-safe: stop accepting, close idle connections, let busy ones
+  // finish; the thread ends when none is left.
+  void drain();
+  // Thread-safe: end the loop now; remaining connections are closed.
+  void stop();
+  bool finished() const { return finished_.load(); }
+
+  // For the sessions of this worker (worker thread only).
+  event_base* base() const { return base_; }
+  BufferPool& buffers() { return buffers_; }
+  BackendPool& backends() { return *backends_; }
+  void destroy(ClientSession* session);
+  unsigned index() const { return index_; }
+
+ private:
+  static void onAccept(evutil_socket_t fd, short what, void* arg);
+  static void onNotify(evutil_socket_t fd, short what, void* arg);
+  void acceptFrom(size_t listener);
+  void handleNotify();
+  void closeListeners();
+  void exitIfDrained();
+
+  unsigned index_;
+  event_base* base_ = nullptr;
+  std::vector<int> listenFds_;
+  struct AcceptEvent {
+    Worker* worker;
+    size_t listener;
+    event ev;
+  };
+  std::vector<std::unique_ptr<AcceptEvent>> acceptEvents_;
+  event notify_{};
+  std::thread thread_;
+
+  std::mutex mutex_;  // guards pending_, drainRequested_
+  std::shared_ptr<const Runtime> pending_;
+  bool drainRequested_ = false;
+
+  std::shared_ptr<const Runtime> runtime_;
+  std::atomic<uint32_t>& connections_;
+  BufferPool buffers_;
+  std::unique_ptr<BackendPool> backends_;
+  ClientSession* sessions_ = nullptr;
+  size_t sessionCount_ = 0;
+  bool draining_ = false;
+  std::atomic<bool> finished_{false};
+};
+
+}  // namespace httpgate::gate
