@@ -51,6 +51,23 @@ const char* listenerKind(const ListenConfig& listener) {
   return listener.redirectHttps ? "redirect" : "plain";
 }
 
+// Keys that later versions act on are accepted now, so configurations stay
+// valid; say clearly that they have no effect yet.
+void warnAboutInactiveKeys(const Config& config) {
+  if (!config.admin.listen.empty()) {
+    spdlog::warn("{}: admin.listen: the admin endpoint (/metrics, /healthz) is not available "
+                 "in this version; ignored",
+                 config.file);
+  }
+  for (const AppConfig& app : config.routes.apps) {
+    if (app.start) {
+      spdlog::warn("{}: routes.apps.{}.start: on-demand start is not available in this version; "
+                   "the application must already be running",
+                   config.file, app.name);
+    }
+  }
+}
+
 std::variant<std::shared_ptr<const Config>, std::string> load(const std::string& path) {
   auto loaded = loadConfig(path);
   if (auto* error = std::get_if<ConfigError>(&loaded)) {
@@ -99,6 +116,7 @@ int Server::run() {
   }
   auto config = std::get<std::shared_ptr<const Config>>(loaded);
   setLogLevel(config->log.level);
+  warnAboutInactiveKeys(*config);
   unsigned workers = workerCount(*config);
 
   auto bound = bindListeners(*config, workers);
@@ -229,6 +247,7 @@ void Server::reload() {
     return;
   }
   setLogLevel(runtime_->config->log.level);
+  warnAboutInactiveKeys(*runtime_->config);
   for (auto& worker : workers_) {
     worker->publish(runtime_);
   }
