@@ -1,0 +1,22 @@
+// Payload helpers: deterministic test bytes and their SHA-256, so large
+// bodies are compared by checksum instead of printed on failure.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace httpgate::test {
+
+// `size` pseudo-random bytes (every byte value occurs, CR, LF and NUL
+// included), the same for the same `seed`.
+std::string patternBytes(size_t size, uint32_t seed);
+
+// Lower-case hex SHA-256 of `data`.
+std::string sha256Hex(std::string_view data);
+
+// `data` with CR, LF, NUL and other control bytes escaped, for messages.
+std::string printable(std::string_view data, size_t maxBytes = 2000);
+
+}  // namespace httpgate::test
