@@ -96,7 +96,8 @@ std::vector<ConfigValue> ConfigValue::list() const {
   if (!node_.IsSequence()) {
     fail("expected a list");
   }
-  for (const YAML::Node& item : node_) {
+  for (auto it = node_.begin(); it != node_.end(); ++it) {
+    const YAML::Node item = *it;  // a handle; *it is a temporary
     const std::string key = key_ + "[" + std::to_string(items.size()) + "]";
     // A null item ("- " alone) has no useful mark of its own: use the list's.
     const SourcePos pos = item.IsNull() ? pos_ : toSourcePos(item.Mark());
@@ -113,24 +114,27 @@ ConfigMap ConfigValue::openMap() const {
   if (!node_.IsMap()) {
     fail("expected a mapping");
   }
+  // yaml-cpp's iterators hand out temporaries: copy the nodes (they are
+  // handles) rather than keep references into them.
   for (auto it = node_.begin(); it != node_.end(); ++it) {
-    const YAML::Node& name = it->first;
+    const YAML::Node name = it->first;
+    const YAML::Node value = it->second;
     const SourcePos namePos = toSourcePos(name.Mark());
     if (!name.IsScalar()) {
       throw ConfigFailure{namePos, key_, "expected a key name"};
     }
-    const std::string& text = name.Scalar();
+    const std::string text = name.Scalar();
     const std::string key = childKey(key_, text);
     if (map.find(text) != nullptr) {
       throw ConfigFailure{namePos, key, "duplicate key"};
     }
     // An empty value has no mark of its own: yaml-cpp gives the next
     // token's, which may be lines below. Then point at the key instead.
-    SourcePos valuePos = toSourcePos(it->second.Mark());
-    if (it->second.IsNull() && valuePos.line != namePos.line) {
+    SourcePos valuePos = toSourcePos(value.Mark());
+    if (value.IsNull() && valuePos.line != namePos.line) {
       valuePos = namePos;
     }
-    map.entries_.push_back({text, namePos, ConfigValue(it->second, key, valuePos)});
+    map.entries_.push_back({text, namePos, ConfigValue(value, key, valuePos)});
   }
   return map;
 }
