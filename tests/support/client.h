@@ -22,6 +22,8 @@ class Client {
   static Client tls(uint16_t port, const TlsOptions& options = {},
                     const std::string& host = "127.0.0.1");
 
+  // Not connected; assign one of the above to it.
+  Client() = default;
   Client(Client&&) = default;
   Client& operator=(Client&&) = default;
 
@@ -52,7 +54,6 @@ class Client {
   TlsStream* tlsStream() const { return tls_; }
 
  private:
-  Client() = default;
   void attach(std::unique_ptr<Stream> stream);
 
   std::unique_ptr<Stream> stream_;

@@ -34,4 +34,16 @@ std::string standardGateYaml(const CertificateFiles& cert, uint16_t defaultPort,
   return yaml;
 }
 
+std::string fillIn(std::string text,
+                   const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [name, value] : values) {
+    const std::string token = "{" + name + "}";
+    for (size_t at = text.find(token); at != std::string::npos;
+         at = text.find(token, at + value.size())) {
+      text.replace(at, token.size(), value);
+    }
+  }
+  return text;
+}
+
 }  // namespace httpgate::test

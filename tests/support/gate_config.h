@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "tests/support/certificates.h"
@@ -26,5 +27,10 @@ std::string plainListenerYaml(std::string_view address = "127.0.0.1:0", bool red
 // indented by 2), and `topLevel` appended as more top-level keys.
 std::string standardGateYaml(const CertificateFiles& cert, uint16_t defaultPort,
                              std::string_view routesLines = "", std::string_view topLevel = "");
+
+// `text` with every "{name}" replaced by its value, so that configs can be
+// written as readable raw strings.
+std::string fillIn(std::string text,
+                   const std::vector<std::pair<std::string, std::string>>& values);
 
 }  // namespace httpgate::test

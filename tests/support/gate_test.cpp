@@ -21,6 +21,10 @@ void GateTest::startGate(std::string_view yaml) {
   ASSERT_TRUE(gate_->ready()) << gate_->startError() << "\nconfig:\n" << yaml;
 }
 
+std::string pathTo(const Backend& backend, std::string_view rest) {
+  return "/" + std::to_string(backend.port()) + std::string(rest);
+}
+
 std::string_view reasonPhrase(int status) {
   switch (status) {
     case 302:

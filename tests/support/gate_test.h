@@ -6,8 +6,10 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <string>
 #include <string_view>
 
+#include "tests/support/backend.h"
 #include "tests/support/certificates.h"
 #include "tests/support/gate_process.h"
 #include "tests/support/http_response.h"
@@ -39,6 +41,9 @@ class GateTest : public ::testing::Test {
 // `location` is given, and Connection: close exactly when `closes`.
 ::testing::AssertionResult isGateResponse(const HttpResponse& response, int status, bool closes,
                                           std::string_view location = "");
+
+// "/<port of backend><rest>": the URL path that routes to `backend`.
+std::string pathTo(const Backend& backend, std::string_view rest = "");
 
 // The standard reason phrase of `status` (RFC 9110).
 std::string_view reasonPhrase(int status);

@@ -1,0 +1,231 @@
+// The request head a backend receives, byte for byte (X-Pil, X-Forwarded-*,
+// Forwarded; forged and hop-by-hop fields removed), and hop-by-hop fields
+// removed from responses.
+#include <gtest/gtest.h>
+
+#include "tests/support/backend.h"
+#include "tests/support/bytes.h"
+#include "tests/support/client.h"
+#include "tests/support/gate_config.h"
+#include "tests/support/gate_test.h"
+#include "tests/support/sockets.h"
+
+namespace httpgate::test {
+namespace {
+
+// What the gate adds around the client's fields, per the contract.
+struct Forwarding {
+  std::string scheme = "https";
+  std::string cipher;  // empty on a plain listener
+  std::string address = "127.0.0.1";
+  std::string forwardedFor = "127.0.0.1";  // as written in Forwarded: for=
+  std::string host = "example.org";
+  bool picolisp = true;
+  bool forwarded = true;
+};
+
+std::string expectedHead(std::string_view requestLine, std::string_view clientFields,
+                         const Forwarding& f) {
+  std::string head(requestLine);
+  head += "\r\n";
+  if (f.picolisp) {
+    head += "X-Pil: *Gate=" + f.scheme + "\r\n";
+    head += "X-Pil: *Adr=" + f.address + "\r\n";
+    if (!f.cipher.empty()) {
+      head += "X-Pil: *Cipher=" + f.cipher + "\r\n";
+    }
+  }
+  head += clientFields;
+  if (f.forwarded) {
+    head += "X-Forwarded-For: " + f.address + "\r\n";
+    head += "X-Forwarded-Proto: " + f.scheme + "\r\n";
+    head += "X-Forwarded-Host: " + f.host + "\r\n";
+    const bool quote = f.host.find(':') != std::string::npos;
+    head += "Forwarded: for=" + f.forwardedFor + ";proto=" + f.scheme +
+            ";host=" + (quote ? "\"" + f.host + "\"" : f.host) + "\r\n";
+  }
+  head += "\r\n";
+  return head;
+}
+
+class HeadersTest : public GateTest {
+ protected:
+  void start(std::string_view topLevel = "") {
+    ASSERT_NO_FATAL_FAILURE(startGate(standardGateYaml(cert_, backend_.port(), "", topLevel)));
+  }
+
+  // Sends `request` on `client`, expects a 200 and returns the head the
+  // backend received.
+  std::string forward(Client& client, const std::string& request) {
+    const size_t before = backend_.requestCount();
+    const HttpResponse response = client.exchange(request);
+    EXPECT_TRUE(response.complete) << response.describe();
+    EXPECT_EQ(response.status, 200);
+    if (backend_.requestCount() != before + 1) {
+      ADD_FAILURE() << "the backend did not get exactly one request";
+      return {};
+    }
+    return backend_.requests().back().head;
+  }
+
+  Backend backend_;
+};
+
+class HeadersOverTlsTest : public HeadersTest, public ::testing::WithParamInterface<TlsVersion> {};
+
+TEST_P(HeadersOverTlsTest, BackendRequestHeadIsExact) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  TlsOptions options;
+  options.version = GetParam();
+  Client client = Client::tls(tlsPort(), options);
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string fields =
+      "Host: example.org\r\nUser-Agent: itest/1\r\nx-lower-case: spaced value\r\n"
+      "Accept: */*\r\n";
+  const std::string head = forward(client, "GET " + pathTo(backend_, "/rest?q") +
+                                               " HTTP/1.1\r\nHost: example.org\r\n"
+                                               "User-Agent: itest/1\r\n"
+                                               "x-lower-case:   spaced value  \r\n"
+                                               "Accept: */*\r\n\r\n");
+  Forwarding forwarding;
+  forwarding.cipher = client.tlsStream()->cipherName();
+  EXPECT_EQ(head, expectedHead("GET /rest?q HTTP/1.1", fields, forwarding)) << "got:\n"
+                                                                            << printable(head);
+}
+
+INSTANTIATE_TEST_SUITE_P(Versions, HeadersOverTlsTest,
+                         ::testing::Values(TlsVersion::Tls12, TlsVersion::Tls13),
+                         [](const ::testing::TestParamInfo<TlsVersion>& version) {
+                           return version.param == TlsVersion::Tls12 ? "Tls12" : "Tls13";
+                         });
+
+TEST_F(HeadersTest, BackendRequestHeadIsExactOnPlainListener) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client client = Client::plain(plainPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string head =
+      forward(client, getRequest(pathTo(backend_, "/p"), "Accept: */*\r\n", "example.org"));
+  Forwarding forwarding;
+  forwarding.scheme = "http";
+  EXPECT_EQ(head,
+            expectedHead("GET /p HTTP/1.1", "Host: example.org\r\nAccept: */*\r\n", forwarding))
+      << "got:\n"
+      << printable(head);
+}
+
+TEST_F(HeadersTest, HostWithPortIsQuotedInForwarded) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client client = Client::tls(tlsPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string head =
+      forward(client, getRequest(pathTo(backend_, "/p"), "", "example.org:8443"));
+  Forwarding forwarding;
+  forwarding.cipher = client.tlsStream()->cipherName();
+  forwarding.host = "example.org:8443";
+  EXPECT_EQ(head, expectedHead("GET /p HTTP/1.1", "Host: example.org:8443\r\n", forwarding))
+      << "got:\n"
+      << printable(head);
+}
+
+TEST_F(HeadersTest, ForgedForwardingFieldsAreRemoved) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client client = Client::tls(tlsPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string head = forward(client, getRequest(pathTo(backend_, "/p"),
+                                                      "X-Pil: *Adr=6.6.6.6\r\n"
+                                                      "x-pil: *Gate=https\r\n"
+                                                      "X-Forwarded-For: 6.6.6.6\r\n"
+                                                      "X-Forwarded-Proto: https\r\n"
+                                                      "x-forwarded-host: evil.test\r\n"
+                                                      "X-Forwarded-Port: 1\r\n"
+                                                      "X-Kept: yes\r\n"
+                                                      "Forwarded: for=6.6.6.6\r\n",
+                                                      "example.org"));
+  Forwarding forwarding;
+  forwarding.cipher = client.tlsStream()->cipherName();
+  EXPECT_EQ(head,
+            expectedHead("GET /p HTTP/1.1", "Host: example.org\r\nX-Kept: yes\r\n", forwarding))
+      << "got:\n"
+      << printable(head);
+}
+
+TEST_F(HeadersTest, HopByHopFieldsAreRemoved) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client client = Client::tls(tlsPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string head = forward(client, getRequest(pathTo(backend_, "/p"),
+                                                      "Connection: keep-alive, foo\r\n"
+                                                      "Foo: named in Connection\r\n"
+                                                      "Keep-Alive: timeout=5\r\n"
+                                                      "Proxy-Connection: keep-alive\r\n"
+                                                      "TE: trailers\r\n"
+                                                      "Trailer: X-Checksum\r\n"
+                                                      "X-Kept: yes\r\n",
+                                                      "example.org"));
+  Forwarding forwarding;
+  forwarding.cipher = client.tlsStream()->cipherName();
+  EXPECT_EQ(head,
+            expectedHead("GET /p HTTP/1.1", "Host: example.org\r\nX-Kept: yes\r\n", forwarding))
+      << "got:\n"
+      << printable(head);
+}
+
+TEST_F(HeadersTest, ForwardingFieldsCanBeSwitchedOff) {
+  ASSERT_NO_FATAL_FAILURE(start("headers:\n  forwarded: false\n  picolisp: false\n"));
+  Client client = Client::tls(tlsPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string head =
+      forward(client, getRequest(pathTo(backend_, "/p"), "X-Pil: *Adr=6.6.6.6\r\n", "example.org"));
+  Forwarding forwarding;
+  forwarding.picolisp = false;
+  forwarding.forwarded = false;
+  EXPECT_EQ(head, expectedHead("GET /p HTTP/1.1", "Host: example.org\r\n", forwarding))
+      << "got:\n"
+      << printable(head);
+}
+
+TEST_F(HeadersTest, HopByHopFieldsAreRemovedFromResponses) {
+  Backend hops([](const RecordedRequest&) {
+    BackendReply reply;
+    reply.body = "ok";
+    reply.fields = {{"Keep-Alive", "timeout=5"},
+                    {"Connection", "X-Secret"},
+                    {"X-Secret", "1"},
+                    {"X-Kept", "2"}};
+    return reply;
+  });
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client client = Client::tls(tlsPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const HttpResponse response = client.exchange(getRequest(pathTo(hops, "/h")));
+  ASSERT_TRUE(response.complete) << response.describe();
+  EXPECT_EQ(response.body, "ok");
+  EXPECT_EQ(response.field("X-Kept"), "2");
+  EXPECT_FALSE(response.hasField("Keep-Alive")) << response.describe();
+  EXPECT_FALSE(response.hasField("X-Secret")) << response.describe();
+  EXPECT_FALSE(response.announcesClose());
+}
+
+TEST_F(HeadersTest, Ipv6ClientAddressIsBracketedInForwarded) {
+  if (!ipv6LoopbackAvailable()) {
+    GTEST_SKIP() << "::1 is not configured on this machine: no IPv6 loopback to test over";
+  }
+  const std::string yaml = "listen:\n" + tlsListenerYaml({cert_}, "[::1]:0") +
+                           "workers: 2\nroutes:\n  default: " + std::to_string(backend_.port()) +
+                           "\n";
+  ASSERT_NO_FATAL_FAILURE(startGate(yaml));
+  ASSERT_EQ(gate().listeners()[0].host, "::1");
+  Client client = Client::tls(tlsPort(), {}, "::1");
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string head = forward(client, getRequest("/v6", "", "example.org"));
+  Forwarding forwarding;
+  forwarding.cipher = client.tlsStream()->cipherName();
+  forwarding.address = "::1";
+  forwarding.forwardedFor = "\"[::1]\"";
+  EXPECT_EQ(head, expectedHead("GET /v6 HTTP/1.1", "Host: example.org\r\n", forwarding))
+      << "got:\n"
+      << printable(head);
+}
+
+}  // namespace
+}  // namespace httpgate::test
