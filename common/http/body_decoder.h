@@ -40,33 +40,53 @@ class BodyDecoder {
   uint64_t remaining() const { return remaining_; }
 
  private:
+  // One state per position in the chunked grammar (RFC 9112 7.1), so that
+  // any split of the input leaves the decoder somewhere it can resume.
   enum class State : uint8_t {
     Done,
+    Error,  // sticky: a body that went wrong stays wrong
     Length,
     UntilClose,
     ChunkSizeStart,  // expecting the first hex digit of a chunk-size
-    ChunkSize,       // more hex digits, ';', or CR
-    ChunkExt,        // inside chunk extensions up to CR
-    ChunkSizeLf,     // CR seen, expecting LF
+    ChunkSize,       // more hex digits, BWS, ';', or CR
+    ExtBeforeSemi,   // BWS after the size or an extension value; expecting ';'
+    ExtNameStart,    // after ';': BWS, then the first char of a chunk-ext-name
+    ExtName,         // inside a chunk-ext-name
+    ExtAfterName,    // BWS after a name; expecting '=' or ';'
+    ExtValueStart,   // after '=': BWS, then a token or a quoted-string
+    ExtToken,        // inside a token value
+    ExtQuoted,       // inside a quoted-string value
+    ExtQuotedPair,   // after a backslash inside a quoted-string
+    ExtAfterQuoted,  // after the closing quote
+    ChunkSizeLf,     // CR of the chunk-size line seen, expecting LF
     ChunkData,
-    ChunkDataCr,     // expecting CR after chunk data
+    ChunkDataCr,  // expecting CR after chunk data
     ChunkDataLf,
-    TrailerStart,    // at the start of a trailer line (or the final CRLF)
-    TrailerLine,     // inside a trailer field line
-    TrailerLf,       // CR seen at end of a trailer line
-    FinalLf,         // CR of the final empty line seen
+    TrailerStart,  // at the start of a trailer line (or the final CRLF)
+    TrailerName,   // inside a trailer field name
+    TrailerValue,  // after the colon, up to CR
+    TrailerLf,     // CR seen at end of a trailer line
+    FinalLf,       // CR of the final empty line seen
   };
+
+  // Handles one framing byte (any state but Done, Error, Length,
+  // UntilClose and ChunkData); returns the reason when the byte is invalid.
+  const char* step(char c);
+  // The trailer section's part of step().
+  const char* stepTrailer(char c);
+  // A byte after a chunk-size, extension name or extension value.
+  const char* endOfElement(char c, State onWhitespace);
+  // Enters Error for good and returns `reason`.
+  const char* fail(const char* reason);
 
   State state_ = State::Done;
   BodyKind kind_ = BodyKind::None;
   uint64_t remaining_ = 0;
-  uint32_t lineBytes_ = 0;     // bytes in the current chunk-size/trailer line
-  uint32_t trailerBytes_ = 0;  // bytes of trailers so far
+  uint64_t chunkSize_ = 0;     // the chunk-size being read
+  uint32_t lineBytes_ = 0;     // bytes in the current chunk-size line
+  uint32_t trailerBytes_ = 0;  // bytes of the trailer section so far
   uint8_t sizeDigits_ = 0;
-  bool extInQuote_ = false;
-  bool extEscape_ = false;
-  bool trailerSawColon_ = false;
-  bool trailerSawName_ = false;
+  const char* error_ = "";  // the reason, once in Error
 };
 
 }  // namespace httpgate::http
