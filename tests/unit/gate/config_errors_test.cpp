@@ -56,6 +56,8 @@ TEST(ConfigErrors, ListenMustBeANonEmptyList) {
   EXPECT_EQ(fails("listen:\n"), "test.yaml:1:1: listen: at least one listener is required");
   EXPECT_EQ(fails("listen: \"[::]:443\"\n"), "test.yaml:1:9: listen: expected a list");
   EXPECT_EQ(fails("listen:\n  - \"[::]:443\"\n"), "test.yaml:2:5: listen[0]: expected a mapping");
+  // An empty item has no position of its own: the list's is used.
+  EXPECT_EQ(fails("listen:\n  -\n"), "test.yaml:2:3: listen[0].address: required key is missing");
 }
 
 TEST(ConfigErrors, ListenAddress) {
@@ -147,6 +149,10 @@ TEST_F(ConfigFileErrors, UnreadableCertificate) {
   EXPECT_EQ(fails(tlsListener(dir_.path(), key_)),
             "test.yaml:5:17: listen[0].tls.certificates[0].cert: cannot read \"" + dir_.path() +
                 "\": Is a directory");
+  // A file used as a directory: a different errno, the same shape.
+  EXPECT_EQ(fails(tlsListener(cert_ + "/x", key_)),
+            "test.yaml:5:17: listen[0].tls.certificates[0].cert: cannot read \"" + cert_ +
+                "/x\": Not a directory");
   EXPECT_EQ(fails(tlsListener(cert_, "\"\"")),
             "test.yaml:6:16: listen[0].tls.certificates[0].key: expected a file path");
 }
