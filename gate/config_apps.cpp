@@ -63,7 +63,8 @@ std::string normalizePrefix(const ConfigValue& value) {
 // could split the response header.
 std::string redirectUrl(const ConfigValue& value) {
   const std::string url = value.string();
-  const bool absolute = url.find("://") != std::string::npos && url.find("://") > 0;
+  const size_t scheme = url.find("://");
+  const bool absolute = scheme != std::string::npos && scheme > 0;
   const bool path = !url.empty() && url.front() == '/';
   const bool clean = std::none_of(url.begin(), url.end(), [](char c) {
     const auto u = static_cast<unsigned char>(c);

@@ -9,8 +9,6 @@
 namespace httpgate::gate {
 namespace {
 
-using namespace std::chrono_literals;
-
 TEST(ParseDuration, TakesEachUnit) {
   EXPECT_EQ(parseDuration("500ms").value, Duration(500));
   EXPECT_EQ(parseDuration("20s").value, Duration(20'000));
