@@ -6,47 +6,13 @@
 #include "tests/support/backend.h"
 #include "tests/support/bytes.h"
 #include "tests/support/client.h"
+#include "tests/support/expected_head.h"
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_test.h"
 #include "tests/support/sockets.h"
 
 namespace httpgate::test {
 namespace {
-
-// What the gate adds around the client's fields, per the contract.
-struct Forwarding {
-  std::string scheme = "https";
-  std::string cipher;  // empty on a plain listener
-  std::string address = "127.0.0.1";
-  std::string forwardedFor = "127.0.0.1";  // as written in Forwarded: for=
-  std::string host = "example.org";
-  bool picolisp = true;
-  bool forwarded = true;
-};
-
-std::string expectedHead(std::string_view requestLine, std::string_view clientFields,
-                         const Forwarding& f) {
-  std::string head(requestLine);
-  head += "\r\n";
-  if (f.picolisp) {
-    head += "X-Pil: *Gate=" + f.scheme + "\r\n";
-    head += "X-Pil: *Adr=" + f.address + "\r\n";
-    if (!f.cipher.empty()) {
-      head += "X-Pil: *Cipher=" + f.cipher + "\r\n";
-    }
-  }
-  head += clientFields;
-  if (f.forwarded) {
-    head += "X-Forwarded-For: " + f.address + "\r\n";
-    head += "X-Forwarded-Proto: " + f.scheme + "\r\n";
-    head += "X-Forwarded-Host: " + f.host + "\r\n";
-    const bool quote = f.host.find(':') != std::string::npos;
-    head += "Forwarded: for=" + f.forwardedFor + ";proto=" + f.scheme +
-            ";host=" + (quote ? "\"" + f.host + "\"" : f.host) + "\r\n";
-  }
-  head += "\r\n";
-  return head;
-}
 
 class HeadersTest : public GateTest {
  protected:
