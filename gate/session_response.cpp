@@ -145,7 +145,7 @@ void ClientSession::backendFailed(BackendFailure failure) {
   std::string_view body;
   switch (failure) {
     case BackendFailure::Refused:
-      if (sessionMarker_ && !config().voidPage.empty()) {
+      if (sessionMarker_ && !config().voidPageFile.empty()) {
         status = 410;  // a PicoLisp session that has ended
         body = config().voidPage;
       }
