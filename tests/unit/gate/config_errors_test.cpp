@@ -2,6 +2,7 @@
 // message", 1-based, at the offending value (or the key, for unknown keys).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "config_test_support.h"
@@ -158,13 +159,40 @@ TEST_F(ConfigFileErrors, UnreadableCertificate) {
 }
 
 TEST_F(ConfigFileErrors, PermissionDenied) {
-  if (::geteuid() == 0) {
-    GTEST_SKIP() << "root reads files whatever their mode";
-  }
   ASSERT_EQ(::chmod(key_.c_str(), 0), 0);
-  EXPECT_EQ(fails(tlsListener(cert_, key_)),
-            "test.yaml:6:16: listen[0].tls.certificates[0].key: cannot read \"" + key_ +
-                "\": Permission denied");
+  const std::string expected = "test.yaml:6:16: listen[0].tls.certificates[0].key: cannot read \"" +
+                               key_ + "\": Permission denied";
+  if (::geteuid() != 0) {
+    EXPECT_EQ(fails(tlsListener(cert_, key_)), expected);
+    return;
+  }
+  // Root reads files whatever their mode: check as "nobody" in a child.
+  ASSERT_EQ(::chmod(dir_.path().c_str(), 0755), 0);
+  ASSERT_EQ(::chmod(cert_.c_str(), 0644), 0);
+  int out[2];
+  ASSERT_EQ(::pipe(out), 0);
+  pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    ::close(out[0]);
+    if (::setgid(65534) != 0 || ::setuid(65534) != 0) {
+      ::_exit(2);
+    }
+    std::string message = fails(tlsListener(cert_, key_));
+    ssize_t written = ::write(out[1], message.data(), message.size());
+    ::_exit(written == static_cast<ssize_t>(message.size()) ? 0 : 3);
+  }
+  ::close(out[1]);
+  std::string message;
+  char chunk[512];
+  for (ssize_t n; (n = ::read(out[0], chunk, sizeof(chunk))) > 0;) {
+    message.append(chunk, static_cast<size_t>(n));
+  }
+  ::close(out[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child status " << status;
+  EXPECT_EQ(message, expected);
 }
 
 TEST_F(ConfigFileErrors, TlsShape) {
