@@ -76,11 +76,11 @@ class BackendConnection {
   std::string out;
   size_t outSent = 0;
 
-  bool reused = false;     // taken from the pool rather than newly connected
-  bool readable = false;   // the socket may have bytes (cleared on WantRead)
-  bool writable = true;    // the socket may take bytes (cleared on WantWrite)
-  bool eof = false;        // the backend closed its side
-  timespec idleSince{};    // when it went back to the pool
+  bool reused = false;    // taken from the pool rather than newly connected
+  bool readable = false;  // the socket may have bytes (cleared on WantRead)
+  bool writable = true;   // the socket may take bytes (cleared on WantWrite)
+  bool eof = false;       // the backend closed its side
+  timespec idleSince{};   // when it went back to the pool
 
  private:
   static void onEvent(evutil_socket_t fd, short what, void* arg);

@@ -4,8 +4,7 @@
 
 namespace httpgate::gate {
 
-BackendPool::BackendPool(event_base* base, size_t maxIdlePerBackend,
-                         std::chrono::seconds idleLimit)
+BackendPool::BackendPool(event_base* base, size_t maxIdlePerBackend, std::chrono::seconds idleLimit)
     : base_(base), maxIdlePerBackend_(maxIdlePerBackend), idleLimit_(idleLimit) {
   event_assign(&sweep_, base_, -1, EV_PERSIST, onSweep, this);
   timeval every{5, 0};
@@ -53,7 +52,9 @@ void BackendPool::clear() {
   idleCount_ = 0;
 }
 
-void BackendPool::onIdleEvent(BackendConnection* connection) { remove(connection); }
+void BackendPool::onIdleEvent(BackendConnection* connection) {
+  remove(connection);
+}
 
 void BackendPool::remove(BackendConnection* connection) {
   auto found = idle_.find(connection->key());

@@ -26,7 +26,8 @@ void Buffer::release() {
   }
 }
 
-BufferPool::BufferPool(size_t blockSize, size_t maxFree) : blockSize_(blockSize), maxFree_(maxFree) {}
+BufferPool::BufferPool(size_t blockSize, size_t maxFree)
+    : blockSize_(blockSize), maxFree_(maxFree) {}
 
 BufferPool::~BufferPool() {
   while (free_ != nullptr) {

@@ -23,7 +23,9 @@ constexpr int64_t kLingerMs = 2000;
 // others of its worker.
 constexpr int kMaxRounds = 32;
 
-int64_t toMs(Duration d) { return d.count(); }
+int64_t toMs(Duration d) {
+  return d.count();
+}
 
 // The client's address as text; IPv4-mapped IPv6 addresses shown as IPv4.
 void formatAddress(const sockaddr_storage& peer, char* out, size_t size) {
@@ -465,9 +467,9 @@ void ClientSession::updateInterest() {
     event_active(&clientRead_, EV_READ, 1);
   }
   if (backend_) {
-    bool backendWrite = backend_->connecting() ||
-                        (!backend_->writable && (backend_->outSent < backend_->out.size() ||
-                                                 forwardRequest_ > 0));
+    bool backendWrite =
+        backend_->connecting() ||
+        (!backend_->writable && (backend_->outSent < backend_->out.size() || forwardRequest_ > 0));
     bool backendRead = wantBackendInput();
     backend_->watch(backendRead, backendWrite);
   }

@@ -46,8 +46,8 @@ struct TlsConfig {
 };
 
 struct ListenConfig {
-  std::string address;     // as written, e.g. "[::]:443"
-  SocketAddress socket;    // resolved, port included
+  std::string address;   // as written, e.g. "[::]:443"
+  SocketAddress socket;  // resolved, port included
   std::optional<TlsConfig> tls;
   bool redirectHttps = false;  // plain listeners only: answer 308 to https://
   SourcePos pos;
@@ -79,9 +79,9 @@ struct AppStart {
 };
 
 struct AppConfig {
-  std::string name;      // lower-cased; compared case-insensitively like httpGate
-  uint16_t port = 0;     // 0 for redirect apps
-  std::string prefix;    // "" or starts with '/', no trailing '/'
+  std::string name;    // lower-cased; compared case-insensitively like httpGate
+  uint16_t port = 0;   // 0 for redirect apps
+  std::string prefix;  // "" or starts with '/', no trailing '/'
   std::optional<AppStart> start;
   std::string redirect;  // non-empty: a redirect app (302 to this URL)
 };
@@ -167,7 +167,6 @@ std::string formatConfigError(const std::string& file, SourcePos pos, std::strin
 std::variant<Config, ConfigError> loadConfig(const std::string& path);
 
 // The same from YAML text, `file` naming it in messages (for tests and -t).
-std::variant<Config, ConfigError> parseConfig(const std::string& yamlText,
-                                              const std::string& file);
+std::variant<Config, ConfigError> parseConfig(const std::string& yamlText, const std::string& file);
 
 }  // namespace httpgate::gate

@@ -82,8 +82,8 @@ std::variant<std::vector<BoundListener>, std::string> bindListeners(const Config
     for (unsigned w = 0; w < workers; ++w) {
       int fd = openListener(address);
       if (fd < 0) {
-        return fail(i, "cannot listen on " + config.listeners[i].address + ": " +
-                           std::strerror(errno));
+        return fail(
+            i, "cannot listen on " + config.listeners[i].address + ": " + std::strerror(errno));
       }
       bound.back().fds.push_back(fd);
       if (w == 0) {

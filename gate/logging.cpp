@@ -69,7 +69,9 @@ void setupLogging(LogLevel level) {
   spdlog::set_default_logger(logger);
 }
 
-void setLogLevel(LogLevel level) { spdlog::set_level(toSpdlog(level)); }
+void setLogLevel(LogLevel level) {
+  spdlog::set_level(toSpdlog(level));
+}
 
 std::variant<std::shared_ptr<AccessLog>, std::string> AccessLog::open(const LogConfig& config) {
   if (config.access == "off") {
@@ -80,8 +82,8 @@ std::variant<std::shared_ptr<AccessLog>, std::string> AccessLog::open(const LogC
   std::shared_ptr<spdlog::logger> logger;
   try {
     if (config.access == "stderr") {
-      logger = std::make_shared<spdlog::logger>(
-          name, std::make_shared<spdlog::sinks::stderr_sink_mt>());
+      logger =
+          std::make_shared<spdlog::logger>(name, std::make_shared<spdlog::sinks::stderr_sink_mt>());
     } else {
       logger = std::make_shared<spdlog::logger>(
           name, std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.access, false));

@@ -23,17 +23,17 @@ void setLogLevel(LogLevel level);
 
 // What one access-log line says about a completed request.
 struct AccessRecord {
-  std::string_view client;     // client IP
+  std::string_view client;  // client IP
   std::string_view method;
-  std::string_view target;     // the request-target as received
-  std::string_view version;    // "HTTP/1.1"
+  std::string_view target;   // the request-target as received
+  std::string_view version;  // "HTTP/1.1"
   int status = 0;
-  uint64_t bytes = 0;          // bytes sent to the client for this response
-  uint16_t backendPort = 0;    // 0 when the gate answered itself
+  uint64_t bytes = 0;        // bytes sent to the client for this response
+  uint16_t backendPort = 0;  // 0 when the gate answered itself
   double durationMs = 0;
   std::string_view referer;
   std::string_view userAgent;
-  timespec start{};            // when the request head arrived (CLOCK_REALTIME)
+  timespec start{};  // when the request head arrived (CLOCK_REALTIME)
 };
 
 class AccessLog {

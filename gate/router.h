@@ -22,9 +22,9 @@ struct Route {
   Kind kind = Kind::Backend;
   const BackendHost* host = nullptr;  // Backend: the host that serves `port`
   uint16_t port = 0;
-  std::string_view prefix;    // sent before `path`: an app's prefix, "/" or ""
-  std::string_view path;      // the rest of the request path, query included
-  std::string_view location;  // Redirect: the Location
+  std::string_view prefix;         // sent before `path`: an app's prefix, "/" or ""
+  std::string_view path;           // the rest of the request path, query included
+  std::string_view location;       // Redirect: the Location
   const AppConfig* app = nullptr;  // the app the request names, if any
   bool sessionMarker = false;      // the forwarded path holds '~' (PicoLisp session)
 };

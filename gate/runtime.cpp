@@ -3,8 +3,7 @@
 namespace httpgate::gate {
 
 std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
-    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports,
-    uint64_t generation) {
+    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports, uint64_t generation) {
   auto runtime = std::make_shared<Runtime>();
   runtime->generation = generation;
   runtime->ports = ports;

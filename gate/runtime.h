@@ -32,7 +32,6 @@ struct Runtime {
 // Returns the error text (file:line:col: key: message) when a certificate or
 // the access log cannot be loaded.
 std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
-    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports,
-    uint64_t generation);
+    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports, uint64_t generation);
 
 }  // namespace httpgate::gate

@@ -1,8 +1,8 @@
 #include "gate/server.h"
 
 #include <grp.h>
-#include <pwd.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -55,15 +55,17 @@ const char* listenerKind(const ListenConfig& listener) {
 // valid; say clearly that they have no effect yet.
 void warnAboutInactiveKeys(const Config& config) {
   if (!config.admin.listen.empty()) {
-    spdlog::warn("{}: admin.listen: the admin endpoint (/metrics, /healthz) is not available "
-                 "in this version; ignored",
-                 config.file);
+    spdlog::warn(
+        "{}: admin.listen: the admin endpoint (/metrics, /healthz) is not available "
+        "in this version; ignored",
+        config.file);
   }
   for (const AppConfig& app : config.routes.apps) {
     if (app.start) {
-      spdlog::warn("{}: routes.apps.{}.start: on-demand start is not available in this version; "
-                   "the application must already be running",
-                   config.file, app.name);
+      spdlog::warn(
+          "{}: routes.apps.{}.start: on-demand start is not available in this version; "
+          "the application must already be running",
+          config.file, app.name);
     }
   }
 }

@@ -98,7 +98,8 @@ bool ClientSession::parseNextRequest() {
   if (headStartedAt_ < 0) {
     headStartedAt_ = now();
   }
-  http::ParseResult result = http::parseRequestHead(clientIn_.view(), request_, runtime_->headLimits);
+  http::ParseResult result =
+      http::parseRequestHead(clientIn_.view(), request_, runtime_->headLimits);
   switch (result.status) {
     case http::ParseStatus::NeedMore:
       if (clientEof_) {

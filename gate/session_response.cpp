@@ -38,9 +38,9 @@ bool ClientSession::parseResponseHead() {
       http::parseResponseHead(in.view(), response_, requestIsHead_, runtime_->headLimits);
   if (result.status == http::ParseStatus::NeedMore) {
     if (backend_->eof || in.full()) {
-      spdlog::warn("backend port {}: {}", backendPort_,
-                   backend_->eof ? "closed in the middle of a response head"
-                                 : "response head too large");
+      spdlog::warn(
+          "backend port {}: {}", backendPort_,
+          backend_->eof ? "closed in the middle of a response head" : "response head too large");
       backendFailed(BackendFailure::BadResponse);
       return true;
     }

@@ -39,8 +39,8 @@ std::string lower(std::string_view s) {
 // or its subject CN when it has none.
 std::vector<std::string> certificateNames(X509* cert) {
   std::vector<std::string> names;
-  auto* sans = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (sans != nullptr) {
     for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
@@ -119,20 +119,21 @@ std::variant<std::shared_ptr<TlsContextSet>, std::string> TlsContextSet::create(
   std::shared_ptr<TlsContextSet> set(new TlsContextSet());
   for (size_t i = 0; i < tls.certificates.size(); ++i) {
     const CertificateConfig& cert = tls.certificates[i];
-    std::string key = "listen[" + std::to_string(listenerIndex) + "].tls.certificates[" +
-                      std::to_string(i) + "]";
+    std::string key =
+        "listen[" + std::to_string(listenerIndex) + "].tls.certificates[" + std::to_string(i) + "]";
     auto made = newContext(tls);
     if (auto* error = std::get_if<std::string>(&made)) {
-      return formatConfigError(configFile, tls.protocolsPos, "listen[" + std::to_string(listenerIndex) + "].tls", *error);
+      return formatConfigError(configFile, tls.protocolsPos,
+                               "listen[" + std::to_string(listenerIndex) + "].tls", *error);
     }
     Entry entry;
     entry.ctx = std::get<SSL_CTX*>(made);
     set->entries_.push_back(entry);  // freed by the set from here on
     ERR_clear_error();
     if (SSL_CTX_use_certificate_chain_file(entry.ctx, cert.certFile.c_str()) != 1) {
-      return formatConfigError(configFile, cert.certPos, key + ".cert",
-                               "cannot load certificate chain from \"" + cert.certFile +
-                                   "\": " + opensslError());
+      return formatConfigError(
+          configFile, cert.certPos, key + ".cert",
+          "cannot load certificate chain from \"" + cert.certFile + "\": " + opensslError());
     }
     if (SSL_CTX_use_PrivateKey_file(entry.ctx, cert.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
       std::string error = opensslError();

@@ -88,9 +88,13 @@ void Worker::drain() {
   event_active(&notify_, EV_READ, 0);
 }
 
-void Worker::stop() { event_base_loopbreak(base_); }
+void Worker::stop() {
+  event_base_loopbreak(base_);
+}
 
-void Worker::onNotify(evutil_socket_t, short, void* arg) { static_cast<Worker*>(arg)->handleNotify(); }
+void Worker::onNotify(evutil_socket_t, short, void* arg) {
+  static_cast<Worker*>(arg)->handleNotify();
+}
 
 void Worker::handleNotify() {
   std::shared_ptr<const Runtime> runtime;

@@ -117,8 +117,8 @@ void serve(int port) {
   event_base* base = event_base_new();
   evhttp* http = evhttp_new(base);
   evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-                                       EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-                                       EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH);
+                                       EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+                                       EVHTTP_REQ_PATCH);
   evhttp_set_gencb(http, onRequest, &port);
   if (evhttp_bind_socket(http, "127.0.0.1", static_cast<uint16_t>(port)) != 0) {
     fprintf(stderr, "httpgate-echo-backend: cannot listen on 127.0.0.1:%d\n", port);

@@ -38,11 +38,11 @@ struct RequestHead {
   uint64_t contentLength = 0;      // meaningful when body == Length
   // Host header value; for absolute-form the authority from the target.
   std::string_view host;
-  bool keepAlive = true;       // HTTP/1.1 unless "close"; HTTP/1.0 only with "keep-alive"
-  bool upgrade = false;        // "Connection: upgrade" and an Upgrade header
-  bool expectContinue = false; // "Expect: 100-continue"
-  bool isHead = false;         // method is HEAD
-  bool isConnect = false;      // method is CONNECT
+  bool keepAlive = true;        // HTTP/1.1 unless "close"; HTTP/1.0 only with "keep-alive"
+  bool upgrade = false;         // "Connection: upgrade" and an Upgrade header
+  bool expectContinue = false;  // "Expect: 100-continue"
+  bool isHead = false;          // method is HEAD
+  bool isConnect = false;       // method is CONNECT
 
   // Makes the head empty again while keeping the vector's capacity.
   void clear();

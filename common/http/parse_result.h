@@ -10,9 +10,9 @@ enum class ParseStatus : unsigned char { NeedMore, Done, Error };
 
 struct ParseResult {
   ParseStatus status = ParseStatus::NeedMore;
-  size_t consumed = 0;         // with Done: bytes of input the head took
-  int errorStatus = 0;         // with Error: the HTTP status to answer (400, 414, 431, 501, 502)
-  const char* reason = "";     // with Error: a short static text for the log
+  size_t consumed = 0;      // with Done: bytes of input the head took
+  int errorStatus = 0;      // with Error: the HTTP status to answer (400, 414, 431, 501, 502)
+  const char* reason = "";  // with Error: a short static text for the log
 
   static ParseResult needMore() { return {}; }
   static ParseResult done(size_t n) { return {ParseStatus::Done, n, 0, ""}; }
