@@ -141,9 +141,9 @@ HeadError parseRequestLine(std::string_view line, RequestHead& head, std::string
   return parseTarget(head, authority);
 }
 
-// The request line has no LF yet: 414 once it is too long, 400 as soon as
-// its first bytes cannot start a request (a TLS handshake on a plain port),
-// else wait.
+// The request line has no LF yet: 414 once it is longer than
+// maxRequestLine or fills maxHeadBytes, 400 as soon as its first bytes
+// cannot start a request (a TLS handshake on a plain port), else wait.
 ParseResult unfinishedRequestLine(const char* p, const char* limit, std::string_view in,
                                   const HeadLimits& limits) {
   size_t length = static_cast<size_t>(limit - p);
@@ -158,7 +158,9 @@ ParseResult unfinishedRequestLine(const char* p, const char* limit, std::string_
     return ParseResult::error(400, "method is not a token");
   }
   if (in.size() >= limits.maxHeadBytes) {
-    return ParseResult::error(431, "request head too large");
+    // The head limit is reached inside the request line: the URI is what is
+    // too long.
+    return ParseResult::error(414, "request line too long");
   }
   return ParseResult::needMore();
 }

@@ -391,6 +391,17 @@ TEST(RequestHeadAttack, OverlongRequestLine) {
   EXPECT_EQ(outcome("GET /12345 HTTP/1.1\r", limits), kNeedMore);               // its LF may follow
 }
 
+TEST(RequestHeadAttack, RequestLineFillingTheHeadLimit) {
+  // The head limit is below the request-line limit and the line fills it.
+  HeadLimits limits;
+  limits.maxHeadBytes = 4096;
+  EXPECT_EQ(outcome("GET /" + std::string(6000, 'a'), limits), 414);
+  EXPECT_EQ(outcome("GET /" + std::string(4091, 'a'), limits), 414);
+  EXPECT_EQ(outcome("GET /" + std::string(4090, 'a'), limits), kNeedMore);
+  EXPECT_EQ(outcome("GET /" + std::string(5000, 'a') + " HTTP/1.1\r\nHost: h\r\n\r\n", limits),
+            414);
+}
+
 TEST(RequestHeadAttack, TransferEncodingOnHttp10) {
   EXPECT_EQ(outcome("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n"), 400);
 }
