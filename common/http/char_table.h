@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string_view>
 
 namespace httpgate::http::detail {
 
@@ -79,6 +80,20 @@ inline bool isOws(char c) {
 
 inline char asciiLower(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
+}
+
+// ASCII case-insensitive equality with `lower`, a lowercase literal; inline
+// because it runs for many field names of every head.
+inline bool equalsLower(std::string_view s, std::string_view lower) {
+  if (s.size() != lower.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (asciiLower(s[i]) != lower[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 }  // namespace httpgate::http::detail

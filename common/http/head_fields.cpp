@@ -87,7 +87,7 @@ const char* noteTransferEncoding(FieldSummary& s, std::string_view value) {
       return "invalid Transfer-Encoding";
     }
     // "chunked" has no parameters; with some it is a coding we do not know.
-    const bool chunked = semi == std::string_view::npos && iequals(name, "chunked");
+    const bool chunked = semi == std::string_view::npos && equalsLower(name, "chunked");
     ++s.transferCodings;
     s.chunkedCount += chunked ? 1 : 0;
     s.lastCodingChunked = chunked;
@@ -97,15 +97,19 @@ const char* noteTransferEncoding(FieldSummary& s, std::string_view value) {
 
 void noteConnection(FieldSummary& s, std::string_view value) {
   forEachElement(value, [&s](std::string_view option) -> const char* {
-    if (iequals(option, "close")) {
+    if (equalsLower(option, "close")) {
       s.close = true;
-    } else if (iequals(option, "keep-alive")) {
+    } else if (equalsLower(option, "keep-alive")) {
       s.keepAlive = true;
-    } else if (iequals(option, "upgrade")) {
+    } else if (equalsLower(option, "upgrade")) {
       s.connectionUpgrade = true;
     }
     return nullptr;
   });
+}
+
+FieldLine invalid(const char* reason) {
+  return FieldLine{FieldScan::Invalid, nullptr, reason};
 }
 
 // reg-name = *( unreserved / pct-encoded / sub-delims )
@@ -156,45 +160,67 @@ LineScan findLine(const char* p, const char* limit, Line& line) {
   return LineScan::Ok;
 }
 
-const char* parseFieldLine(const char* p, const char* end, HeaderField& field) {
-  if (isOws(*p)) {
-    return "obs-fold";
+FieldLine scanFieldLine(const char* p, const char* limit, HeaderField& field) {
+  constexpr FieldLine kIncomplete{FieldScan::Incomplete, nullptr, ""};
+  if (p == limit) {
+    return kIncomplete;
   }
-  const char* q = skipClass(p, end, kToken);
-  if (q == end) {
-    return "field line without colon";
+  if (*p == '\r') {
+    if (limit - p < 2) {
+      return kIncomplete;
+    }
+    return p[1] == '\n' ? FieldLine{FieldScan::EndOfHead, p + 2, ""} : invalid("bare CR");
+  }
+  if (*p == '\n') {
+    return invalid("bare LF");
+  }
+  if (isOws(*p)) {
+    return invalid("obs-fold");
+  }
+  const char* q = skipClass(p, limit, kToken);
+  if (q == limit) {
+    return kIncomplete;
   }
   if (*q != ':') {
     if (isOws(*q)) {
-      return "whitespace before colon";
+      return invalid("whitespace before colon");
     }
-    if (*q == '\r') {
-      return "bare CR";
+    if (*q == '\r' || *q == '\n') {
+      return invalid("field line without colon");
     }
-    return *q == '\0' ? "NUL in field name" : "invalid character in field name";
+    return invalid(*q == '\0' ? "NUL in field name" : "invalid character in field name");
   }
   if (q == p) {
-    return "empty field name";
+    return invalid("empty field name");
   }
   field.name = std::string_view(p, static_cast<size_t>(q - p));
   ++q;
-  while (q < end && isOws(*q)) {
+  while (q < limit && isOws(*q)) {
     ++q;
   }
   const char* valueStart = q;
-  q = skipClass(q, end, kFieldValue);
-  if (q != end) {
-    if (*q == '\r') {
-      return "bare CR";
-    }
-    return *q == '\0' ? "NUL in field value" : "control character in field value";
+  q = skipFieldValue(q, limit);
+  if (q == limit) {
+    return kIncomplete;
   }
-  const char* valueEnd = end;
+  if (*q != '\r') {
+    if (*q == '\n') {
+      return invalid("bare LF");
+    }
+    return invalid(*q == '\0' ? "NUL in field value" : "control character in field value");
+  }
+  if (q + 1 == limit) {
+    return kIncomplete;
+  }
+  if (q[1] != '\n') {
+    return invalid("bare CR");
+  }
+  const char* valueEnd = q;
   while (valueEnd > valueStart && isOws(valueEnd[-1])) {
     --valueEnd;
   }
   field.value = std::string_view(valueStart, static_cast<size_t>(valueEnd - valueStart));
-  return nullptr;
+  return FieldLine{FieldScan::Ok, q + 2, ""};
 }
 
 const char* noteField(FieldSummary& s, const HeaderField& field) {
@@ -202,31 +228,32 @@ const char* noteField(FieldSummary& s, const HeaderField& field) {
   // Dispatch on the length first: most fields are none of these.
   switch (name.size()) {
     case 4:
-      if (iequals(name, "host")) {
+      if (equalsLower(name, "host")) {
         if (s.hostCount++ == 0) {
           s.host = field.value;
         }
       }
       return nullptr;
     case 6:
-      if (iequals(name, "expect") && listContains(field.value, "100-continue")) {
+      if (equalsLower(name, "expect") && listContains(field.value, "100-continue")) {
         s.expectContinue = true;
       }
       return nullptr;
     case 7:
-      if (iequals(name, "upgrade") && !field.value.empty()) {
+      if (equalsLower(name, "upgrade") && !field.value.empty()) {
         s.hasUpgrade = true;
       }
       return nullptr;
     case 10:
-      if (iequals(name, "connection")) {
+      if (equalsLower(name, "connection")) {
         noteConnection(s, field.value);
       }
       return nullptr;
     case 14:
-      return iequals(name, "content-length") ? noteContentLength(s, field.value) : nullptr;
+      return equalsLower(name, "content-length") ? noteContentLength(s, field.value) : nullptr;
     case 17:
-      return iequals(name, "transfer-encoding") ? noteTransferEncoding(s, field.value) : nullptr;
+      return equalsLower(name, "transfer-encoding") ? noteTransferEncoding(s, field.value)
+                                                    : nullptr;
     default:
       return nullptr;
   }

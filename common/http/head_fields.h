@@ -6,6 +6,10 @@
 #include <cstdint>
 #include <string_view>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/http/char_table.h"
 #include "common/http/message.h"
 
@@ -35,6 +39,35 @@ inline const char* skipClass(const char* p, const char* end, uint8_t classes) {
   return p;
 }
 
+// Returns the first byte in [p, end) that is not a field-value byte (VCHAR,
+// SP, HT, obs-text), or end. Values are most of a head's bytes (User-Agent,
+// Accept, Cookie), so with SSE2 they are checked 16 at a time: a block
+// without controls and DEL passes at once; HT, the one allowed control, is
+// stepped over.
+inline const char* skipFieldValue(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i del = _mm_set1_epi8(0x7F);
+  const __m128i minusOne = _mm_set1_epi8(-1);
+  while (end - p >= 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    // Signed compares: 0x00-0x1F are the bytes in [0, 0x20); obs-text is negative.
+    const __m128i control = _mm_and_si128(_mm_cmplt_epi8(v, space), _mm_cmpgt_epi8(v, minusOne));
+    const int mask = _mm_movemask_epi8(_mm_or_si128(control, _mm_cmpeq_epi8(v, del)));
+    if (mask == 0) {
+      p += 16;
+      continue;
+    }
+    p += __builtin_ctz(static_cast<unsigned>(mask));
+    if (*p != '\t') {
+      return p;
+    }
+    ++p;
+  }
+#endif
+  return skipClass(p, end, kFieldValue);
+}
+
 enum class LineScan : uint8_t { Ok, Incomplete, BareLf };
 
 struct Line {
@@ -42,16 +75,25 @@ struct Line {
   const char* next = nullptr;  // the byte after the LF
 };
 
-// Finds the end of the line starting at `p`, looking no further than
-// `limit`. A LF not preceded by CR is BareLf; a CR inside the line is left
-// for the caller's character checks to reject.
+// Finds the end of the line starting at `p` (a request or status line),
+// looking no further than `limit`. A LF not preceded by CR is BareLf; a CR
+// inside the line is left for the caller's character checks to reject.
 LineScan findLine(const char* p, const char* limit, Line& line);
 
-// Parses the field line [p, end), which is not empty and has no CRLF.
-// Returns nullptr and fills `field` (views into the line), or the reason the
-// line is invalid: obs-fold, whitespace before the colon, a name that is not
-// a token, a CR, NUL or other control character in the value.
-const char* parseFieldLine(const char* p, const char* end, HeaderField& field);
+enum class FieldScan : uint8_t { Ok, EndOfHead, Incomplete, Invalid };
+
+struct FieldLine {
+  FieldScan scan;
+  const char* next;    // Ok, EndOfHead: the byte after the line's LF
+  const char* reason;  // Invalid: why
+};
+
+// Parses the field line, or the empty line that ends the head, starting at
+// `p`, in one pass and looking no further than `limit`. On Ok, `field` holds
+// views into the line. Invalid: obs-fold, whitespace before the colon, a
+// name that is not a token, a bare CR or LF, NUL or another control
+// character in the value. A line cut off by `limit` is Incomplete.
+FieldLine scanFieldLine(const char* p, const char* limit, HeaderField& field);
 
 // What the fields that frame a message and manage its connection said,
 // gathered field by field.

@@ -218,27 +218,23 @@ struct HeadInput {
 // Returns Done with the length of the whole head.
 ParseResult parseFields(const HeadInput& in, const char* p, std::vector<HeaderField>& headers,
                         FieldSummary& summary) {
-  Line line;
   for (;;) {
-    switch (detail::findLine(p, in.limit, line)) {
-      case LineScan::Incomplete:
+    HeaderField field;
+    const detail::FieldLine line = detail::scanFieldLine(p, in.limit, field);
+    switch (line.scan) {
+      case detail::FieldScan::Incomplete:
         return in.size >= in.limits.maxHeadBytes
                    ? ParseResult::error(in.tooLargeStatus, "head too large")
                    : ParseResult::needMore();
-      case LineScan::BareLf:
-        return ParseResult::error(in.badStatus, "bare LF");
-      case LineScan::Ok:
+      case detail::FieldScan::Invalid:
+        return ParseResult::error(in.badStatus, line.reason);
+      case detail::FieldScan::EndOfHead:
+        return ParseResult::done(static_cast<size_t>(line.next - in.begin));
+      case detail::FieldScan::Ok:
         break;
-    }
-    if (line.end == p) {
-      return ParseResult::done(static_cast<size_t>(line.next - in.begin));
     }
     if (headers.size() >= in.limits.maxFields) {
       return ParseResult::error(in.tooLargeStatus, "too many header fields");
-    }
-    HeaderField field;
-    if (const char* why = detail::parseFieldLine(p, line.end, field)) {
-      return ParseResult::error(in.badStatus, why);
     }
     if (const char* why = detail::noteField(summary, field)) {
       return ParseResult::error(in.badStatus, why);
@@ -283,7 +279,7 @@ bool parseStatusLine(std::string_view line, ResponseHead& head) {
   }
   head.reason = line.substr(13);
   const char* end = head.reason.data() + head.reason.size();
-  return detail::skipClass(head.reason.data(), end, detail::kFieldValue) == end;
+  return detail::skipFieldValue(head.reason.data(), end) == end;
 }
 
 HeadError finishResponse(ResponseHead& head, const FieldSummary& s, bool requestWasHead) {
