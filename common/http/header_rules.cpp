@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "common/http/char_table.h"
 #include "common/http/chars.h"
 #include "common/http/responses.h"
 
@@ -9,13 +10,61 @@ namespace httpgate::http {
 
 namespace {
 
+using detail::equalsLower;
+
+// What a field name means to the gate; one switch per field instead of a
+// string comparison per rule.
+enum class FieldRole : uint8_t {
+  Other,
+  HopByHop,    // Connection, Keep-Alive, Proxy-Connection, TE, Trailer
+  Upgrade,     // hop-by-hop too, but kept on an upgrade request
+  Forwarding,  // X-Pil, X-Forwarded-*, Forwarded: never taken from a client
+  Host,
+  Framing,  // Content-Length, Transfer-Encoding
+};
+
+FieldRole roleOf(std::string_view name) {
+  constexpr std::string_view kXForwarded = "x-forwarded-";
+  if (name.size() >= kXForwarded.size() && (name[0] == 'x' || name[0] == 'X') &&
+      equalsLower(name.substr(0, kXForwarded.size()), kXForwarded)) {
+    return FieldRole::Forwarding;
+  }
+  switch (name.size()) {
+    case 2:
+      return equalsLower(name, "te") ? FieldRole::HopByHop : FieldRole::Other;
+    case 4:
+      return equalsLower(name, "host") ? FieldRole::Host : FieldRole::Other;
+    case 5:
+      return equalsLower(name, "x-pil") ? FieldRole::Forwarding : FieldRole::Other;
+    case 7:
+      if (equalsLower(name, "upgrade")) {
+        return FieldRole::Upgrade;
+      }
+      return equalsLower(name, "trailer") ? FieldRole::HopByHop : FieldRole::Other;
+    case 9:
+      return equalsLower(name, "forwarded") ? FieldRole::Forwarding : FieldRole::Other;
+    case 10:
+      return equalsLower(name, "connection") || equalsLower(name, "keep-alive")
+                 ? FieldRole::HopByHop
+                 : FieldRole::Other;
+    case 14:
+      return equalsLower(name, "content-length") ? FieldRole::Framing : FieldRole::Other;
+    case 16:
+      return equalsLower(name, "proxy-connection") ? FieldRole::HopByHop : FieldRole::Other;
+    case 17:
+      return equalsLower(name, "transfer-encoding") ? FieldRole::Framing : FieldRole::Other;
+    default:
+      return FieldRole::Other;
+  }
+}
+
 // The Connection field values of a head, gathered once so that every other
 // field can be checked against them.
 class ConnectionOptions {
  public:
   explicit ConnectionOptions(const std::vector<HeaderField>& headers) : headers_(headers) {
     for (const HeaderField& f : headers) {
-      if (iequals(f.name, "connection")) {
+      if (isConnection(f.name)) {
         if (count_ < values_.size()) {
           values_[count_] = f.value;
         }
@@ -24,15 +73,11 @@ class ConnectionOptions {
     }
   }
 
-  // True when a Connection field names `name` (RFC 9110 7.6.1). Fields that
-  // frame the message or route it are never dropped this way: a client that
-  // names Content-Length must not make the gate forward a body the backend
-  // then reads as the next request.
+  // True when a Connection field names `name` (RFC 9110 7.6.1). Callers never
+  // drop framing fields (nor a request's Host) this way: a client that names
+  // Content-Length must not make the gate forward a body the backend then
+  // reads as the next request.
   bool names(std::string_view name) const {
-    if (count_ == 0 || iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
-        iequals(name, "host")) {
-      return false;
-    }
     if (count_ <= values_.size()) {
       for (size_t i = 0; i < count_; ++i) {
         if (listContains(values_[i], name)) {
@@ -42,7 +87,7 @@ class ConnectionOptions {
       return false;
     }
     for (const HeaderField& f : headers_) {  // many Connection lines: no cache
-      if (iequals(f.name, "connection") && listContains(f.value, name)) {
+      if (isConnection(f.name) && listContains(f.value, name)) {
         return true;
       }
     }
@@ -53,6 +98,10 @@ class ConnectionOptions {
   const std::vector<HeaderField>& headers_;
   std::array<std::string_view, 4> values_{};
   size_t count_ = 0;
+
+  static bool isConnection(std::string_view name) {
+    return name.size() == 10 && equalsLower(name, "connection");
+  }
 };
 
 void appendField(std::string& out, std::string_view name, std::string_view value) {
@@ -129,25 +178,12 @@ void appendStatusCode(std::string& out, int status) {
 }  // namespace
 
 bool isHopByHop(std::string_view name) {
-  switch (name.size()) {
-    case 2:
-      return iequals(name, "te");
-    case 7:
-      return iequals(name, "trailer") || iequals(name, "upgrade");
-    case 10:
-      return iequals(name, "connection") || iequals(name, "keep-alive");
-    case 16:
-      return iequals(name, "proxy-connection");
-    default:
-      return false;
-  }
+  const FieldRole role = roleOf(name);
+  return role == FieldRole::HopByHop || role == FieldRole::Upgrade;
 }
 
 bool isForwardingHeader(std::string_view name) {
-  constexpr std::string_view kXForwarded = "x-forwarded-";
-  return iequals(name, "x-pil") || iequals(name, "forwarded") ||
-         (name.size() >= kXForwarded.size() &&
-          iequals(name.substr(0, kXForwarded.size()), kXForwarded));
+  return roleOf(name) == FieldRole::Forwarding;
 }
 
 void appendBackendRequestHead(std::string& out, const RequestHead& head,
@@ -170,21 +206,28 @@ void appendBackendRequestHead(std::string& out, const RequestHead& head,
   const ConnectionOptions connection(head.headers);
   bool sentHost = false;
   for (const HeaderField& f : head.headers) {
-    if (isHopByHop(f.name)) {
-      // The Upgrade field of an upgrade request goes on; its Connection
-      // option is re-added below.
-      if (head.upgrade && iequals(f.name, "upgrade")) {
-        appendField(out, f.name, f.value);
-      }
-      continue;
-    }
-    if (isForwardingHeader(f.name) || connection.names(f.name)) {
-      continue;
-    }
-    if (f.name.size() == 4 && iequals(f.name, "host")) {
-      appendField(out, f.name, head.host);  // the absolute-form authority wins
-      sentHost = true;
-      continue;
+    switch (roleOf(f.name)) {
+      case FieldRole::HopByHop:
+      case FieldRole::Forwarding:
+        continue;
+      case FieldRole::Upgrade:
+        // The Upgrade field of an upgrade request goes on; its Connection
+        // option is re-added below.
+        if (head.upgrade) {
+          appendField(out, f.name, f.value);
+        }
+        continue;
+      case FieldRole::Host:
+        appendField(out, f.name, head.host);  // the absolute-form authority wins
+        sentHost = true;
+        continue;
+      case FieldRole::Framing:
+        break;
+      case FieldRole::Other:
+        if (connection.names(f.name)) {
+          continue;
+        }
+        break;
     }
     appendField(out, f.name, f.value);
   }
@@ -215,14 +258,17 @@ void appendClientResponseHead(std::string& out, const ResponseHead& head, Versio
   out.append("\r\n");
   const ConnectionOptions connection(head.headers);
   for (const HeaderField& f : head.headers) {
-    if (!isHopByHop(f.name) && !connection.names(f.name)) {
-      appendField(out, f.name, f.value);
+    const FieldRole role = roleOf(f.name);
+    if (role == FieldRole::HopByHop || role == FieldRole::Upgrade ||
+        (role != FieldRole::Framing && connection.names(f.name))) {
+      continue;
     }
+    appendField(out, f.name, f.value);
   }
   if (switching) {
     out.append("Connection: upgrade\r\n");
     for (const HeaderField& f : head.headers) {
-      if (iequals(f.name, "upgrade")) {
+      if (roleOf(f.name) == FieldRole::Upgrade) {
         appendField(out, f.name, f.value);
       }
     }
