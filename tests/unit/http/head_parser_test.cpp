@@ -233,6 +233,27 @@ TEST(RequestHead, FieldValueTrimmedAndObsTextKept) {
   EXPECT_EQ(h.headers[3].value, "caf\xc3\xa9");
 }
 
+TEST(RequestHead, LongValuesAreCheckedAtEveryPosition) {
+  // Values are scanned 16 bytes at a time: every offset of a bad byte counts.
+  for (size_t pos = 0; pos < 40; ++pos) {
+    std::string value(40, 'v');
+    const auto with = [&](char c) {
+      value[pos] = c;
+      return "GET / HTTP/1.1\r\nHost: h\r\nX-Long: " + value + "\r\n\r\n";
+    };
+    EXPECT_EQ(outcome(with('\x01')), 400) << pos;
+    EXPECT_EQ(outcome(with('\x7f')), 400) << pos;
+    EXPECT_EQ(outcome(with('\x1f')), 400) << pos;
+    EXPECT_EQ(outcome(with('\0')), 400) << pos;
+    EXPECT_EQ(outcome(with('\n')), 400) << pos;
+    EXPECT_EQ(outcome(with('\r')), 400) << pos;
+    EXPECT_EQ(outcome(with('\t')), kDone) << pos;
+    EXPECT_EQ(outcome(with('\x80')), kDone) << pos;
+    EXPECT_EQ(outcome(with('\xff')), kDone) << pos;
+    EXPECT_EQ(outcome(with(' ')), kDone) << pos;
+  }
+}
+
 TEST(RequestHead, ManyFieldsUpToLimit) {
   HeadLimits limits;
   limits.maxFields = 3;
