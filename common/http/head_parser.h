@@ -22,6 +22,10 @@ struct HeadLimits {
 // including the empty line. On NeedMore nothing is stored that the caller may
 // use; once `in` holds limits.maxHeadBytes without a complete head the result
 // is Error(431), or Error(414) while the request line itself is unfinished.
+// Each call parses from the start of `in` (there is no state between calls),
+// so a caller receiving a head in pieces should call again only when new
+// bytes arrived. The one view that may not point into `in` is the path "/"
+// of an absolute-form target without a path (it is a static string).
 //
 // Rejected (Error 400 unless noted): bare CR or bare LF as a line end, a
 // request line not "method SP target SP HTTP/1.x" (other versions: 505),
