@@ -22,8 +22,9 @@ namespace httpgate::test {
 using BackendHandler = std::function<BackendReply(const RecordedRequest&)>;
 
 struct BackendOptions {
-  bool closeOnAccept = false;  // close every connection right after accept()
-  bool answerContinue = true;  // send "100 Continue" to Expect: 100-continue before the body
+  bool closeOnAccept = false;      // close every connection right after accept()
+  bool answerContinue = true;      // send "100 Continue" to Expect: 100-continue before the body
+  std::string host = "127.0.0.1";  // the loopback address to listen on
 };
 
 class Backend {
