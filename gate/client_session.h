@@ -163,6 +163,7 @@ class ClientSession final : public BackendOwner {
   bool requestKeepAlive_ = true;
   bool requestIsHead_ = false;
   bool requestUpgrade_ = false;
+  bool requestHasBody_ = false;
   bool requestDone_ = false;
   bool responseHeadDone_ = false;
   bool responseDone_ = false;

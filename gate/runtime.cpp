@@ -1,5 +1,7 @@
 #include "gate/runtime.h"
 
+#include <algorithm>
+
 namespace httpgate::gate {
 
 std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
@@ -30,6 +32,12 @@ std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
   runtime->headLimits.maxHeadBytes = config->limits.maxRequestHeader;
   runtime->headLimits.maxRequestLine =
       std::min<size_t>(runtime->headLimits.maxRequestLine, config->limits.maxRequestHeader);
+  // A response head may fill the backend's input buffer (see Worker), which
+  // is never smaller than 16 KiB: large Set-Cookie or CSP fields still pass.
+  runtime->responseLimits.maxHeadBytes =
+      std::max<size_t>(16 * 1024, config->limits.maxRequestHeader);
+  runtime->responseLimits.maxRequestLine = runtime->responseLimits.maxHeadBytes;
+  runtime->responseLimits.maxFields = 256;
   runtime->config = std::move(config);
   return std::shared_ptr<const Runtime>(std::move(runtime));
 }

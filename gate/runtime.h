@@ -24,7 +24,8 @@ struct Runtime {
   std::shared_ptr<AccessLog> accessLog;             // null when off
   std::vector<uint16_t> ports;                      // bound port per listener
   uint16_t httpsPort = 0;                           // first TLS listener's port, 0 if none
-  http::HeadLimits headLimits;
+  http::HeadLimits headLimits;      // for client requests (limits.max_request_header)
+  http::HeadLimits responseLimits;  // for backend responses: the whole input buffer
   uint64_t generation = 0;
 };
 

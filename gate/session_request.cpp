@@ -149,11 +149,10 @@ void ClientSession::beginRequest(size_t headBytes) {
   clientVersion_ = request_.version;
   requestKeepAlive_ = request_.keepAlive && !draining_;
   requestIsHead_ = request_.isHead;
-  bool hasBody = request_.body == http::BodyKind::Chunked ||
-                 (request_.body == http::BodyKind::Length && request_.contentLength > 0);
+  requestHasBody_ = request_.hasBody();
   // A request answered here without reading its body ends the connection:
   // the unread body must never be taken for the next request.
-  bool closeAfter = !requestKeepAlive_ || hasBody;
+  bool closeAfter = !requestKeepAlive_ || requestHasBody_;
   backendPort_ = 0;
 
   if (request_.isConnect) {
@@ -186,7 +185,6 @@ void ClientSession::beginRequest(size_t headBytes) {
 
 void ClientSession::redirectToHttps(size_t headBytes) {
   std::string_view host = hostWithoutPort(request_.host);
-  bool hasBody = request_.body != http::BodyKind::None;
   if (host.empty()) {
     clientIn_.consume(headBytes);
     respondLocal(400, true);
@@ -199,7 +197,7 @@ void ClientSession::redirectToHttps(size_t headBytes) {
   }
   location.append(request_.path == "*" ? std::string_view("/") : request_.path);
   clientIn_.consume(headBytes);
-  respondLocal(308, !requestKeepAlive_ || hasBody, location);
+  respondLocal(308, !requestKeepAlive_ || requestHasBody_, location);
 }
 
 void ClientSession::startExchange(const Route& route, size_t headBytes) {

@@ -35,7 +35,7 @@ bool ClientSession::parseResponseHead() {
     return false;
   }
   http::ParseResult result =
-      http::parseResponseHead(in.view(), response_, requestIsHead_, runtime_->headLimits);
+      http::parseResponseHead(in.view(), response_, requestIsHead_, runtime_->responseLimits);
   if (result.status == http::ParseStatus::NeedMore) {
     if (backend_->eof || in.full()) {
       spdlog::warn(
@@ -130,7 +130,7 @@ bool ClientSession::canRetryOnFreshConnection() const {
   // looks like a failure before any response byte. Sending the request again
   // on a new connection is safe when no body was consumed yet.
   return backend_ && backend_->reused && !responseBytesSeen_ && !backendHead_.empty() &&
-         !requestUpgrade_ && requestBody_.kind() == http::BodyKind::None;
+         !requestUpgrade_ && !requestHasBody_;
 }
 
 void ClientSession::backendFailed(BackendFailure failure) {

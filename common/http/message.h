@@ -44,6 +44,11 @@ struct RequestHead {
   bool isHead = false;          // method is HEAD
   bool isConnect = false;       // method is CONNECT
 
+  // Whether body bytes follow the head (Content-Length: 0 means none).
+  bool hasBody() const {
+    return body == BodyKind::Chunked || (body == BodyKind::Length && contentLength > 0);
+  }
+
   // Makes the head empty again while keeping the vector's capacity.
   void clear();
 };

@@ -285,3 +285,45 @@ TEST_F(HttpFramingTest, Http10RequestIsForwardedAsHttp10) {
 
 }  // namespace
 }  // namespace httpgate::test
+
+namespace httpgate::test {
+namespace {
+
+class ResponseHeadLimitTest : public GateTest {};
+
+TEST_F(ResponseHeadLimitTest, LargeResponseHeadPassesWithASmallRequestHeaderLimit) {
+  // limits.max_request_header bounds what clients send; a backend's response
+  // head may still fill the 16 KiB input buffer (big Set-Cookie fields).
+  const std::string cookie(10 * 1024, 'c');
+  Backend backend([&cookie](const RecordedRequest& request) {
+    BackendReply reply = Backend::defaultReply(request);
+    reply.fields.emplace_back("Set-Cookie", "big=" + cookie);
+    return reply;
+  });
+  ASSERT_NO_FATAL_FAILURE(startGate(
+      standardGateYaml(cert_, backend.port(), "", "limits:\n  max_request_header: 4KiB\n")));
+  Client client = Client::tls(tlsPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const HttpResponse response = client.exchange(getRequest(pathTo(backend, "/c")));
+  ASSERT_TRUE(response.complete) << response.describe();
+  EXPECT_EQ(response.status, 200);
+  EXPECT_EQ(response.field("Set-Cookie").value_or(""), "big=" + cookie);
+}
+
+TEST_F(ResponseHeadLimitTest, ResponseHeadLargerThanTheBufferIs502) {
+  const std::string cookie(20 * 1024, 'c');
+  Backend backend([&cookie](const RecordedRequest& request) {
+    BackendReply reply = Backend::defaultReply(request);
+    reply.fields.emplace_back("Set-Cookie", "big=" + cookie);
+    return reply;
+  });
+  ASSERT_NO_FATAL_FAILURE(startGate(standardGateYaml(cert_, backend.port())));
+  Client client = Client::tls(tlsPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const HttpResponse response = client.exchange(getRequest(pathTo(backend, "/c")));
+  ASSERT_TRUE(response.complete) << response.describe();
+  EXPECT_TRUE(isGateResponse(response, 502, false));
+}
+
+}  // namespace
+}  // namespace httpgate::test
