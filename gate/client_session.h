@@ -137,6 +137,7 @@ class ClientSession final : public BackendOwner {
   Buffer clientIn_;
   std::string clientOut_;  // bytes the gate produced for the client
   size_t clientOutSent_ = 0;
+  size_t headScanned_ = 0;      // bytes of clientIn_ known not to end a request head
   size_t forwardRequest_ = 0;   // front bytes of clientIn_ still to send to the backend
   size_t forwardResponse_ = 0;  // front bytes of the backend's input still to send to the client
   char clientAddress_[INET6_ADDRSTRLEN] = {};

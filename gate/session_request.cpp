@@ -98,8 +98,22 @@ bool ClientSession::parseNextRequest() {
   if (headStartedAt_ < 0) {
     headStartedAt_ = now();
   }
-  http::ParseResult result =
-      http::parseRequestHead(clientIn_.view(), request_, runtime_->headLimits);
+  // A head can only end at a LF: without a new one since the last attempt,
+  // parsing again would only repeat work (a client dripping one byte at a
+  // time would otherwise cost quadratic time).
+  // The parser still sees the head when it crosses a length limit.
+  const http::HeadLimits& limits = runtime_->headLimits;
+  std::string_view unscanned = clientIn_.view().substr(headScanned_);
+  bool crossesLineLimit =
+      headScanned_ <= limits.maxRequestLine && clientIn_.size() > limits.maxRequestLine;
+  bool atHeadLimit = clientIn_.size() >= limits.maxHeadBytes || clientIn_.full();
+  if (unscanned.find('\n') == std::string_view::npos && !crossesLineLimit && !atHeadLimit &&
+      !clientEof_) {
+    headScanned_ = clientIn_.size();
+    return false;
+  }
+  headScanned_ = clientIn_.size();
+  http::ParseResult result = http::parseRequestHead(clientIn_.view(), request_, limits);
   switch (result.status) {
     case http::ParseStatus::NeedMore:
       if (clientEof_) {
@@ -110,12 +124,14 @@ bool ClientSession::parseNextRequest() {
       }
       return false;
     case http::ParseStatus::Error:
+      headScanned_ = 0;
       spdlog::info("{}: rejected request ({}): {}", clientAddress_, result.errorStatus,
                    result.reason);
       resetLogFields();
       respondLocal(result.errorStatus, true);
       return true;
     case http::ParseStatus::Done:
+      headScanned_ = 0;
       beginRequest(result.consumed);
       return true;
   }
