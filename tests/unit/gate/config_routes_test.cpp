@@ -123,7 +123,8 @@ TEST(ConfigApps, NamesAreLowerCasedSortedAndFoundIgnoringCase) {
   EXPECT_EQ(config.routes.findApp("shop2"), nullptr);
   EXPECT_EQ(config.routes.findApp("sho"), nullptr);
   EXPECT_EQ(config.routes.findApp(""), nullptr);
-  EXPECT_EQ(RoutesConfig{}.findApp("shop"), nullptr);
+  const RoutesConfig none;
+  EXPECT_EQ(none.findApp("shop"), nullptr);
 }
 
 TEST(ConfigApps, NameRules) {
