@@ -24,7 +24,7 @@ std::unique_ptr<BackendConnection> BackendPool::take(const BackendKey& key) {
   std::unique_ptr<BackendConnection> connection = std::move(found->second.back());
   found->second.pop_back();
   --idleCount_;
-  connection->watch(false, false);
+  // Its read event stays armed: the new owner gets the events from now on.
   connection->setPool(nullptr);
   connection->reused = true;
   return connection;
@@ -38,11 +38,10 @@ void BackendPool::give(std::unique_ptr<BackendConnection> connection) {
   connection->setOwner(nullptr);
   connection->setPool(this);
   connection->in().release();
-  connection->out.clear();
-  connection->out.shrink_to_fit();
+  connection->out.clear();  // its capacity is reused by the next request
   connection->outSent = 0;
   clock_gettime(CLOCK_MONOTONIC_COARSE, &connection->idleSince);
-  connection->watch(true, false);
+  connection->watch(true, false);  // readable while idle = closed by the backend
   list.push_back(std::move(connection));
   ++idleCount_;
 }

@@ -237,8 +237,11 @@ bool ClientSession::readClient() {
     case IoStatus::Ok:
       clientIn_.commit(result.bytes);
       lastActivity_ = now();
-      if (!client_.isTls() && result.bytes < room) {
-        clientReadable_ = false;  // a short plain read drained the socket
+      if (result.bytes < room && !client_.hasPending()) {
+        // A short read drained the socket: with OpenSSL's read-ahead, bytes
+        // the kernel still had would be pending inside the SSL. Level-
+        // triggered events report anything that arrives later.
+        clientReadable_ = false;
       }
       return true;
     case IoStatus::WantRead:
@@ -318,16 +321,16 @@ bool ClientSession::flushToClient() {
   return progress;
 }
 
+// Reading stays on while the backend is connected, also after the response:
+// an early close or stray bytes then show (and keep the connection out of the
+// pool), and the read event is not re-armed for every request.
 bool ClientSession::wantBackendInput() const {
   if (!backend_ || backend_->connecting() || backend_->eof) {
     return false;
   }
-  Buffer& in = backend_->in();
+  const Buffer& in = backend_->in();
   bool room = !in.allocated() || !in.full();
-  if (phase_ == Phase::Tunnel) {
-    return room;
-  }
-  return phase_ == Phase::Exchange && !responseDone_ && room;
+  return (phase_ == Phase::Exchange || phase_ == Phase::Tunnel) && room;
 }
 
 bool ClientSession::readBackend() {
@@ -388,6 +391,13 @@ bool ClientSession::flushToBackend() {
     size_t length = 0;
     bool fromClient = false;
     if (backend_->outSent < backend_->out.size()) {
+      // A small request body goes out in one write with its head.
+      if (forwardRequest_ > 0 &&
+          backend_->out.size() - backend_->outSent + forwardRequest_ <= kCoalesceLimit) {
+        backend_->out.append(clientIn_.data(), forwardRequest_);
+        clientIn_.consume(forwardRequest_);
+        forwardRequest_ = 0;
+      }
       data = backend_->out.data() + backend_->outSent;
       length = backend_->out.size() - backend_->outSent;
     } else if (forwardRequest_ > 0) {

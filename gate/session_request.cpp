@@ -133,6 +133,9 @@ bool ClientSession::parseNextRequest() {
     case http::ParseStatus::Done:
       headScanned_ = 0;
       beginRequest(result.consumed);
+      if (!dead_ && phase_ == Phase::Exchange && !requestDone_) {
+        processClientInput();  // body bytes that came with the head go out with it
+      }
       return true;
   }
   return false;

@@ -22,7 +22,19 @@ bool ClientSession::processBackendInput() {
   if (phase_ != Phase::Exchange || responseDone_) {
     return false;
   }
-  return responseHeadDone_ ? decodeResponseBody() : parseResponseHead();
+  if (!responseHeadDone_) {
+    if (!parseResponseHead()) {
+      return false;
+    }
+    if (dead_ || !backend_ || phase_ != Phase::Exchange || !responseHeadDone_ || responseDone_) {
+      return true;
+    }
+    // Decode the body bytes that came with the head now, so that a small
+    // response leaves in one write together with its head.
+    decodeResponseBody();
+    return true;
+  }
+  return decodeResponseBody();
 }
 
 bool ClientSession::parseResponseHead() {

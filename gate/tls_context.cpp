@@ -98,6 +98,9 @@ std::variant<SSL_CTX*, std::string> newContext(const TlsConfig& tls) {
     SSL_CTX_free(ctx);
     return error;
   }
+  // Read-ahead lets one recv() take a whole record (and what follows it)
+  // instead of a 5-byte header read and then the rest.
+  SSL_CTX_set_read_ahead(ctx, 1);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
   SSL_CTX_sess_set_cache_size(ctx, 20480);
   SSL_CTX_set_timeout(ctx, 3600);

@@ -53,6 +53,10 @@ class Transport {
   // Closes the socket and frees the SSL.
   void close();
 
+  // Whether OpenSSL holds received bytes not yet returned by read(); always
+  // false on plain connections.
+  bool hasPending() const { return ssl_ != nullptr && SSL_has_pending(ssl_) == 1; }
+
   // The negotiated cipher's OpenSSL name, "" on plain connections.
   std::string_view cipher() const;
 
