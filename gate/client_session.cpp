@@ -220,7 +220,7 @@ bool ClientSession::readClient() {
   if (!clientReadable_ || !wantClientInput()) {
     return false;
   }
-  if (!clientIn_.acquire(worker_.buffers())) {
+  if (!clientIn_.acquire(worker_.clientBuffers())) {
     closeNow();
     return false;
   }
@@ -338,7 +338,7 @@ bool ClientSession::readBackend() {
     return false;
   }
   Buffer& in = backend_->in();
-  if (!in.acquire(worker_.buffers())) {
+  if (!in.acquire(worker_.backendBuffers())) {
     closeNow();
     return false;
   }

@@ -101,8 +101,9 @@ std::variant<SSL_CTX*, std::string> newContext(const TlsConfig& tls) {
   // Read-ahead lets one recv() take a whole record (and what follows it)
   // instead of a 5-byte header read and then the rest.
   SSL_CTX_set_read_ahead(ctx, 1);
-  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_SERVER);
-  SSL_CTX_sess_set_cache_size(ctx, 20480);
+  // Resumption by session tickets only (TLS 1.2 and 1.3): a server-side
+  // cache would keep a session in memory for every new connection.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_timeout(ctx, 3600);
   SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof(kSessionIdContext) - 1);
   SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, nullptr);

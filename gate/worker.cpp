@@ -19,8 +19,16 @@ constexpr int kAcceptBatch = 64;
 constexpr size_t kMaxIdlePerBackend = 64;
 constexpr std::chrono::seconds kBackendIdleLimit{60};
 
-size_t bufferSize(const Runtime& runtime) {
+// Client input holds request heads: 16 KiB, or the configured head limit.
+size_t clientBufferSize(const Runtime& runtime) {
   return std::max<size_t>(16 * 1024, runtime.config->limits.maxRequestHeader);
+}
+
+// Backend input is where response bodies pass through: 64 KiB takes a large
+// response in a quarter of the reads a 16 KiB buffer needs (four TLS records
+// per read), and is only held while bytes are in flight.
+size_t backendBufferSize(const Runtime& runtime) {
+  return std::max<size_t>(64 * 1024, runtime.responseLimits.maxHeadBytes);
 }
 
 }  // namespace
@@ -31,7 +39,10 @@ Worker::Worker(unsigned index, std::vector<int> listenFds, std::shared_ptr<const
       listenFds_(std::move(listenFds)),
       runtime_(std::move(runtime)),
       connections_(connections),
-      buffers_(bufferSize(*runtime_)) {
+      // Small free lists: enough to skip malloc on the busy path, too few
+      // to hold memory that idle connections do not use.
+      clientBuffers_(clientBufferSize(*runtime_), 32),
+      backendBuffers_(backendBufferSize(*runtime_), 8) {
   // evthread_use_pthreads() (called in main) gives the base the lock that
   // makes event_active() on notify_ safe from the main thread.
   base_ = event_base_new();
@@ -106,7 +117,8 @@ void Worker::handleNotify() {
   }
   if (runtime) {
     runtime_ = std::move(runtime);
-    buffers_.setBlockSize(bufferSize(*runtime_));
+    clientBuffers_.setBlockSize(clientBufferSize(*runtime_));
+    backendBuffers_.setBlockSize(backendBufferSize(*runtime_));
   }
   if (drain) {
     draining_ = true;

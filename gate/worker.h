@@ -46,7 +46,8 @@ class Worker {
 
   // For the sessions of this worker (worker thread only).
   event_base* base() const { return base_; }
-  BufferPool& buffers() { return buffers_; }
+  BufferPool& clientBuffers() { return clientBuffers_; }
+  BufferPool& backendBuffers() { return backendBuffers_; }
   BackendPool& backends() { return *backends_; }
   void destroy(ClientSession* session);
   unsigned index() const { return index_; }
@@ -77,7 +78,8 @@ class Worker {
 
   std::shared_ptr<const Runtime> runtime_;
   std::atomic<uint32_t>& connections_;
-  BufferPool buffers_;
+  BufferPool clientBuffers_;
+  BufferPool backendBuffers_;
   std::unique_ptr<BackendPool> backends_;
   ClientSession* sessions_ = nullptr;
   size_t sessionCount_ = 0;
