@@ -1,0 +1,81 @@
+"""results.png: the headline figures as bars per peer (medians), with the
+lowest and highest round as whiskers."""
+
+from .peers import LABELS
+
+COLORS = {"httpgate": "#1f77b4", "nginx": "#2ca02c", "haproxy": "#d62728",
+          "httpGate": "#9467bd", "direct": "#7f7f7f"}
+
+
+def _panels(data):
+    counts = sorted(set(data["settings"]["hold_counts"]))
+    small = counts[0] if counts else 0
+    return [
+        ("keepalive", "requests_per_s", "keep-alive: requests/s (higher is better)"),
+        ("keepalive", "cpu_us_per_request", "keep-alive: CPU µs/request"),
+        ("routed", "requests_per_s", "routed keep-alive: requests/s (higher)"),
+        ("handshakes_ecdsa", "cpu_us_per_handshake", "full handshake ECDSA: CPU µs"),
+        ("handshakes_rsa", "cpu_us_per_handshake", "full handshake RSA: CPU µs"),
+        ("throughput", "cpu_us_per_mib", "1 MiB responses: CPU µs/MiB"),
+        ("memory", f"rss_kib_per_conn_{small}", f"idle TLS connection @{small:,}: RSS KiB"),
+        ("latency", "p50_ms", "first request, fresh connection: p50 ms"),
+    ]
+
+
+def _label(value):
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
+
+
+def _clip(values):
+    """A y limit that keeps the ordinary bars readable when one peer is far
+    off (httpGate often is): 2.5× the second-largest value, or None."""
+    ordered = sorted(values)
+    if len(ordered) >= 2 and ordered[-2] > 0 and ordered[-1] > 4 * ordered[-2]:
+        return 2.5 * ordered[-2]
+    return None
+
+
+def draw(data, path):
+    """Writes the chart to `path`; prints why when matplotlib is missing."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("no chart: python3-matplotlib is not installed")
+        return False
+    summary = data["summary"]
+    panels = _panels(data)
+    figure, axes = plt.subplots(2, 4, figsize=(18, 8.5))
+    for axis, (measurement, key, title) in zip(axes.flat, panels):
+        names, values, low, high, colors = [], [], [], [], []
+        for peer in data["settings"]["peers"]:
+            figure_ = summary.get(measurement, {}).get(peer, {}).get(key)
+            if not figure_ or figure_.get("median") is None:
+                continue
+            names.append(LABELS[peer].split(" (")[0].replace("backend directly", "direct"))
+            values.append(figure_["median"])
+            low.append(figure_["median"] - figure_["min"])
+            high.append(figure_["max"] - figure_["median"])
+            colors.append(COLORS[peer])
+        axis.bar(names, values, color=colors, yerr=[low, high], capsize=3)
+        axis.set_title(title, fontsize=10)
+        axis.tick_params(axis="x", labelsize=8, rotation=20)
+        top = _clip(values)
+        if top:
+            axis.set_ylim(0, top)
+        for i, value in enumerate(values):
+            clipped = top and value > top
+            axis.annotate(_label(value) + (" ↑" if clipped else ""),
+                          (i, min(value, top) if top else value), ha="center",
+                          va="top" if clipped else "bottom", fontsize=8,
+                          xytext=(0, -3 if clipped else 2), textcoords="offset points",
+                          color="white" if clipped else "black",
+                          fontweight="bold" if clipped else None)
+    machine = data["info"]["machine"]
+    figure.suptitle(f"httpgate side by side — medians of {data['settings']['rounds']} round(s), "
+                    f"{machine['date']}, {machine['cores']} cores, {machine['cpu']}", fontsize=11)
+    figure.tight_layout(rect=(0, 0, 1, 0.96))
+    figure.savefig(path, dpi=90)
+    plt.close(figure)
+    return True

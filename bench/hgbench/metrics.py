@@ -1,0 +1,100 @@
+"""Which figures each measurement reports, how they read, and which way
+is better; shared by the markdown report and the chart."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Metric:
+    key: str
+    header: str
+    digits: int = 1
+    better: str = "lower"  # "lower", "higher", or "" (information only)
+    total: bool = False    # summed over rounds instead of the median (error counts)
+
+
+def memory_metrics(counts):
+    metrics = [Metric("rest_rss_kib", "RSS at rest KiB", 0, ""),
+               Metric("rest_pss_kib", "PSS at rest KiB", 0, "")]
+    for n in counts:
+        metrics += [Metric(f"held_{n}", f"held ({n:,})", 0, ""),
+                    Metric(f"rss_kib_per_conn_{n}", f"RSS KiB/conn @{n:,}", 2),
+                    Metric(f"pss_kib_per_conn_{n}", f"PSS KiB/conn @{n:,}", 2),
+                    Metric(f"processes_{n}", f"processes @{n:,}", 0, ""),
+                    Metric(f"errors_{n}", f"errors @{n:,}", 0, "", total=True)]
+    return metrics
+
+
+def table_metrics(measurement, hold_counts):
+    keepalive = [Metric("requests_per_s", "requests/s", 0, "higher"),
+                 Metric("p50_ms", "p50 ms", 3), Metric("p99_ms", "p99 ms", 3),
+                 Metric("cpu_us_per_request", "CPU µs/request", 2),
+                 Metric("backend_cpu_us_per_request", "backend CPU µs/request", 2, ""),
+                 Metric("errors", "errors", 0, "", total=True)]
+    handshakes = [Metric("connections_per_s", "handshakes/s", 0, "higher"),
+                  Metric("cpu_us_per_handshake", "CPU µs/handshake", 1),
+                  Metric("backend_cpu_us_per_handshake", "backend CPU µs/handshake", 1, ""),
+                  Metric("tickets_per_connection", "tickets sent", 1, ""),
+                  Metric("errors", "errors", 0, "", total=True)]
+    return {
+        "keepalive": keepalive,
+        "routed": keepalive,
+        "handshakes_ecdsa": handshakes,
+        "handshakes_rsa": handshakes,
+        "throughput": [Metric("mib_per_s", "MiB/s", 0, "higher"),
+                       Metric("cpu_us_per_mib", "CPU µs/MiB", 1),
+                       Metric("backend_cpu_us_per_mib", "backend CPU µs/MiB", 1, ""),
+                       Metric("p99_ms", "p99 ms", 2),
+                       Metric("errors", "errors", 0, "", total=True)],
+        "memory": memory_metrics(hold_counts),
+        "latency": [Metric("p50_ms", "p50 ms", 3), Metric("p99_ms", "p99 ms", 3),
+                    Metric("mean_ms", "mean ms", 3, ""),
+                    Metric("samples", "samples", 0, ""),
+                    Metric("errors", "errors", 0, "", total=True)],
+    }[measurement]
+
+
+# The headline figures: (measurement, metric key, label).
+SUMMARY = [
+    ("keepalive", "cpu_us_per_request", "keep-alive: CPU µs per request"),
+    ("keepalive", "requests_per_s", "keep-alive: requests/s"),
+    ("keepalive", "p99_ms", "keep-alive: p99 ms"),
+    ("routed", "requests_per_s", "routed keep-alive: requests/s"),
+    ("routed", "cpu_us_per_request", "routed keep-alive: CPU µs per request"),
+    ("handshakes_ecdsa", "cpu_us_per_handshake", "full handshake ECDSA: CPU µs"),
+    ("handshakes_rsa", "cpu_us_per_handshake", "full handshake RSA: CPU µs"),
+    ("handshakes_ecdsa", "connections_per_s", "full handshakes ECDSA: per s"),
+    ("handshakes_rsa", "connections_per_s", "full handshakes RSA: per s"),
+    ("throughput", "cpu_us_per_mib", "1 MiB responses: CPU µs per MiB"),
+    ("throughput", "mib_per_s", "1 MiB responses: MiB/s"),
+    ("memory", "rss_kib_per_conn_{small}", "idle TLS connection @{small:,}: RSS KiB"),
+    ("memory", "pss_kib_per_conn_{small}", "idle TLS connection @{small:,}: PSS KiB"),
+    ("memory", "rss_kib_per_conn_{large}", "idle TLS connection @{large:,}: RSS KiB"),
+    ("memory", "pss_kib_per_conn_{large}", "idle TLS connection @{large:,}: PSS KiB"),
+    ("latency", "p50_ms", "first request, fresh connection: p50 ms"),
+    ("latency", "p99_ms", "first request, fresh connection: p99 ms"),
+]
+
+# The issue's targets: (measurement, key, against, bound, better, text).
+TARGETS = [
+    ("keepalive", "cpu_us_per_request", "nginx", 0.75, "lower",
+     "keep-alive CPU/request ≤ 0.75× nginx"),
+    ("keepalive", "requests_per_s", "nginx", 1.15, "higher",
+     "keep-alive requests/s ≥ 1.15× nginx"),
+    ("keepalive", "requests_per_s", "haproxy", 1.15, "higher",
+     "keep-alive requests/s ≥ 1.15× HAProxy"),
+    ("keepalive", "p99_ms", "nginx", 1.0, "lower", "keep-alive p99 no worse than nginx"),
+    ("keepalive", "p99_ms", "haproxy", 1.0, "lower", "keep-alive p99 no worse than HAProxy"),
+    ("routed", "requests_per_s", "haproxy", 1.15, "higher", "routed requests/s ≥ 1.15× HAProxy"),
+    ("handshakes_ecdsa", "cpu_us_per_handshake", "nginx", 0.85, "lower",
+     "CPU/handshake ECDSA ≤ 0.85× nginx"),
+    ("handshakes_rsa", "cpu_us_per_handshake", "nginx", 0.85, "lower",
+     "CPU/handshake RSA ≤ 0.85× nginx"),
+    ("throughput", "cpu_us_per_mib", "nginx", 0.75, "lower", "CPU/MiB ≤ 0.75× nginx"),
+    ("memory", "rss_kib_per_conn_{small}", "nginx", 0.6, "lower",
+     "RSS/idle connection @{small:,} ≤ 0.6× nginx"),
+    ("memory", "rss_kib_per_conn_{large}", "nginx", 0.6, "lower",
+     "RSS/idle connection @{large:,} ≤ 0.6× nginx"),
+    ("latency", "p50_ms", "nginx", 1.0, "lower", "first-request p50 no worse than nginx"),
+    ("latency", "p99_ms", "nginx", 1.0, "lower", "first-request p99 no worse than nginx"),
+]

@@ -1,0 +1,183 @@
+"""The peers side by side: each starts on its own ports with the same
+certificates in front of the same backend. `direct` is the backend itself,
+over plain HTTP: the ceiling."""
+
+import shutil
+import subprocess
+import time
+
+from . import procfs, templates
+from .ports import free_port
+from .service import Service, file_limit, wait_for_port
+
+HTTPGATE_LEGACY = "/usr/lib/picolisp/bin/httpGate"
+
+LABELS = {
+    "httpgate": "httpgate",
+    "nginx": "nginx",
+    "haproxy": "HAProxy",
+    "httpGate": "httpGate (PicoLisp)",
+    "direct": "backend directly (plain HTTP)",
+}
+
+
+class Peer:
+    """A proxy under test: `port` has the ECDSA certificate, `rsa_port`
+    the RSA one."""
+
+    tls = True
+    proxy = True
+    forks = False  # a process per connection (caps the idle-connection test)
+
+    def __init__(self, name, workdir, certs, backend, use_cgroup):
+        self.name = name
+        self.label = LABELS[name]
+        self.dir = workdir / name
+        self.dir.mkdir(exist_ok=True)
+        self.certs = certs
+        self.backend = backend
+        self.use_cgroup = use_cgroup
+        self.port = free_port()
+        self.rsa_port = free_port()
+        self.service = None
+
+    def url(self, path, rsa=False):
+        scheme = "https" if self.tls else "http"
+        return f"{scheme}://127.0.0.1:{self.rsa_port if rsa else self.port}{path}"
+
+    def values(self):
+        e, r = self.certs["ecdsa"], self.certs["rsa"]
+        return dict(DIR=self.dir, PORT=self.port, RSA_PORT=self.rsa_port,
+                    BACKEND_PORT=self.backend.port, NOFILE=file_limit(),
+                    CONNECTIONS=file_limit() - 64, MAXCONN=self.max_connections(),
+                    ECDSA_CERT=e.cert, ECDSA_KEY=e.key, ECDSA_PEM=e.combined,
+                    RSA_CERT=r.cert, RSA_KEY=r.key, RSA_PEM=r.combined)
+
+    def max_connections(self):
+        return file_limit() - 64
+
+    def start(self):
+        (self.dir / f"{self.name}.log").unlink(missing_ok=True)  # the last round's
+        self.service = Service(self.name, self.dir, self.use_cgroup)
+        process = self.launch()
+        for port in (self.port, self.rsa_port):
+            if not wait_for_port(port, process=process):
+                raise RuntimeError(f"{self.label} did not start:\n{self.service.log_tail()}")
+
+    def launch(self):
+        raise NotImplementedError
+
+    def alive(self):
+        return bool(self.service and self.service.pids())
+
+    def stop(self):
+        if self.service is None:
+            return []
+        left = self.service.stop()
+        self.service = None
+        return left
+
+
+class Httpgate(Peer):
+    def launch(self):
+        conf = templates.render("httpgate.yaml.in", self.dir / "httpgate.yaml", **self.values())
+        return self.service.spawn([str(self.httpgate_binary), "-c", str(conf)])
+
+
+class Nginx(Peer):
+    def launch(self):
+        conf = templates.render("nginx.conf.in", self.dir / "nginx.conf", **self.values())
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        return self.service.spawn([nginx, "-p", str(self.dir), "-e", "stderr",
+                                   "-c", str(conf)])
+
+
+class Haproxy(Peer):
+    def launch(self):
+        conf = templates.render("haproxy.cfg.in", self.dir / "haproxy.cfg", **self.values())
+        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        return self.service.spawn([haproxy, "-f", str(conf)])
+
+
+class HttpGateLegacy(Peer):
+    """PicoLisp's httpGate: one daemon per certificate. Each daemonizes
+    into its own session (found by its listening port), forks a process
+    per connection and another one per connection after the first
+    request; only a connection's first request is routed."""
+
+    forks = True
+
+    def launch(self):
+        for port, cert in ((self.port, self.certs["ecdsa"]), (self.rsa_port, self.certs["rsa"])):
+            launcher = self.service.spawn([HTTPGATE_LEGACY, str(port), str(self.backend.port),
+                                           f"{cert.key},{cert.cert}"], log_name="httpGate.log")
+            if launcher.wait(timeout=10) != 0:
+                raise RuntimeError(f"httpGate exited with {launcher.returncode}:\n"
+                                   f"{self.service.log_tail()}")
+            if not wait_for_port(port):
+                raise RuntimeError(f"httpGate does not listen on {port}")
+            self.service.adopt_session(self._daemon(port))
+        return None
+
+    def _daemon(self, port):
+        for _ in range(50):
+            for pid in procfs.listening_pids(port):
+                if procfs.session_of(pid) == pid:
+                    return pid
+            time.sleep(0.1)
+        raise RuntimeError(f"no httpGate daemon found listening on {port}")
+
+    def log_tail(self):
+        return self.service.log_tail() if self.service else ""
+
+
+class Direct(Peer):
+    """The backend itself, plain HTTP: the ceiling. It is started once for
+    the whole run, with the backend."""
+
+    tls = False
+    proxy = False
+
+    def __init__(self, name, workdir, certs, backend, use_cgroup):
+        super().__init__(name, workdir, certs, backend, use_cgroup)
+        self.port = backend.port
+        self.rsa_port = None
+
+    def start(self):
+        self.service = self.backend.service
+
+    def stop(self):
+        self.service = None
+        return []
+
+
+KINDS = {"httpgate": Httpgate, "nginx": Nginx, "haproxy": Haproxy, "httpGate": HttpGateLegacy,
+         "direct": Direct}
+
+
+def make(name, workdir, certs, backend, use_cgroup, httpgate_binary):
+    peer = KINDS[name](name, workdir, certs, backend, use_cgroup)
+    peer.httpgate_binary = httpgate_binary
+    return peer
+
+
+def versions(httpgate_binary):
+    """One line per program, as each reports its own version."""
+    def run(argv):
+        try:
+            out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+            return (out.stdout + out.stderr).strip().splitlines()[0]
+        except (OSError, IndexError, subprocess.TimeoutExpired):
+            return "unknown"
+
+    def deb(package):
+        return run(["dpkg-query", "-W", "-f", "${Package} ${Version}", package])
+
+    return {
+        "httpgate": run([str(httpgate_binary), "--version"]),
+        "nginx": run(["nginx", "-v"]),
+        "haproxy": run(["haproxy", "-v"]),
+        "httpGate": deb("picolisp"),
+        "wrk": deb("wrk"),
+        "openssl": run(["openssl", "version"]),
+    }

@@ -1,0 +1,87 @@
+"""Run settings, from environment variables (see bench/README.md)."""
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PEER_ORDER = ["httpgate", "nginx", "haproxy", "httpGate", "direct"]
+
+
+def _int(name, default):
+    value = os.environ.get(name, "")
+    return int(value) if value.strip() else default
+
+
+def _float(name, default):
+    value = os.environ.get(name, "")
+    return float(value) if value.strip() else default
+
+
+@dataclass
+class Settings:
+    repo: Path
+    build_dir: Path
+    results_dir: Path
+    quick: bool = False
+    rounds: int = 3
+    seconds: float = 10.0            # wrk runs: keep-alive, routed, throughput
+    handshake_seconds: float = 10.0  # each handshake run (ECDSA, RSA)
+    handshake_concurrency: int = 8
+    wrk_threads: int = 2
+    wrk_connections: int = 64
+    throughput_connections: int = 8
+    latency_count: int = 500
+    latency_cap_seconds: float = 10.0
+    hold_counts: list = field(default_factory=lambda: [1000, 10000])
+    httpgate_legacy_hold_cap: int = 1000  # httpGate: two processes per connection
+    hold_concurrency: int = 4
+    settle_seconds: float = 1.0
+    peers: list = field(default_factory=lambda: list(PEER_ORDER))
+    keep_tmp: bool = False
+    chart: bool = True
+
+    @property
+    def client(self):
+        return self.build_dir / "bench" / "httpgate-bench-client"
+
+    @property
+    def httpgate(self):
+        return self.build_dir / "httpgate"
+
+
+def load(repo):
+    """Settings from BENCH_* variables; BENCH_QUICK=1 is a short smoke run
+    whose other variables still win when set."""
+    repo = Path(repo)
+    quick = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+    s = Settings(repo=repo,
+                 build_dir=Path(os.environ.get("BENCH_BUILD_DIR", repo / "build-bench")),
+                 results_dir=Path(os.environ.get("BENCH_RESULTS", repo / "bench" / "results")),
+                 quick=quick)
+    if quick:
+        s.rounds, s.seconds, s.handshake_seconds = 1, 3.0, 3.0
+        s.latency_count, s.latency_cap_seconds = 200, 5.0
+        s.hold_counts = [500, 2000]
+        s.settle_seconds = 0.5
+    s.rounds = _int("BENCH_ROUNDS", s.rounds)
+    s.seconds = _float("BENCH_SECONDS", s.seconds)
+    if "BENCH_SECONDS" in os.environ:
+        s.handshake_seconds = s.seconds
+    s.handshake_seconds = _float("BENCH_HANDSHAKE_SECONDS", s.handshake_seconds)
+    s.handshake_concurrency = _int("BENCH_HANDSHAKE_CONCURRENCY", s.handshake_concurrency)
+    s.wrk_connections = _int("BENCH_CONNECTIONS", s.wrk_connections)
+    s.latency_count = _int("BENCH_LATENCY_COUNT", s.latency_count)
+    if os.environ.get("BENCH_HOLD", "").strip():
+        s.hold_counts = [int(n) for n in os.environ["BENCH_HOLD"].split(",") if n.strip()]
+    s.httpgate_legacy_hold_cap = _int("BENCH_HTTPGATE_LEGACY_HOLD_CAP", s.httpgate_legacy_hold_cap)
+    if os.environ.get("BENCH_PEERS", "").strip():
+        wanted = [p.strip() for p in os.environ["BENCH_PEERS"].split(",")]
+        unknown = [p for p in wanted if p not in PEER_ORDER]
+        if unknown:
+            raise SystemExit(f"BENCH_PEERS: unknown peer(s) {unknown}; known: {PEER_ORDER}")
+        s.peers = [p for p in PEER_ORDER if p in wanted]
+    s.keep_tmp = os.environ.get("BENCH_KEEP_TMP", "") not in ("", "0")
+    s.chart = os.environ.get("BENCH_CHART", "1") != "0"
+    if s.rounds < 1:
+        raise SystemExit("BENCH_ROUNDS must be at least 1")
+    return s
