@@ -236,6 +236,11 @@ void appendBackendRequestHead(std::string& out, const RequestHead& head,
   }
   if (head.upgrade) {
     out.append("Connection: upgrade\r\n");
+  } else if (head.version == Version::Http10) {
+    // The backend connection is the gate's, not the client's: ask for it to
+    // stay open. An answer to an HTTP/1.0 request is never chunked, so the
+    // client can read it whatever the gate does with the connection.
+    out.append("Connection: keep-alive\r\n");
   }
   if (options.forwarded) {
     appendForwardedFields(out, head.host, client);

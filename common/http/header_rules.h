@@ -36,7 +36,9 @@ bool isForwardingHeader(std::string_view name);
 //   X-Pil: *Gate=<scheme> / *Adr=<address> / *Cipher=<cipher> (picolisp; Cipher on TLS only)
 //   the client's fields in order, minus hop-by-hop ones, fields named in its
 //   Connection header, and forwarding fields; Host carries head.host
-//   Connection: upgrade + the Upgrade field when head.upgrade
+//   Connection: upgrade + the Upgrade field when head.upgrade, else
+//   Connection: keep-alive for an HTTP/1.0 request (the backend connection
+//   is pooled whatever the client does)
 //   X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, Forwarded (forwarded)
 //   CRLF
 // `path` must start with '/' (or be "*"); `pathPrefix` is "" or starts with '/'.

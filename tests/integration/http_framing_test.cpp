@@ -281,6 +281,23 @@ TEST_F(HttpFramingTest, Http10RequestIsForwardedAsHttp10) {
   ASSERT_EQ(backend.requestCount(), 1U);
   const std::string head = backend.requests()[0].head;
   EXPECT_EQ(head.substr(0, head.find("\r\n") + 2), "GET /old HTTP/1.0\r\n");
+  // The gate asks to keep its backend connection and pools it: the next
+  // HTTP/1.0 request (a keep-alive one, so it comes to the same worker) is
+  // served on the same backend connection.
+  EXPECT_EQ(backend.requests()[0].field("Connection").value_or(""), "keep-alive");
+  Client second = Client::tls(tlsPort());
+  ASSERT_TRUE(second.connected()) << second.error();
+  for (const char* path : {"/k1", "/k2"}) {
+    const HttpResponse again = second.exchange("GET " + pathTo(backend, path) +
+                                               " HTTP/1.0\r\nHost: gate.test\r\n"
+                                               "Connection: keep-alive\r\n\r\n");
+    ASSERT_TRUE(again.complete) << again.describe();
+    EXPECT_EQ(again.body, Backend::defaultBody(backend.port(), path));
+  }
+  EXPECT_LE(backend.connectionCount(), 2U);  // one per worker at most
+  const auto requests = backend.requests();
+  ASSERT_EQ(requests.size(), 3U);
+  EXPECT_EQ(requests[1].connection, requests[2].connection);
 }
 
 }  // namespace

@@ -146,6 +146,7 @@ TEST(HeaderRules, Ipv6ClientAndHttp10WithoutHost) {
             "X-Pil: *Adr=2001:db8::7\r\n"
             "X-Pil: *Cipher=TLS_AES_128_GCM_SHA256\r\n"
             "Accept: */*\r\n"
+            "Connection: keep-alive\r\n"
             "X-Forwarded-For: 2001:db8::7\r\n"
             "X-Forwarded-Proto: https\r\n"
             "Forwarded: for=\"[2001:db8::7]\";proto=https\r\n"
@@ -159,7 +160,7 @@ TEST(HeaderRules, AbsoluteFormAuthorityBecomesHost) {
             "GET /a HTTP/1.1\r\nHost: example.org\r\nAccept: x\r\n\r\n");
   const RequestHead old = request("GET http://example.org/a HTTP/1.0\r\n\r\n");
   EXPECT_EQ(backendHead(old, "", old.path, kPlainClient, ForwardOptions{false, false}),
-            "GET /a HTTP/1.0\r\nHost: example.org\r\n\r\n");
+            "GET /a HTTP/1.0\r\nHost: example.org\r\nConnection: keep-alive\r\n\r\n");
 }
 
 TEST(HeaderRules, ConnectionCannotRemoveFraming) {
