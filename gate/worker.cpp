@@ -173,8 +173,6 @@ void Worker::acceptFrom(size_t listener) {
                    runtime_->config->limits.maxConnections);
       continue;
     }
-    int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     auto* session = new ClientSession(*this, runtime_, listener, fd, peer);
     session->next = sessions_;
     if (sessions_ != nullptr) {
