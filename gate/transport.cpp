@@ -7,6 +7,18 @@
 #include <cerrno>
 
 namespace httpgate::gate {
+namespace {
+
+// OpenSSL wants an empty error queue before an SSL_* I/O call, so that
+// SSL_get_error() sees only what that call left. ERR_clear_error() walks the
+// whole queue every time; peeking first makes the usual empty case cheap.
+void clearErrorQueue() {
+  if (ERR_peek_error() != 0) {
+    ERR_clear_error();
+  }
+}
+
+}  // namespace
 
 void Transport::attach(int fd, SSL* ssl) {
   close();
@@ -41,7 +53,7 @@ IoResult Transport::handshake() {
   if (handshakeDone_) {
     return {IoStatus::Ok, 0};
   }
-  ERR_clear_error();
+  clearErrorQueue();
   errno = 0;
   int ret = SSL_do_handshake(ssl_);
   if (ret == 1) {
@@ -68,7 +80,7 @@ IoResult Transport::read(char* buf, size_t len) {
       return {errno == EAGAIN || errno == EWOULDBLOCK ? IoStatus::WantRead : IoStatus::Error, 0};
     }
   }
-  ERR_clear_error();
+  clearErrorQueue();
   errno = 0;
   return sslResult(SSL_read(ssl_, buf, static_cast<int>(len > INT32_MAX ? INT32_MAX : len)));
 }
@@ -89,7 +101,7 @@ IoResult Transport::write(const char* buf, size_t len) {
   }
   // Retry rule: after WANT_* the caller passes the same bytes again (see the
   // header); partial writes are enabled, so Ok may cover fewer than `len`.
-  ERR_clear_error();
+  clearErrorQueue();
   errno = 0;
   return sslResult(SSL_write(ssl_, buf, static_cast<int>(len > INT32_MAX ? INT32_MAX : len)));
 }
@@ -100,7 +112,7 @@ void Transport::shutdownWrite() {
   }
   if (ssl_ != nullptr) {
     if (handshakeDone_) {
-      ERR_clear_error();
+      clearErrorQueue();
       SSL_shutdown(ssl_);  // sends close_notify; we do not wait for the peer's
     }
     return;

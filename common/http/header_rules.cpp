@@ -126,12 +126,16 @@ void appendForwardedValue(std::string& out, std::string_view value) {
     return;
   }
   out.push_back('"');
-  for (char c : value) {
-    if (c == '"' || c == '\\') {
-      out.push_back('\\');
-    }
-    out.push_back(c);
+  // Runs without a quote or backslash go in whole (the usual host:port).
+  size_t start = 0;
+  for (size_t at = value.find_first_of("\"\\"); at != std::string_view::npos;
+       at = value.find_first_of("\"\\", at + 1)) {
+    out.append(value, start, at - start);
+    out.push_back('\\');
+    out.push_back(value[at]);
+    start = at + 1;
   }
+  out.append(value, start, std::string_view::npos);
   out.push_back('"');
 }
 
