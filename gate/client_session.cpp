@@ -416,7 +416,9 @@ bool ClientSession::flushToBackend() {
         forwardRequest_ -= result.bytes;
       } else {
         backend_->outSent += result.bytes;
-        if (backend_->outSent == backend_->out.size()) {
+        // A request without a body keeps its head until the response
+        // begins, for a retry on a fresh connection (canRetryOnFreshConnection).
+        if (backend_->outSent == backend_->out.size() && requestHasBody_) {
           backend_->out.clear();
           backend_->outSent = 0;
         }

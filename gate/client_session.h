@@ -96,7 +96,7 @@ class ClientSession final : public BackendOwner {
   bool parseNextRequest();
   void beginRequest(size_t headBytes);
   void startExchange(const Route& route, size_t headBytes);
-  void connectBackend();
+  void connectBackend(std::string head);
   void respondLocal(int status, bool close, std::string_view location = {},
                     std::string_view body = {});
   void redirectToHttps(size_t headBytes);
@@ -159,7 +159,6 @@ class ClientSession final : public BackendOwner {
   std::unique_ptr<BackendConnection> backend_;
   SocketAddress backendAddress_;
   uint16_t backendPort_ = 0;
-  std::string backendHead_;  // kept until the response head arrives, for a retry
   http::Version clientVersion_ = http::Version::Http11;
   bool requestKeepAlive_ = true;
   bool requestIsHead_ = false;

@@ -232,8 +232,14 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   http::ForwardOptions options;
   options.forwarded = config().headers.forwarded;
   options.picolisp = config().headers.picolisp;
-  backendHead_.clear();
-  http::appendBackendRequestHead(backendHead_, request_, route.prefix, route.path, info, options);
+  // The head is written straight into the output of the backend connection:
+  // a pooled one if there is one, else a string for a new connection.
+  std::unique_ptr<BackendConnection> pooled =
+      worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
+  std::string head;
+  std::string& out = pooled ? pooled->out : head;
+  out.clear();
+  http::appendBackendRequestHead(out, request_, route.prefix, route.path, info, options);
 
   requestBody_.reset(request_.body, request_.contentLength);
   requestDone_ = requestBody_.done();
@@ -245,20 +251,23 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   closeAfterResponse_ = !requestKeepAlive_;
   phase_ = Phase::Exchange;
 
-  backend_ = worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
-  if (backend_) {
+  if (pooled) {
+    backend_ = std::move(pooled);
     backend_->setOwner(this);
-    backend_->out = backendHead_;
+    backend_->outSent = 0;
     return;
   }
-  connectBackend();
+  connectBackend(std::move(head));
 }
 
-void ClientSession::connectBackend() {
+// Opens a new backend connection that will send `head` (and what follows
+// it) once connected.
+void ClientSession::connectBackend(std::string head) {
   backend_ = std::make_unique<BackendConnection>(worker_.base(),
                                                  BackendKey::from(backendAddress_, backendPort_));
   backend_->setOwner(this);
-  backend_->out = backendHead_;
+  backend_->out = std::move(head);
+  backend_->outSent = 0;
   connectStartedAt_ = now();
   switch (backend_->connect(backendAddress_, backendPort_)) {
     case BackendConnection::ConnectResult::Connected:

@@ -74,7 +74,11 @@ bool ClientSession::parseResponseHead() {
     in.consume(result.consumed);
     return true;
   }
-  backendHead_.clear();  // no retry once a response has begun
+  if (backend_->outSent == backend_->out.size()) {
+    // No retry once a response has begun: the kept request head can go.
+    backend_->out.clear();
+    backend_->outSent = 0;
+  }
   logStatus_ = status;
   if (status == 101) {
     if (!requestUpgrade_) {
@@ -141,7 +145,9 @@ bool ClientSession::canRetryOnFreshConnection() const {
   // A pooled connection the backend closed just before our request arrived
   // looks like a failure before any response byte. Sending the request again
   // on a new connection is safe when no body was consumed yet.
-  return backend_ && backend_->reused && !responseBytesSeen_ && !backendHead_.empty() &&
+  // The request head is still in the connection's output then (see
+  // flushToBackend), ready to go again.
+  return backend_ && backend_->reused && !responseBytesSeen_ && !backend_->out.empty() &&
          !requestUpgrade_ && !requestHasBody_;
 }
 
@@ -149,7 +155,7 @@ void ClientSession::backendFailed(BackendFailure failure) {
   if ((failure == BackendFailure::Died || failure == BackendFailure::Refused) &&
       canRetryOnFreshConnection()) {
     spdlog::debug("backend port {}: pooled connection was closed; retrying", backendPort_);
-    connectBackend();
+    connectBackend(std::move(backend_->out));
     return;
   }
   backend_.reset();
