@@ -55,9 +55,29 @@ def _summary_section(data):
             value = aggregate.median(summary, measurement, peer, key)
             row.append(_fmt(value, 0 if "per_s" in key else 2))
         for reference in REFERENCES:
-            row.append(_fmt_ratio(aggregate.ratio(summary, measurement, key, "httpgate", reference)))
+            value = aggregate.ratio(summary, measurement, key, "httpgate", reference)
+            row.append(_fmt_ratio(value))
         rows.append(row)
     return "## Summary (medians)\n\n" + _table(header, rows)
+
+
+def _spread_section(data):
+    """The lowest and highest round of each headline figure: how far the
+    medians can be trusted on this machine."""
+    summary, sizes = data["summary"], _hold_sizes(data)
+    peers = _peers(data)
+    rows = []
+    for measurement, key, label in metrics.SUMMARY:
+        key, label = key.format(**sizes), label.format(**sizes)
+        row = [label]
+        for peer in peers:
+            figure = summary.get(measurement, {}).get(peer, {}).get(key)
+            digits = 0 if "per_s" in key else 2
+            row.append(f"{_fmt(figure['min'], digits)} – {_fmt(figure['max'], digits)}"
+                       if figure and "min" in figure else "—")
+        rows.append(row)
+    return ("## Spread over the rounds (lowest – highest)\n\n" +
+            _table(["figure"] + [LABELS[p] for p in peers], rows))
 
 
 def _targets_section(data):
@@ -130,18 +150,23 @@ def _crypto_section(data):
 
 
 def _events_section(data):
-    seen, lines = set(), []
+    """Each distinct event once, with the rounds it happened in."""
+    rounds, order = {}, []
     for event in data["events"]:
         what = event.get("problem") or event.get("event")
         key = (event.get("peer"), event.get("measurement"), what, event.get("log", ""))
-        if key in seen:
-            continue
-        seen.add(key)
-        where = ", ".join(x for x in (event.get("peer"), event.get("measurement")) if x)
-        line = f"- round {event.get('round', '?')}, {where}: {what}"
-        if event.get("log"):
-            log = event["log"].strip().replace("\n", "\n    ")
-            line += f"\n\n    {log}\n"
+        if key not in rounds:
+            rounds[key] = []
+            order.append(key)
+        rounds[key].append(str(event.get("round", "?")))
+    lines = []
+    for key in order:
+        peer, measurement, what, log = key
+        where = ", ".join(x for x in (peer, measurement) if x)
+        plural = "s" if len(rounds[key]) > 1 else ""
+        line = f"- {where} (round{plural} {', '.join(rounds[key])}): {what}"
+        if log:
+            line += "\n\n    " + log.strip().replace("\n", "\n    ") + "\n"
         lines.append(line)
     return "## Checks, failures and log lines\n\n" + ("\n".join(lines) if lines else "None.")
 
@@ -174,7 +199,8 @@ def _header(data):
 
 
 def markdown(data):
-    parts = [_header(data), notes.METHOD, _summary_section(data), _targets_section(data)]
+    parts = [_header(data), notes.METHOD, _summary_section(data), _targets_section(data),
+             _spread_section(data)]
     parts += [_measurement_section(data, m) for m in measure.MEASUREMENTS]
     parts += [_crypto_section(data), "## The configurations\n\n" + notes.CONFIGURATIONS,
               _events_section(data)]

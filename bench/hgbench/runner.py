@@ -1,6 +1,7 @@
 """One benchmark run: the backend, the peers round by round, every
 measurement alternating over the peers, everything stopped at the end."""
 
+import re
 import signal
 import time
 import traceback
@@ -18,11 +19,22 @@ def _raise_stop(signum, _frame):
 
 
 def _short(result):
-    keys = ("requests_per_s", "cpu_us_per_request", "connections_per_s", "cpu_us_per_handshake",
-            "mib_per_s", "cpu_us_per_mib", "p50_ms", "p99_ms", "rss_kib_per_conn_1000",
-            "pss_kib_per_conn_1000", "errors")
+    """The figures worth a progress line."""
+    keys = ["requests_per_s", "cpu_us_per_request", "connections_per_s", "cpu_us_per_handshake",
+            "mib_per_s", "cpu_us_per_mib", "p50_ms", "p99_ms"]
+    keys += sorted(k for k in result if k.startswith(("rss_kib_per_conn_", "pss_kib_per_conn_")))
+    keys += sorted(k for k in result if k.startswith("errors"))
     return ", ".join(f"{k}={result[k]:.4g}" if isinstance(result[k], float) else f"{k}={result[k]}"
-                     for k in keys if k in result and result[k] is not None)
+                     for k in keys if result.get(k) is not None)
+
+
+def _worth_reading(log):
+    """A peer's log without its start-up notices, process ids masked so
+    that the same line from every round reads the same."""
+    lines = [line for line in log.splitlines() if line.strip() and "[NOTICE]" not in line]
+    text = "\n".join(lines)
+    text = re.sub(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ", "", text, flags=re.M)  # nginx's time
+    return re.sub(r"\(\d+\) :|\b\d+#\d+:", "(pid):", text).strip()
 
 
 class Run:
@@ -34,6 +46,7 @@ class Run:
         self.peers = []
         self.samples = []  # {"round", "measurement", "peer", "result"}
         self.events = []   # crashes, restarts, failures, log lines worth reading
+        self.started = time.monotonic()
 
     def execute(self):
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
@@ -42,7 +55,7 @@ class Run:
         info = {"machine": sysinfo.describe(s.repo), "load_before": sysinfo.load_average(),
                 "cpu_accounting": "cgroup-v1 cpuacct" if self.use_cgroup else "/proc/PID/stat",
                 "versions": peers.versions(s.httpgate)}
-        started = time.monotonic()
+        started = self.started = time.monotonic()
         try:
             print("crypto floor (openssl speed) ...", flush=True)
             info["crypto_floor"] = crypto.measure()
@@ -83,7 +96,9 @@ class Run:
 
     def _measure(self, number, m, peer, context):
         s = self.settings
-        label = f"[round {number}/{s.rounds}] {m.name:<16} {peer.name:<9}"
+        minutes, seconds = divmod(int(time.monotonic() - self.started), 60)
+        label = (f"{minutes:3d}:{seconds:02d} [round {number}/{s.rounds}] "
+                 f"{m.name:<16} {peer.name:<9}")
         try:
             result = measure.RUNNERS[m.name](context, peer)
         except Stop:
@@ -109,7 +124,7 @@ class Run:
 
     def _collect_log(self, number, peer):
         if peer.proxy and peer.service:
-            tail = peer.service.log_tail(40).strip()
+            tail = _worth_reading(peer.service.log_tail(40))
             if tail:
                 self.events.append({"round": number, "peer": peer.name, "event": "log",
                                     "log": tail})
