@@ -28,7 +28,8 @@ def _label(value):
 
 def _clip(values):
     """A y limit that keeps the ordinary bars readable when one peer is far
-    off (httpGate often is): 2.5× the second-largest value, or None."""
+    off (httpGate often is): 2.5× the second-largest value, or None; the
+    clipped bar's tick label gets an arrow."""
     ordered = sorted(values)
     if len(ordered) >= 2 and ordered[-2] > 0 and ordered[-1] > 4 * ordered[-2]:
         return 2.5 * ordered[-2]
@@ -58,20 +59,14 @@ def draw(data, path):
             low.append(figure_["median"] - figure_["min"])
             high.append(figure_["max"] - figure_["median"])
             colors.append(COLORS[peer])
-        axis.bar(names, values, color=colors, yerr=[low, high], capsize=3)
-        axis.set_title(title, fontsize=10)
-        axis.tick_params(axis="x", labelsize=8, rotation=20)
         top = _clip(values)
+        ticks = [f"{name}\n{_label(value)}" + (" ↑" if top and value > top else "")
+                 for name, value in zip(names, values)]
+        axis.bar(ticks, values, color=colors, yerr=[low, high], capsize=3)
+        axis.set_title(title, fontsize=10)
+        axis.tick_params(axis="x", labelsize=8)
         if top:
             axis.set_ylim(0, top)
-        for i, value in enumerate(values):
-            clipped = top and value > top
-            axis.annotate(_label(value) + (" ↑" if clipped else ""),
-                          (i, min(value, top) if top else value), ha="center",
-                          va="top" if clipped else "bottom", fontsize=8,
-                          xytext=(0, -3 if clipped else 2), textcoords="offset points",
-                          color="white" if clipped else "black",
-                          fontweight="bold" if clipped else None)
     machine = data["info"]["machine"]
     figure.suptitle(f"httpgate side by side — medians of {data['settings']['rounds']} round(s), "
                     f"{machine['date']}, {machine['cores']} cores, {machine['cpu']}", fontsize=11)
