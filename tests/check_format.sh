@@ -3,6 +3,6 @@
 # (the style is .clang-format at the top of the repository).
 set -eu
 cd "$(dirname "$0")/.."
-files=$(find common gate appserver tests -name '*.cpp' -o -name '*.h' | grep -v '/corpus/' | sort)
+files=$(find common gate appserver tests bench -name '*.cpp' -o -name '*.h' | grep -v '/corpus/' | sort)
 # shellcheck disable=SC2086
 clang-format --dry-run --Werror $files
