@@ -22,10 +22,6 @@ constexpr int64_t kLingerMs = 2000;
 // Bound on pump rounds per event, so one busy connection cannot starve the
 // others of its worker.
 constexpr int kMaxRounds = 32;
-// How long a TLS connection waits between requests before OpenSSL's record
-// buffers (about 34 KiB) are freed: long enough that a busy keep-alive
-// connection keeps them, short enough that idle ones hold almost nothing.
-constexpr int64_t kTlsBufferIdleMs = 100;
 
 int64_t toMs(Duration d) {
   return d.count();
@@ -132,12 +128,8 @@ void ClientSession::onBackendEvent(short) {
 void ClientSession::onTimer(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<ClientSession*>(arg);
   self->timerArmed_ = false;
-  int64_t now = self->now();
-  if (now >= self->phaseDeadline()) {
+  if (self->now() >= self->deadline()) {
     self->onDeadline();
-  } else if (self->idleWithTlsBuffers() && now >= self->lastActivity_ + kTlsBufferIdleMs) {
-    self->client_.releaseBuffers();
-    self->tlsBuffersHeld_ = false;
   }
   if (!self->dead_) {
     self->run();
@@ -195,7 +187,6 @@ bool ClientSession::stepHandshake() {
     case IoStatus::Ok:
       phase_ = Phase::WaitingRequest;
       lastActivity_ = now();
-      tlsBuffersHeld_ = true;
       return true;
     case IoStatus::WantRead:
       clientReadable_ = false;
@@ -246,7 +237,6 @@ bool ClientSession::readClient() {
     case IoStatus::Ok:
       clientIn_.commit(result.bytes);
       lastActivity_ = now();
-      tlsBuffersHeld_ = client_.isTls();
       if (result.bytes < room && !client_.hasPending()) {
         // A short read drained the socket: with OpenSSL's read-ahead, bytes
         // the kernel still had would be pending inside the SSL. Level-
@@ -303,7 +293,6 @@ bool ClientSession::flushToClient() {
       progress = true;
       bytesSent_ += result.bytes;
       lastActivity_ = now();
-      tlsBuffersHeld_ = client_.isTls();
       if (fromBackend) {
         backend_->in().consume(result.bytes);
         forwardResponse_ -= result.bytes;
@@ -499,19 +488,6 @@ void ClientSession::updateInterest() {
 }
 
 int64_t ClientSession::deadline() const {
-  int64_t when = phaseDeadline();
-  if (idleWithTlsBuffers()) {
-    when = std::min(when, lastActivity_ + kTlsBufferIdleMs);
-  }
-  return when;
-}
-
-bool ClientSession::idleWithTlsBuffers() const {
-  return tlsBuffersHeld_ && phase_ == Phase::WaitingRequest && clientIn_.empty() &&
-         clientOutSent_ == clientOut_.size();
-}
-
-int64_t ClientSession::phaseDeadline() const {
   const Timeouts& t = config().timeouts;
   switch (phase_) {
     case Phase::Handshake:

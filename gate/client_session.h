@@ -84,8 +84,6 @@ class ClientSession final : public BackendOwner {
   bool wantClientInput() const;
   bool wantBackendInput() const;
   int64_t deadline() const;
-  int64_t phaseDeadline() const;
-  bool idleWithTlsBuffers() const;
   void armTimer();
   void onDeadline();
   void beginClose();
@@ -136,7 +134,6 @@ class ClientSession final : public BackendOwner {
   bool clientReadWantsWrite_ = false;
   bool clientWriteWantsRead_ = false;
   bool clientEof_ = false;
-  bool tlsBuffersHeld_ = false;  // OpenSSL may hold record buffers (freed when idle)
   Buffer clientIn_;
   std::string clientOut_;  // bytes the gate produced for the client
   size_t clientOutSent_ = 0;

@@ -88,14 +88,12 @@ std::variant<SSL_CTX*, std::string> newContext(const TlsConfig& tls) {
                                SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF |
                                SSL_OP_SINGLE_ECDH_USE);
   // Partial and moving writes let the connection write from its buffers as
-  // they are. OpenSSL's 17 KiB record buffers are not released after every
-  // record (SSL_MODE_RELEASE_BUFFERS would free and allocate them for each
-  // request): the session frees them once the connection is idle (see
-  // ClientSession::deadline). NO_AUTO_CHAIN: the configured file holds the
-  // chain to send; without it OpenSSL would search its certificate store for
-  // one on every handshake.
+  // they are; RELEASE_BUFFERS frees OpenSSL's 16 KiB+ record buffers while a
+  // connection is idle, which is most of the memory of an idle connection.
+  // NO_AUTO_CHAIN: the configured file holds the chain to send; without it
+  // OpenSSL would search its certificate store for one on every handshake.
   SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
-                            SSL_MODE_NO_AUTO_CHAIN);
+                            SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
   if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1 ||
       SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
     std::string error = opensslError();

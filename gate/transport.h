@@ -47,9 +47,6 @@ class Transport {
   IoResult handshake();
   IoResult read(char* buf, size_t len);
   IoResult write(const char* buf, size_t len);
-  // Frees OpenSSL's record buffers of an idle TLS connection (they come
-  // back on the next read or write); false when bytes are still pending.
-  bool releaseBuffers() { return ssl_ != nullptr && SSL_free_buffers(ssl_) == 1; }
   // Sends a TLS close_notify (best effort, never waits) or shuts down the
   // write side of a plain socket.
   void shutdownWrite();
