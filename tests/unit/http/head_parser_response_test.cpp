@@ -4,25 +4,14 @@
 #include <string>
 
 #include "common/http/head_parser.h"
+#include "tests/unit/http/parse_outcome.h"
 
 namespace httpgate::http {
 namespace {
 
-constexpr int kNeedMore = 0;
-constexpr int kDone = 200;
-
 int outcome(std::string_view in, bool requestWasHead = false, const HeadLimits& limits = {}) {
   ResponseHead head;
-  const ParseResult r = parseResponseHead(in, head, requestWasHead, limits);
-  switch (r.status) {
-    case ParseStatus::NeedMore:
-      return kNeedMore;
-    case ParseStatus::Done:
-      return kDone;
-    case ParseStatus::Error:
-      return r.errorStatus;
-  }
-  return -1;
+  return outcomeOf(parseResponseHead(in, head, requestWasHead, limits));
 }
 
 ResponseHead parseOk(std::string_view in, bool requestWasHead = false) {

@@ -5,25 +5,15 @@
 
 #include <string>
 
+#include "tests/unit/http/parse_outcome.h"
+
 namespace httpgate::http {
 namespace {
-
-constexpr int kNeedMore = 0;
-constexpr int kDone = 200;
 
 // The outcome of parsing `in` as one number: kNeedMore, kDone or the status.
 int outcome(std::string_view in, const HeadLimits& limits = {}) {
   RequestHead head;
-  const ParseResult r = parseRequestHead(in, head, limits);
-  switch (r.status) {
-    case ParseStatus::NeedMore:
-      return kNeedMore;
-    case ParseStatus::Done:
-      return kDone;
-    case ParseStatus::Error:
-      return r.errorStatus;
-  }
-  return -1;
+  return outcomeOf(parseRequestHead(in, head, limits));
 }
 
 // Parses a complete head and expects success.
