@@ -20,6 +20,17 @@ def _hold_sizes(data):
     return {"small": counts[0], "large": counts[-1]} if counts else {"small": 0, "large": 0}
 
 
+def _sized(entries, sizes):
+    """The entries with their {small}/{large} placeholders filled in; with a
+    single idle-connection count both name the same figure, listed once."""
+    seen = set()
+    for entry in entries:
+        filled = tuple(f.format(**sizes) if isinstance(f, str) else f for f in entry)
+        if filled[:2] not in seen:
+            seen.add(filled[:2])
+            yield filled
+
+
 def _fmt(value, digits):
     if value is None:
         return "—"
@@ -48,8 +59,7 @@ def _summary_section(data):
     header = (["figure"] + [LABELS[p] for p in peers] +
               [f"httpgate/{LABELS[r]}" for r in REFERENCES])
     rows = []
-    for measurement, key, label in metrics.SUMMARY:
-        key, label = key.format(**sizes), label.format(**sizes)
+    for measurement, key, label in _sized(metrics.SUMMARY, sizes):
         row = [label]
         for peer in peers:
             value = aggregate.median(summary, measurement, peer, key)
@@ -67,8 +77,7 @@ def _spread_section(data):
     summary, sizes = data["summary"], _hold_sizes(data)
     peers = _peers(data)
     rows = []
-    for measurement, key, label in metrics.SUMMARY:
-        key, label = key.format(**sizes), label.format(**sizes)
+    for measurement, key, label in _sized(metrics.SUMMARY, sizes):
         row = [label]
         for peer in peers:
             figure = summary.get(measurement, {}).get(peer, {}).get(key)
@@ -83,8 +92,7 @@ def _spread_section(data):
 def _targets_section(data):
     summary, sizes = data["summary"], _hold_sizes(data)
     rows = []
-    for measurement, key, reference, bound, better, text in metrics.TARGETS:
-        key, text = key.format(**sizes), text.format(**sizes)
+    for measurement, key, reference, bound, better, text in _sized(metrics.TARGETS, sizes):
         value = aggregate.ratio(summary, measurement, key, "httpgate", reference)
         if value is None:
             verdict = "—"
