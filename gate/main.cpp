@@ -68,6 +68,6 @@ int main(int argc, char** argv) {
   }
   evthread_use_pthreads();
   httpgate::gate::setupLogging(httpgate::gate::LogLevel::Info);
-  httpgate::gate::Server server(configPath);
+  httpgate::gate::Server server(httpgate::gate::yamlConfigLoader(configPath));
   return server.run();
 }

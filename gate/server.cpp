@@ -70,18 +70,20 @@ void warnAboutInactiveKeys(const Config& config) {
   }
 }
 
-std::variant<std::shared_ptr<const Config>, std::string> load(const std::string& path) {
-  auto loaded = loadConfig(path);
-  if (auto* error = std::get_if<ConfigError>(&loaded)) {
-    return error->message;
-  }
-  return std::make_shared<const Config>(std::move(std::get<Config>(loaded)));
-}
-
 }  // namespace
 
+ConfigLoader yamlConfigLoader(std::string path) {
+  return [path = std::move(path)]() -> std::variant<std::shared_ptr<const Config>, std::string> {
+    auto loaded = loadConfig(path);
+    if (auto* error = std::get_if<ConfigError>(&loaded)) {
+      return error->message;
+    }
+    return std::make_shared<const Config>(std::move(std::get<Config>(loaded)));
+  };
+}
+
 int checkConfiguration(const std::string& path) {
-  auto loaded = load(path);
+  auto loaded = yamlConfigLoader(path)();
   if (auto* error = std::get_if<std::string>(&loaded)) {
     fprintf(stderr, "%s\n", error->c_str());
     return 1;
@@ -111,7 +113,7 @@ Server::~Server() {
 }
 
 int Server::run() {
-  auto loaded = load(configPath_);
+  auto loaded = loader_();
   if (auto* error = std::get_if<std::string>(&loaded)) {
     spdlog::error("{}", *error);
     return 1;
@@ -226,7 +228,7 @@ void Server::reload() {
   if (shuttingDown_) {
     return;
   }
-  auto loaded = load(configPath_);
+  auto loaded = loader_();
   std::string error;
   if (auto* message = std::get_if<std::string>(&loaded)) {
     error = *message;

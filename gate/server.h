@@ -6,6 +6,7 @@
 #include <event2/event.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,9 +17,16 @@
 
 namespace httpgate::gate {
 
+// Produces a complete configuration or an error message; called at start-up
+// and again on every reload (HUP), so it must re-read its files each time.
+using ConfigLoader = std::function<std::variant<std::shared_ptr<const Config>, std::string>()>;
+
+// The loader that reads the YAML file at `path`.
+ConfigLoader yamlConfigLoader(std::string path);
+
 class Server {
  public:
-  explicit Server(std::string configPath) : configPath_(std::move(configPath)) {}
+  explicit Server(ConfigLoader loader) : loader_(std::move(loader)) {}
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -34,7 +42,7 @@ class Server {
   void checkShutdown();
   bool dropPrivileges(const Config& config);
 
-  std::string configPath_;
+  ConfigLoader loader_;
   event_base* base_ = nullptr;
   std::vector<event*> signals_;
   event* shutdownTick_ = nullptr;
