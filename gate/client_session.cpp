@@ -59,6 +59,9 @@ ClientSession::ClientSession(Worker& worker, std::shared_ptr<const Runtime> runt
 }
 
 ClientSession::~ClientSession() {
+  if (appWait_) {
+    worker_.removeAppWaiter(appWait_->id);
+  }
   event_del(&clientRead_);
   event_del(&clientWrite_);
   event_del(&timer_);
@@ -496,6 +499,9 @@ int64_t ClientSession::deadline() const {
       return headStartedAt_ >= 0 ? headStartedAt_ + toMs(t.requestHeader)
                                  : lastActivity_ + toMs(t.idle);
     case Phase::Exchange:
+      if (appWait_) {
+        return appWait_->deadline;
+      }
       if (backend_ && backend_->connecting()) {
         return connectStartedAt_ + toMs(t.connect);
       }
@@ -530,7 +536,13 @@ void ClientSession::onDeadline() {
       closeNow();  // an idle keep-alive connection
       return;
     case Phase::Exchange:
-      if (backend_ && backend_->connecting()) {
+      if (appWait_) {
+        spdlog::warn("{}: app {} did not answer on port {} in time", clientAddress_,
+                     startableApp_->name, backendPort_);
+        worker_.removeAppWaiter(appWait_->id);
+        appWait_.reset();
+        failExchange(503);
+      } else if (backend_ && backend_->connecting()) {
         backendFailed(BackendFailure::Timeout);
       } else if (!responseHeadDone_) {
         backendFailed(BackendFailure::Timeout);

@@ -54,6 +54,10 @@ class ClientSession final : public BackendOwner {
 
   void onBackendEvent(short what) override;
 
+  // The answer to waitForApp(), on this session's worker thread. May
+  // destroy the session (through the worker) before returning.
+  void appStartFinished(bool ok, const std::string& message);
+
   // The worker's intrusive list of sessions.
   ClientSession* prev = nullptr;
   ClientSession* next = nullptr;
@@ -109,6 +113,8 @@ class ClientSession final : public BackendOwner {
   bool parseResponseHead();
   bool decodeResponseBody();
   void backendFailed(BackendFailure failure);
+  void failExchange(int status, std::string_view body = {});
+  void waitForApp();
   bool canRetryOnFreshConnection() const;
   void abortExchange();
   void finishBackend();
@@ -171,6 +177,16 @@ class ClientSession final : public BackendOwner {
   bool backendReusable_ = false;
   bool sessionMarker_ = false;
   bool closeAfterResponse_ = false;
+  bool appStartTried_ = false;
+  // The app of the current request when it has a start command, else null.
+  const AppConfig* startableApp_ = nullptr;
+  // While an app starts: the request head to send once it listens.
+  struct AppWait {
+    std::string head;
+    uint64_t id = 0;  // the worker's waiter number
+    int64_t deadline = 0;
+  };
+  std::unique_ptr<AppWait> appWait_;
 
   // Access log fields of the current request (copied: the head's views die
   // with the input buffer).

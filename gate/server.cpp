@@ -4,11 +4,14 @@
 #include <pthread.h>
 #include <pwd.h>
 #include <spdlog/spdlog.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstring>
 #include <thread>
+
+#include "gate/start_helper.h"
 
 namespace httpgate::gate {
 namespace {
@@ -60,27 +63,9 @@ void warnAboutInactiveKeys(const Config& config) {
         "in this version; ignored",
         config.file);
   }
-  for (const AppConfig& app : config.routes.apps) {
-    if (app.start) {
-      spdlog::warn(
-          "{}: routes.apps.{}.start: on-demand start is not available in this version; "
-          "the application must already be running",
-          config.file, app.name);
-    }
-  }
 }
 
 }  // namespace
-
-ConfigLoader yamlConfigLoader(std::string path) {
-  return [path = std::move(path)]() -> std::variant<std::shared_ptr<const Config>, std::string> {
-    auto loaded = loadConfig(path);
-    if (auto* error = std::get_if<ConfigError>(&loaded)) {
-      return error->message;
-    }
-    return std::make_shared<const Config>(std::move(std::get<Config>(loaded)));
-  };
-}
 
 int checkConfiguration(const std::string& path) {
   auto loaded = yamlConfigLoader(path)();
@@ -100,6 +85,8 @@ int checkConfiguration(const std::string& path) {
 }
 
 Server::~Server() {
+  workers_.clear();
+  stopStartHelper();
   for (event* ev : signals_) {
     event_free(ev);
   }
@@ -132,6 +119,14 @@ int Server::run() {
   for (const BoundListener& listener : listeners_) {
     ports_.push_back(listener.port);
   }
+  // The start helper keeps the privileges the gate is about to give up,
+  // and must be forked while the process has a single thread.
+  if (auto helper = forkStartHelper(loader_, config)) {
+    appStarts_ = std::make_unique<AppStarts>(helper->fd);
+    startHelper_ = helper->pid;
+  } else {
+    spdlog::warn("apps cannot be started on demand: the start helper did not start");
+  }
   if (!dropPrivileges(*config)) {
     return 1;
   }
@@ -149,6 +144,9 @@ int Server::run() {
     signals_.push_back(ev);
   }
   ::signal(SIGPIPE, SIG_IGN);
+  if (appStarts_) {
+    appStarts_->attach(base_);
+  }
 
   // Workers inherit a mask that blocks the handled signals, so they are
   // delivered to the main thread only.
@@ -164,7 +162,8 @@ int Server::run() {
     for (BoundListener& listener : listeners_) {
       fds.push_back(listener.fds[w]);
     }
-    workers_.push_back(std::make_unique<Worker>(w, std::move(fds), runtime_, connections_));
+    workers_.push_back(
+        std::make_unique<Worker>(w, std::move(fds), runtime_, connections_, appStarts_.get()));
     workers_.back()->start();
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
@@ -180,6 +179,7 @@ int Server::run() {
     worker->join();
   }
   workers_.clear();
+  stopStartHelper();
   spdlog::info("stopped");
   return 0;
 }
@@ -205,6 +205,16 @@ bool Server::dropPrivileges(const Config& config) {
   }
   spdlog::info("running as user {}", config.user);
   return true;
+}
+
+// Closing our end of the socketpair ends the helper; starts it has under
+// way finish on their own.
+void Server::stopStartHelper() {
+  appStarts_.reset();
+  if (startHelper_ > 0) {
+    waitpid(startHelper_, nullptr, 0);
+    startHelper_ = -1;
+  }
 }
 
 void Server::onSignal(evutil_socket_t signal, short, void* arg) {
@@ -254,6 +264,9 @@ void Server::reload() {
   warnAboutInactiveKeys(*runtime_->config);
   for (auto& worker : workers_) {
     worker->publish(runtime_);
+  }
+  if (appStarts_) {
+    appStarts_->reload();
   }
   spdlog::info("configuration reloaded");
 }

@@ -11,18 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "gate/app_starts.h"
+#include "gate/config_loader.h"
 #include "gate/listeners.h"
 #include "gate/runtime.h"
 #include "gate/worker.h"
 
 namespace httpgate::gate {
-
-// Produces a complete configuration or an error message; called at start-up
-// and again on every reload (HUP), so it must re-read its files each time.
-using ConfigLoader = std::function<std::variant<std::shared_ptr<const Config>, std::string>()>;
-
-// The loader that reads the YAML file at `path`.
-ConfigLoader yamlConfigLoader(std::string path);
 
 class Server {
  public:
@@ -41,6 +36,7 @@ class Server {
   void beginShutdown();
   void checkShutdown();
   bool dropPrivileges(const Config& config);
+  void stopStartHelper();
 
   ConfigLoader loader_;
   event_base* base_ = nullptr;
@@ -49,6 +45,8 @@ class Server {
   std::vector<BoundListener> listeners_;
   std::vector<uint16_t> ports_;
   std::shared_ptr<const Runtime> runtime_;
+  std::unique_ptr<AppStarts> appStarts_;  // before workers_: they use it
+  pid_t startHelper_ = -1;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<uint32_t> connections_{0};
   uint64_t generation_ = 0;

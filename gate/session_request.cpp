@@ -224,6 +224,8 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   backendPort_ = route.port;
   sessionMarker_ = route.sessionMarker;
   requestUpgrade_ = request_.upgrade;
+  startableApp_ = route.app != nullptr && route.app->start ? route.app : nullptr;
+  appStartTried_ = false;
 
   http::ClientInfo info;
   info.address = clientAddress_;

@@ -5,6 +5,7 @@
 
 #include "common/http/head_parser.h"
 #include "common/http/header_rules.h"
+#include "gate/app_starts.h"
 #include "gate/client_session.h"
 #include "gate/worker.h"
 
@@ -158,6 +159,11 @@ void ClientSession::backendFailed(BackendFailure failure) {
     connectBackend(std::move(backend_->out));
     return;
   }
+  if (failure == BackendFailure::Refused && startableApp_ != nullptr && !appStartTried_ &&
+      worker_.appStarts() != nullptr) {
+    waitForApp();
+    return;
+  }
   backend_.reset();
   int status = 502;
   std::string_view body;
@@ -178,6 +184,12 @@ void ClientSession::backendFailed(BackendFailure failure) {
     case BackendFailure::BadResponse:
       break;
   }
+  failExchange(status, body);
+}
+
+// Answers the current request with a gate-made error instead of the
+// backend's response.
+void ClientSession::failExchange(int status, std::string_view body) {
   // The rest of an unread request body cannot be skipped reliably: close.
   bool close = !requestDone_ || closeAfterResponse_;
   // Body bytes decoded but not yet sent are dropped with the exchange, so
@@ -185,6 +197,45 @@ void ClientSession::backendFailed(BackendFailure failure) {
   clientIn_.consume(forwardRequest_);
   forwardRequest_ = 0;
   respondLocal(status, close, {}, body);
+}
+
+// Nothing listens on the port of an app that has a start command: have it
+// started (by the start helper, see app_starts.h) and keep the request —
+// its head, and any body bytes still in the input buffer — until it runs.
+// The connection's events stay armed meanwhile; other connections are not
+// held up.
+void ClientSession::waitForApp() {
+  appStartTried_ = true;
+  appWait_ = std::make_unique<AppWait>();
+  appWait_->head = std::move(backend_->out);
+  backend_.reset();
+  // The helper gives up after `start.wait`; this bound only matters if its
+  // answer never comes.
+  constexpr int64_t kGraceMs = 5000;
+  appWait_->deadline = now() + startableApp_->start->wait.count() + kGraceMs;
+  appWait_->id = worker_.addAppWaiter(this);
+  spdlog::info("{}: app {} does not answer on port {}; starting it", clientAddress_,
+               startableApp_->name, backendPort_);
+  Worker* worker = &worker_;
+  uint64_t id = appWait_->id;
+  worker_.appStarts()->request(startableApp_->name, worker_,
+                               [worker, id](bool ok, const std::string& message) {
+                                 worker->appStartFinished(id, ok, message);
+                               });
+}
+
+void ClientSession::appStartFinished(bool ok, const std::string& message) {
+  std::unique_ptr<AppWait> wait = std::move(appWait_);
+  if (ok) {
+    connectBackend(std::move(wait->head));
+  } else {
+    spdlog::warn("{}: 503 for app {}: {}", clientAddress_, startableApp_->name, message);
+    failExchange(503);
+  }
+  run();
+  if (dead_) {
+    worker_.destroy(this);
+  }
 }
 
 void ClientSession::abortExchange() {

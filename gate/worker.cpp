@@ -34,7 +34,7 @@ size_t backendBufferSize(const Runtime& runtime) {
 }  // namespace
 
 Worker::Worker(unsigned index, std::vector<int> listenFds, std::shared_ptr<const Runtime> runtime,
-               std::atomic<uint32_t>& connections)
+               std::atomic<uint32_t>& connections, AppStarts* appStarts)
     : index_(index),
       listenFds_(std::move(listenFds)),
       runtime_(std::move(runtime)),
@@ -42,7 +42,8 @@ Worker::Worker(unsigned index, std::vector<int> listenFds, std::shared_ptr<const
       // Small free lists: enough to skip malloc on the busy path, too few
       // to hold memory that idle connections do not use.
       clientBuffers_(clientBufferSize(*runtime_), 32),
-      backendBuffers_(backendBufferSize(*runtime_), 8) {
+      backendBuffers_(backendBufferSize(*runtime_), 8),
+      appStarts_(appStarts) {
   // evthread_use_pthreads() (called in main) gives the base the lock that
   // makes event_active() on notify_ safe from the main thread.
   base_ = event_base_new();
@@ -103,6 +104,34 @@ void Worker::stop() {
   event_base_loopbreak(base_);
 }
 
+void Worker::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  event_active(&notify_, EV_READ, 0);
+}
+
+uint64_t Worker::addAppWaiter(ClientSession* session) {
+  uint64_t id = nextAppWaiter_++;
+  appWaiters_.emplace(id, session);
+  return id;
+}
+
+void Worker::removeAppWaiter(uint64_t id) {
+  appWaiters_.erase(id);
+}
+
+void Worker::appStartFinished(uint64_t id, bool ok, const std::string& message) {
+  auto found = appWaiters_.find(id);
+  if (found == appWaiters_.end()) {
+    return;  // the session ended while the app started
+  }
+  ClientSession* session = found->second;
+  appWaiters_.erase(found);
+  session->appStartFinished(ok, message);
+}
+
 void Worker::onNotify(evutil_socket_t, short, void* arg) {
   static_cast<Worker*>(arg)->handleNotify();
 }
@@ -110,10 +139,15 @@ void Worker::onNotify(evutil_socket_t, short, void* arg) {
 void Worker::handleNotify() {
   std::shared_ptr<const Runtime> runtime;
   bool drain = false;
+  std::vector<std::function<void()>> tasks;
   {
     std::lock_guard lock(mutex_);
     runtime = std::move(pending_);
     drain = drainRequested_ && !draining_;
+    tasks.swap(tasks_);
+  }
+  for (auto& task : tasks) {
+    task();
   }
   if (runtime) {
     runtime_ = std::move(runtime);

@@ -10,9 +10,11 @@
 #include <event2/event_struct.h>
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "gate/backend_pool.h"
@@ -21,13 +23,15 @@
 
 namespace httpgate::gate {
 
+class AppStarts;
 class ClientSession;
 
 class Worker {
  public:
   // `listenFds[i]` is this worker's socket for listener i; the worker owns them.
+  // `appStarts` (may be null: no on-demand start) outlives the worker.
   Worker(unsigned index, std::vector<int> listenFds, std::shared_ptr<const Runtime> runtime,
-         std::atomic<uint32_t>& connections);
+         std::atomic<uint32_t>& connections, AppStarts* appStarts);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -43,6 +47,8 @@ class Worker {
   // Thread-safe: end the loop now; remaining connections are closed.
   void stop();
   bool finished() const { return finished_.load(); }
+  // Thread-safe: runs `task` on this worker's thread.
+  void post(std::function<void()> task);
 
   // For the sessions of this worker (worker thread only).
   event_base* base() const { return base_; }
@@ -51,6 +57,12 @@ class Worker {
   BackendPool& backends() { return *backends_; }
   void destroy(ClientSession* session);
   unsigned index() const { return index_; }
+  AppStarts* appStarts() const { return appStarts_; }
+  // Sessions waiting for an app start, by a number that outlives them: the
+  // answer may come after the session is gone.
+  uint64_t addAppWaiter(ClientSession* session);
+  void removeAppWaiter(uint64_t id);
+  void appStartFinished(uint64_t id, bool ok, const std::string& message);
 
  private:
   static void onAccept(evutil_socket_t fd, short what, void* arg);
@@ -72,15 +84,19 @@ class Worker {
   event notify_{};
   std::thread thread_;
 
-  std::mutex mutex_;  // guards pending_, drainRequested_
+  std::mutex mutex_;  // guards pending_, drainRequested_, tasks_
   std::shared_ptr<const Runtime> pending_;
   bool drainRequested_ = false;
+  std::vector<std::function<void()>> tasks_;
 
   std::shared_ptr<const Runtime> runtime_;
   std::atomic<uint32_t>& connections_;
   BufferPool clientBuffers_;
   BufferPool backendBuffers_;
   std::unique_ptr<BackendPool> backends_;
+  AppStarts* appStarts_;
+  std::unordered_map<uint64_t, ClientSession*> appWaiters_;
+  uint64_t nextAppWaiter_ = 1;
   ClientSession* sessions_ = nullptr;
   size_t sessionCount_ = 0;
   bool draining_ = false;
