@@ -25,7 +25,9 @@
 #include "tests/support/dead_ports.h"
 #include "tests/support/files.h"
 #include "tests/support/gate_config.h"
+#include "tests/support/gate_process.h"
 #include "tests/support/gate_test.h"
+#include "tests/support/temp_dir.h"
 
 namespace httpgate::test {
 namespace {
@@ -199,6 +201,33 @@ TEST_F(AppStartTest, TwentyConcurrentFirstRequestsStartTheAppOnce) {
   const HttpResponse response = again.exchange(getRequest("/shop/later"));
   EXPECT_EQ(response.status, 200) << response.describe();
   EXPECT_EQ(startLines().size(), 1u);
+}
+
+TEST_F(AppStartTest, TwoGatesStartTheAppOnceThroughTheLogLock) {
+  const std::string yaml = standardGateYaml(cert_, backend_.port(), appYaml(echoApp("0.5")));
+  ASSERT_NO_FATAL_FAILURE(startGate(yaml));
+  TempDir otherDir;
+  GateProcess other(otherDir, yaml);
+  ASSERT_TRUE(other.ready()) << other.startError() << other.log();
+  constexpr int kPerGate = 5;
+  std::vector<HttpResponse> responses(2 * kPerGate);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 2 * kPerGate; ++i) {
+    const uint16_t port = i % 2 == 0 ? tlsPort() : other.port(0);
+    threads.emplace_back([&, i, port] {
+      Client client = Client::tls(port);
+      if (client.connected()) {
+        responses[i] = client.exchange(getRequest("/shop/"), false, Millis{20'000});
+      }
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  for (const HttpResponse& response : responses) {
+    EXPECT_EQ(response.status, 200) << response.describe();
+  }
+  EXPECT_EQ(startLines().size(), 1u) << readFile(starts_).value_or("");
 }
 
 TEST_F(AppStartTest, OtherConnectionsFlowWhileAnAppStarts) {
