@@ -530,7 +530,12 @@ void ClientSession::onDeadline() {
       closeNow();  // an idle keep-alive connection
       return;
     case Phase::Exchange:
-      if (backend_ && backend_->connecting()) {
+      if (reframe_) {
+        // A chunked body for a PicoLisp route that stopped coming in.
+        spdlog::debug("{}: request body timeout", clientAddress_);
+        reframe_.reset();
+        respondLocal(408, true);
+      } else if (backend_ && backend_->connecting()) {
         backendFailed(BackendFailure::Timeout);
       } else if (!responseHeadDone_) {
         backendFailed(BackendFailure::Timeout);
