@@ -542,6 +542,11 @@ void ClientSession::onDeadline() {
         worker_.removeAppWaiter(appWait_->id);
         appWait_.reset();
         failExchange(503);
+      } else if (reframe_) {
+        // A chunked body for a PicoLisp route that stopped coming in.
+        spdlog::debug("{}: request body timeout", clientAddress_);
+        reframe_.reset();
+        respondLocal(408, true);
       } else if (backend_ && backend_->connecting()) {
         backendFailed(BackendFailure::Timeout);
       } else if (!responseHeadDone_) {

@@ -108,6 +108,12 @@ class ClientSession final : public BackendOwner {
   void captureLogFields();
   void writeAccessLog();
 
+  // Chunked bodies re-framed for PicoLisp (session_reframe.cpp).
+  bool wantsReframe() const;
+  void beginReframe(std::string head);
+  bool collectReframedBody();
+  void sendReframed();
+
   // Responses (session_response.cpp).
   bool processBackendInput();
   bool parseResponseHead();
@@ -163,6 +169,13 @@ class ClientSession final : public BackendOwner {
   http::BodyDecoder requestBody_;
   http::BodyDecoder responseBody_;
   std::unique_ptr<BackendConnection> backend_;
+  // A chunked request body being collected whole for a PicoLisp route (see
+  // session_reframe.cpp); null otherwise, so that other requests pay nothing.
+  struct Reframe {
+    std::string head;  // the backend request head, still without Content-Length
+    std::string body;  // the decoded payload so far
+  };
+  std::unique_ptr<Reframe> reframe_;
   SocketAddress backendAddress_;
   uint16_t backendPort_ = 0;
   http::Version clientVersion_ = http::Version::Http11;

@@ -65,7 +65,7 @@ void parseTimeouts(const ConfigValue& value, Timeouts& timeouts) {
 }
 
 void parseLimits(const ConfigValue& value, Limits& limits) {
-  const ConfigMap map = value.map({"max_connections", "max_request_header"});
+  const ConfigMap map = value.map({"max_connections", "max_request_header", "max_reframed_body"});
   if (const ConfigValue* connections = map.find("max_connections")) {
     limits.maxConnections = static_cast<uint32_t>(connections->number(1, 1'000'000));
   }
@@ -78,6 +78,16 @@ void parseLimits(const ConfigValue& value, Limits& limits) {
       header->fail("must be from 1KiB to 1MiB");
     }
     limits.maxRequestHeader = static_cast<uint32_t>(*size.value);
+  }
+  if (const ConfigValue* body = map.find("max_reframed_body")) {
+    auto size = parseSize(body->scalar("expected a size such as 16MiB"));
+    if (!size.value) {
+      body->fail(std::move(size.error));
+    }
+    if (*size.value > 1024 * 1024 * 1024) {
+      body->fail("must be from 0 to 1024MiB");
+    }
+    limits.maxReframedBody = *size.value;
   }
 }
 

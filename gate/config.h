@@ -118,6 +118,10 @@ struct Timeouts {
 struct Limits {
   uint32_t maxConnections = 20000;
   uint32_t maxRequestHeader = 16 * 1024;
+  // A chunked request body bound for a PicoLisp route is collected whole and
+  // sent on with a Content-Length (http.l reads no chunked body): at most
+  // this many bytes of payload, else 413.
+  uint64_t maxReframedBody = 16 * 1024 * 1024;
 };
 
 enum class LogLevel { Trace, Debug, Info, Warn, Error };

@@ -45,6 +45,9 @@ bool ClientSession::processClientInput() {
       if (requestDone_) {
         return false;
       }
+      if (reframe_) {
+        return collectReframedBody();
+      }
       std::string_view pending = clientIn_.view().substr(forwardRequest_);
       if (pending.empty()) {
         if (clientEof_) {
@@ -234,10 +237,13 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   http::ForwardOptions options;
   options.forwarded = config().headers.forwarded;
   options.picolisp = config().headers.picolisp;
+  options.reframe = wantsReframe();
   // The head is written straight into the output of the backend connection:
-  // a pooled one if there is one, else a string for a new connection.
+  // a pooled one if there is one, else a string for a new connection. A
+  // re-framed request picks its connection only once its body is complete.
   std::unique_ptr<BackendConnection> pooled =
-      worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
+      options.reframe ? nullptr
+                      : worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
   std::string head;
   std::string& out = pooled ? pooled->out : head;
   out.clear();
@@ -245,6 +251,7 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
 
   requestBody_.reset(request_.body, request_.contentLength);
   requestDone_ = requestBody_.done();
+  const bool expectContinue = request_.expectContinue;
   clientIn_.consume(headBytes);  // request_'s views are dead from here on
   forwardRequest_ = 0;
   forwardResponse_ = 0;
@@ -253,6 +260,15 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   closeAfterResponse_ = !requestKeepAlive_;
   phase_ = Phase::Exchange;
 
+  if (options.reframe) {
+    if (expectContinue) {
+      // The backend sees nothing before the whole body is here, so the
+      // client's wait for a 100 must be ended by the gate.
+      clientOut_.append("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+    beginReframe(std::move(head));
+    return;
+  }
   if (pooled) {
     backend_ = std::move(pooled);
     backend_->setOwner(this);

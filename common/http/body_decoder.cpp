@@ -46,6 +46,15 @@ void BodyDecoder::reset(BodyKind kind, uint64_t length) {
 }
 
 BodyDecoder::Step BodyDecoder::feed(std::string_view in) {
+  return run(in, [](std::string_view) {});
+}
+
+BodyDecoder::Step BodyDecoder::decode(std::string_view in, std::string& payload) {
+  return run(in, [&payload](std::string_view piece) { payload.append(piece); });
+}
+
+template <typename OnPayload>
+BodyDecoder::Step BodyDecoder::run(std::string_view in, OnPayload onPayload) {
   size_t pos = 0;
   while (pos < in.size() && state_ != State::Done && state_ != State::Error) {
     switch (state_) {
@@ -56,6 +65,7 @@ BodyDecoder::Step BodyDecoder::feed(std::string_view in) {
       case State::ChunkData: {
         // Payload is taken in one piece: only framing goes byte by byte.
         const uint64_t n = std::min<uint64_t>(remaining_, in.size() - pos);
+        onPayload(in.substr(pos, static_cast<size_t>(n)));
         pos += static_cast<size_t>(n);
         remaining_ -= n;
         if (remaining_ == 0) {

@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "common/http/message.h"
@@ -32,6 +33,11 @@ class BodyDecoder {
   // UntilClose everything is consumed and done never becomes true. May be
   // called with any split of the input, one byte at a time included.
   Step feed(std::string_view in);
+  // As feed(), and also appends the payload within the consumed bytes (chunk
+  // data or Length bytes, without any framing) to `payload`: for a gateway
+  // that must hand a chunked body on with a Content-Length. On error,
+  // `payload` may hold part of the rejected input.
+  Step decode(std::string_view in, std::string& payload);
 
   bool done() const { return state_ == State::Done; }
   BodyKind kind() const { return kind_; }
@@ -69,6 +75,10 @@ class BodyDecoder {
     FinalLf,       // CR of the final empty line seen
   };
 
+  // The loop of feed() and decode(): `onPayload(view)` sees each run of
+  // payload bytes as it is consumed.
+  template <typename OnPayload>
+  Step run(std::string_view in, OnPayload onPayload);
   // Handles one framing byte (any state but Done, Error, Length,
   // UntilClose and ChunkData); returns the reason when the byte is invalid.
   const char* step(char c);

@@ -4,6 +4,7 @@
 
 #include "common/http/char_table.h"
 #include "common/http/chars.h"
+#include "common/http/picolisp_fields.h"
 #include "common/http/responses.h"
 
 namespace httpgate::http {
@@ -21,6 +22,8 @@ enum class FieldRole : uint8_t {
   Forwarding,  // X-Pil, X-Forwarded-*, Forwarded: never taken from a client
   Host,
   Framing,  // Content-Length, Transfer-Encoding
+  Expect,
+  ContentType,
 };
 
 FieldRole roleOf(std::string_view name) {
@@ -36,6 +39,8 @@ FieldRole roleOf(std::string_view name) {
       return equalsLower(name, "host") ? FieldRole::Host : FieldRole::Other;
     case 5:
       return equalsLower(name, "x-pil") ? FieldRole::Forwarding : FieldRole::Other;
+    case 6:
+      return equalsLower(name, "expect") ? FieldRole::Expect : FieldRole::Other;
     case 7:
       if (equalsLower(name, "upgrade")) {
         return FieldRole::Upgrade;
@@ -47,6 +52,8 @@ FieldRole roleOf(std::string_view name) {
       return equalsLower(name, "connection") || equalsLower(name, "keep-alive")
                  ? FieldRole::HopByHop
                  : FieldRole::Other;
+    case 12:
+      return equalsLower(name, "content-type") ? FieldRole::ContentType : FieldRole::Other;
     case 14:
       return equalsLower(name, "content-length") ? FieldRole::Framing : FieldRole::Other;
     case 16:
@@ -209,6 +216,7 @@ void appendBackendRequestHead(std::string& out, const RequestHead& head,
   }
   const ConnectionOptions connection(head.headers);
   bool sentHost = false;
+  bool sentLength = false;
   for (const HeaderField& f : head.headers) {
     switch (roleOf(f.name)) {
       case FieldRole::HopByHop:
@@ -226,6 +234,29 @@ void appendBackendRequestHead(std::string& out, const RequestHead& head,
         sentHost = true;
         continue;
       case FieldRole::Framing:
+        if (options.reframe) {
+          continue;
+        }
+        if (options.picolisp && f.name.size() == 14) {
+          // Content-Length: http.l reads one number; "5, 5" or a repeated
+          // field would leave it without a length.
+          if (!sentLength) {
+            appendPicolispContentLength(out, f.name, head.contentLength);
+            sentLength = true;
+          }
+          continue;
+        }
+        break;
+      case FieldRole::Expect:
+        if (options.reframe || connection.names(f.name)) {
+          continue;
+        }
+        break;
+      case FieldRole::ContentType:
+        if (connection.names(f.name) ||
+            (options.picolisp && appendPicolispContentType(out, f.name, f.value))) {
+          continue;
+        }
         break;
       case FieldRole::Other:
         if (connection.names(f.name)) {
@@ -250,6 +281,14 @@ void appendBackendRequestHead(std::string& out, const RequestHead& head,
     appendForwardedFields(out, head.host, client);
   }
   out.append("\r\n");
+}
+
+void appendContentLength(std::string& head, uint64_t length) {
+  // The head ends with the CRLF of its last field and the empty line's CRLF:
+  // the new field goes between them.
+  head.resize(head.size() - 2);
+  appendPicolispContentLength(head, "Content-Length", length);
+  head.append("\r\n");
 }
 
 void appendClientResponseHead(std::string& out, const ResponseHead& head, Version clientVersion,

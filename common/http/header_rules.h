@@ -21,7 +21,15 @@ struct ClientInfo {
 
 struct ForwardOptions {
   bool forwarded = true;  // add X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239)
-  bool picolisp = true;   // add the X-Pil lines PicoLisp applications read
+  // Add the X-Pil lines PicoLisp applications read, and write the fields
+  // PicoLisp's http.l parses in the one form it understands (see
+  // picolisp_fields.h): a single Content-Length of plain digits, and a
+  // multipart Content-Type as "multipart/form-data; boundary=B".
+  bool picolisp = true;
+  // The body goes to the backend decoded and re-framed with a Content-Length
+  // that the caller adds (appendContentLength): Transfer-Encoding, any
+  // Content-Length and Expect are left out (the gate answers Expect itself).
+  bool reframe = false;
 };
 
 // True for Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade
@@ -45,6 +53,10 @@ bool isForwardingHeader(std::string_view name);
 void appendBackendRequestHead(std::string& out, const RequestHead& head,
                               std::string_view pathPrefix, std::string_view path,
                               const ClientInfo& client, const ForwardOptions& options);
+
+// Adds "Content-Length: N" as the last field of `head`, a complete head made
+// by appendBackendRequestHead with options.reframe (it ends with CRLF CRLF).
+void appendContentLength(std::string& head, uint64_t length);
 
 // Appends the response head for the client to `out`: "HTTP/1.1 status
 // reason", the backend's fields minus hop-by-hop ones and those named in its

@@ -41,6 +41,8 @@ std::string_view reasonPhrase(int status) {
       return "Request Timeout";
     case 410:
       return "Gone";
+    case 413:
+      return "Content Too Large";
     case 414:
       return "URI Too Long";
     case 431:

@@ -1,0 +1,102 @@
+#include "common/http/picolisp_fields.h"
+
+#include <charconv>
+
+#include "common/http/char_table.h"
+#include "common/http/chars.h"
+
+namespace httpgate::http {
+
+namespace {
+
+using detail::isOws;
+
+constexpr std::string_view kMultipart = "multipart/form-data";
+constexpr std::string_view kPicolispForm = "multipart/form-data; boundary=";
+
+std::string_view trimOws(std::string_view s) {
+  while (!s.empty() && isOws(s.front())) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() && isOws(s.back())) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+// Reads one media-type parameter value (RFC 9110 5.6.6: token or
+// quoted-string) from the front of `rest` into `value`, unquoting it, and
+// leaves `rest` after it. False when a quoted-string does not end.
+bool takeParameterValue(std::string_view& rest, std::string& value) {
+  value.clear();
+  if (rest.empty() || rest.front() != '"') {
+    size_t end = rest.find(';');
+    value.assign(trimOws(rest.substr(0, end)));
+    rest = end == std::string_view::npos ? std::string_view() : rest.substr(end);
+    return true;
+  }
+  for (size_t i = 1; i < rest.size(); ++i) {
+    if (rest[i] == '\\' && i + 1 < rest.size()) {
+      value.push_back(rest[++i]);
+    } else if (rest[i] == '"') {
+      rest.remove_prefix(i + 1);
+      return true;
+    } else {
+      value.push_back(rest[i]);
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+void appendPicolispContentLength(std::string& out, std::string_view name, uint64_t length) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, length);
+  out.append(name);
+  out.append(": ");
+  out.append(digits, end);
+  out.append("\r\n");
+}
+
+bool appendPicolispContentType(std::string& out, std::string_view name, std::string_view value) {
+  size_t semicolon = value.find(';');
+  if (!iequals(trimOws(value.substr(0, semicolon)), kMultipart)) {
+    return false;
+  }
+  if (value.size() > kPicolispForm.size() &&
+      iequals(value.substr(0, kPicolispForm.size()), kPicolispForm) &&
+      value.find_first_of(";\"", kPicolispForm.size()) == std::string_view::npos) {
+    return false;  // already what http.l reads
+  }
+  std::string boundary;
+  std::string parameter;
+  std::string_view rest = semicolon == std::string_view::npos ? "" : value.substr(semicolon);
+  while (!rest.empty() && rest.front() == ';') {
+    rest.remove_prefix(1);
+    size_t equals = rest.find('=');
+    if (equals == std::string_view::npos) {
+      break;
+    }
+    const std::string_view key = trimOws(rest.substr(0, equals));
+    rest = trimOws(rest.substr(equals + 1));
+    if (!takeParameterValue(rest, parameter)) {
+      return false;
+    }
+    if (iequals(key, "boundary")) {
+      boundary = parameter;
+    }
+    rest = trimOws(rest);
+  }
+  if (boundary.empty()) {
+    return false;  // not a form http.l could read anyway: leave it alone
+  }
+  out.append(name);
+  out.append(": ");
+  out.append(kPicolispForm);
+  out.append(boundary);
+  out.append("\r\n");
+  return true;
+}
+
+}  // namespace httpgate::http
