@@ -19,6 +19,9 @@ constexpr size_t kCoalesceLimit = 16 * 1024;
 // How long a closing connection keeps discarding input so that the client
 // reads our last response instead of a reset.
 constexpr int64_t kLingerMs = 2000;
+// While draining, how long a connection that has not carried a request yet
+// may take to deliver its first one (see drain()).
+constexpr int64_t kDrainFirstRequestMs = 3000;
 // Bound on pump rounds per event, so one busy connection cannot starve the
 // others of its worker.
 constexpr int kMaxRounds = 32;
@@ -90,10 +93,20 @@ void ClientSession::start() {
 
 void ClientSession::drain() {
   draining_ = true;
-  if (phase_ == Phase::Handshake || (phase_ == Phase::WaitingRequest && clientIn_.empty() &&
-                                     clientOutSent_ == clientOut_.size())) {
-    closeNow();
+  drainStartedAt_ = now();
+  // A keep-alive connection between requests closes now, gracefully (close
+  // notify, then a linger), so that a request crossing the close is read and
+  // dropped rather than answered with a reset; the client retries it on a
+  // new connection as HTTP/1.1 allows. A connection that has not carried a
+  // request yet was accepted moments ago, its client has nothing to retry:
+  // it gets its first request answered (with Connection: close) within
+  // kDrainFirstRequestMs. This is what lets an upgrade swap processes
+  // without failing a single connection.
+  if (phase_ == Phase::WaitingRequest && servedRequest_ && clientIn_.empty() &&
+      clientOutSent_ == clientOut_.size()) {
+    beginClose();
   }
+  run();
   if (dead_) {
     worker_.destroy(this);
   }
@@ -491,6 +504,15 @@ void ClientSession::updateInterest() {
 }
 
 int64_t ClientSession::deadline() const {
+  bool awaitingFirstRequest =
+      phase_ == Phase::Handshake || (phase_ == Phase::WaitingRequest && headStartedAt_ < 0);
+  if (draining_ && !servedRequest_ && awaitingFirstRequest) {
+    return std::min(normalDeadline(), drainStartedAt_ + kDrainFirstRequestMs);
+  }
+  return normalDeadline();
+}
+
+int64_t ClientSession::normalDeadline() const {
   const Timeouts& t = config().timeouts;
   switch (phase_) {
     case Phase::Handshake:
@@ -583,9 +605,10 @@ bool ClientSession::finishExchangeIfDone() {
       return true;
     }
   }
-  if (phase_ == Phase::WaitingRequest && draining_ && flushed && clientIn_.empty()) {
-    closeNow();
-    return false;
+  if (phase_ == Phase::WaitingRequest && draining_ && servedRequest_ && flushed &&
+      clientIn_.empty()) {
+    beginClose();
+    return true;
   }
   if (phase_ == Phase::Closing && flushed) {
     client_.shutdownWrite();

@@ -48,8 +48,9 @@ class ClientSession final : public BackendOwner {
   // Starts the TLS handshake or the wait for the first request. May destroy
   // the session (through the worker) before returning.
   void start();
-  // Graceful shutdown: an idle connection closes now, a busy one after its
-  // current response. May destroy the session.
+  // Graceful shutdown: an idle keep-alive connection closes now, a busy one
+  // after its current response, a new one after its first response. May
+  // destroy the session.
   void drain();
 
   void onBackendEvent(short what) override;
@@ -88,6 +89,7 @@ class ClientSession final : public BackendOwner {
   bool wantClientInput() const;
   bool wantBackendInput() const;
   int64_t deadline() const;
+  int64_t normalDeadline() const;
   void armTimer();
   void onDeadline();
   void beginClose();
@@ -133,6 +135,7 @@ class ClientSession final : public BackendOwner {
   Phase phase_ = Phase::Handshake;
   bool dead_ = false;
   bool draining_ = false;
+  bool servedRequest_ = false;  // a request has begun on this connection
 
   // Client side.
   Transport client_;
@@ -160,6 +163,7 @@ class ClientSession final : public BackendOwner {
   int64_t headStartedAt_ = -1;  // first byte of the current request head, -1 = none yet
   int64_t connectStartedAt_ = 0;
   int64_t lingerStartedAt_ = 0;
+  int64_t drainStartedAt_ = 0;
   bool timerArmed_ = false;
   int64_t timerDeadline_ = 0;
 

@@ -69,5 +69,6 @@ int main(int argc, char** argv) {
   evthread_use_pthreads();
   httpgate::gate::setupLogging(httpgate::gate::LogLevel::Info);
   httpgate::gate::Server server(httpgate::gate::yamlConfigLoader(configPath));
+  server.rememberCommandLine(argc, argv);  // for SIGUSR2
   return server.run();
 }

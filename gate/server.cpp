@@ -22,6 +22,9 @@ int64_t monotonicMs() {
   return int64_t{ts.tv_sec} * 1000 + ts.tv_nsec / 1000000;
 }
 
+// Delivered to the main thread's event base; blocked in the workers.
+constexpr int kHandledSignals[] = {SIGHUP, SIGTERM, SIGINT, SIGUSR2};
+
 unsigned workerCount(const Config& config) {
   if (config.workers != 0) {
     return config.workers;
@@ -87,6 +90,7 @@ int checkConfiguration(const std::string& path) {
 Server::~Server() {
   workers_.clear();
   stopStartHelper();
+  upgrade_.reset();
   for (event* ev : signals_) {
     event_free(ev);
   }
@@ -110,7 +114,8 @@ int Server::run() {
   warnAboutInactiveKeys(*config);
   unsigned workers = workerCount(*config);
 
-  auto bound = bindListeners(*config, workers);
+  UpgradeHandoff handoff = takeUpgradeHandoff();
+  auto bound = bindListeners(*config, workers, handoff.listenFds);
   if (auto* error = std::get_if<std::string>(&bound)) {
     spdlog::error("{}", *error);
     return 1;
@@ -138,7 +143,7 @@ int Server::run() {
   runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
 
   base_ = event_base_new();
-  for (int signal : {SIGHUP, SIGTERM, SIGINT}) {
+  for (int signal : kHandledSignals) {
     event* ev = evsignal_new(base_, signal, onSignal, this);
     event_add(ev, nullptr);
     signals_.push_back(ev);
@@ -152,18 +157,15 @@ int Server::run() {
   // delivered to the main thread only.
   sigset_t handled;
   sigemptyset(&handled);
-  for (int signal : {SIGHUP, SIGTERM, SIGINT}) {
+  for (int signal : kHandledSignals) {
     sigaddset(&handled, signal);
   }
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &handled, &previous);
+  auto sockets = assignToWorkers(listeners_, workers);
   for (unsigned w = 0; w < workers; ++w) {
-    std::vector<int> fds;
-    for (BoundListener& listener : listeners_) {
-      fds.push_back(listener.fds[w]);
-    }
-    workers_.push_back(
-        std::make_unique<Worker>(w, std::move(fds), runtime_, connections_, appStarts_.get()));
+    workers_.push_back(std::make_unique<Worker>(w, std::move(sockets[w]), runtime_, connections_,
+                                                appStarts_.get()));
     workers_.back()->start();
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
@@ -173,6 +175,7 @@ int Server::run() {
                  listenerKind(config->listeners[i]));
   }
   spdlog::info("httpgate ready, {} workers", workers);
+  signalUpgradeReady(handoff.readyFd);
   event_base_dispatch(base_);
 
   for (auto& worker : workers_) {
@@ -223,6 +226,10 @@ void Server::onSignal(evutil_socket_t signal, short, void* arg) {
     self->reload();
     return;
   }
+  if (signal == SIGUSR2) {
+    self->startUpgrade();
+    return;
+  }
   if (self->shuttingDown_) {
     spdlog::info("second stop signal: closing all connections now");
     for (auto& worker : self->workers_) {
@@ -269,6 +276,55 @@ void Server::reload() {
     appStarts_->reload();
   }
   spdlog::info("configuration reloaded");
+}
+
+void Server::rememberCommandLine(int argc, char** argv) {
+  binary_ = currentBinaryPath();
+  argv_.assign(argv, argv + argc);
+}
+
+void Server::startUpgrade() {
+  if (shuttingDown_) {
+    spdlog::info("upgrade: SIGUSR2 ignored while shutting down");
+    return;
+  }
+  if (upgrade_ && upgrade_->inProgress()) {
+    spdlog::info("upgrade: SIGUSR2 ignored, new process {} is still starting", upgrade_->pid());
+    return;
+  }
+  if (binary_.empty() || argv_.empty()) {
+    spdlog::error("upgrade failed: the path of the running binary is unknown");
+    return;
+  }
+  std::vector<int> fds;
+  for (const BoundListener& listener : listeners_) {
+    fds.insert(fds.end(), listener.fds.begin(), listener.fds.end());
+  }
+  upgrade_ =
+      std::make_unique<Upgrade>(base_, [this](bool ready, pid_t pid, const std::string& failure) {
+        upgradeDone(ready, pid, failure);
+      });
+  std::string error;
+  if (!upgrade_->start(binary_, argv_, fds, error)) {
+    spdlog::error("upgrade failed: {}", error);
+    return;
+  }
+  spdlog::info("upgrade: started {} as process {}", binary_, upgrade_->pid());
+}
+
+// The new process serves on the same sockets from now on: this one stops
+// accepting and drains exactly as on SIGTERM. Closing our copies of the
+// listening sockets leaves them, and their queued connections, open in the
+// new process.
+void Server::upgradeDone(bool ready, pid_t pid, const std::string& failure) {
+  if (!ready) {
+    spdlog::error("upgrade failed: {}; still serving", failure);
+    return;
+  }
+  spdlog::info("upgrade: new process {} is ready; draining", pid);
+  if (!shuttingDown_) {
+    beginShutdown();
+  }
 }
 
 void Server::beginShutdown() {

@@ -1,6 +1,7 @@
-// The main thread: loads the configuration, binds the listeners, drops
-// privileges, starts the workers, and then only handles signals —
-// HUP reloads, TERM/INT drain and stop.
+// The main thread: loads the configuration, binds the listeners (or adopts
+// them from the process it upgrades), drops privileges, starts the workers,
+// and then only handles signals — HUP reloads, TERM/INT drain and stop,
+// USR2 starts the new binary on the same sockets and then drains.
 #pragma once
 
 #include <event2/event.h>
@@ -15,6 +16,7 @@
 #include "gate/config_loader.h"
 #include "gate/listeners.h"
 #include "gate/runtime.h"
+#include "gate/upgrade.h"
 #include "gate/worker.h"
 
 namespace httpgate::gate {
@@ -26,6 +28,11 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // The command line to run again on SIGUSR2 (argv[0] included); the
+  // binary is the one running now, read here, at start-up. Without it,
+  // SIGUSR2 only logs that no upgrade is possible.
+  void rememberCommandLine(int argc, char** argv);
+
   // Runs the gate in the foreground until it is stopped; returns the exit code.
   int run();
 
@@ -33,6 +40,8 @@ class Server {
   static void onSignal(evutil_socket_t signal, short, void* arg);
   static void onShutdownTick(evutil_socket_t, short, void* arg);
   void reload();
+  void startUpgrade();
+  void upgradeDone(bool ready, pid_t pid, const std::string& failure);
   void beginShutdown();
   void checkShutdown();
   bool dropPrivileges(const Config& config);
@@ -48,6 +57,9 @@ class Server {
   std::unique_ptr<AppStarts> appStarts_;  // before workers_: they use it
   pid_t startHelper_ = -1;
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::string binary_;
+  std::vector<std::string> argv_;
+  std::unique_ptr<Upgrade> upgrade_;
   std::atomic<uint32_t> connections_{0};
   uint64_t generation_ = 0;
   bool shuttingDown_ = false;

@@ -167,6 +167,7 @@ void ClientSession::captureLogFields() {
 }
 
 void ClientSession::beginRequest(size_t headBytes) {
+  servedRequest_ = true;
   captureLogFields();
   clientVersion_ = request_.version;
   requestKeepAlive_ = request_.keepAlive && !draining_;

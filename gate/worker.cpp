@@ -33,10 +33,11 @@ size_t backendBufferSize(const Runtime& runtime) {
 
 }  // namespace
 
-Worker::Worker(unsigned index, std::vector<int> listenFds, std::shared_ptr<const Runtime> runtime,
-               std::atomic<uint32_t>& connections, AppStarts* appStarts)
+Worker::Worker(unsigned index, std::vector<ListenSocket> sockets,
+               std::shared_ptr<const Runtime> runtime, std::atomic<uint32_t>& connections,
+               AppStarts* appStarts)
     : index_(index),
-      listenFds_(std::move(listenFds)),
+      sockets_(std::move(sockets)),
       runtime_(std::move(runtime)),
       connections_(connections),
       // Small free lists: enough to skip malloc on the busy path, too few
@@ -50,11 +51,11 @@ Worker::Worker(unsigned index, std::vector<int> listenFds, std::shared_ptr<const
   backends_ = std::make_unique<BackendPool>(base_, kMaxIdlePerBackend, kBackendIdleLimit);
   event_assign(&notify_, base_, -1, EV_PERSIST, onNotify, this);
   event_add(&notify_, nullptr);
-  for (size_t i = 0; i < listenFds_.size(); ++i) {
+  for (const ListenSocket& socket : sockets_) {
     auto accept = std::make_unique<AcceptEvent>();
     accept->worker = this;
-    accept->listener = i;
-    event_assign(&accept->ev, base_, listenFds_[i], EV_READ | EV_PERSIST, onAccept, accept.get());
+    accept->socket = socket;
+    event_assign(&accept->ev, base_, socket.fd, EV_READ | EV_PERSIST, onAccept, accept.get());
     event_add(&accept->ev, nullptr);
     acceptEvents_.push_back(std::move(accept));
   }
@@ -173,23 +174,22 @@ void Worker::closeListeners() {
     event_del(&accept->ev);
   }
   acceptEvents_.clear();
-  for (int fd : listenFds_) {
-    ::close(fd);
+  for (const ListenSocket& socket : sockets_) {
+    ::close(socket.fd);
   }
-  listenFds_.clear();
+  sockets_.clear();
 }
 
 void Worker::onAccept(evutil_socket_t, short, void* arg) {
   auto* accept = static_cast<AcceptEvent*>(arg);
-  accept->worker->acceptFrom(accept->listener);
+  accept->worker->acceptFrom(accept->socket);
 }
 
-void Worker::acceptFrom(size_t listener) {
-  int listenFd = listenFds_[listener];
+void Worker::acceptFrom(ListenSocket socket) {
   for (int i = 0; i < kAcceptBatch && !draining_; ++i) {
     sockaddr_storage peer{};
     socklen_t length = sizeof(peer);
-    int fd = ::accept4(listenFd, reinterpret_cast<sockaddr*>(&peer), &length,
+    int fd = ::accept4(socket.fd, reinterpret_cast<sockaddr*>(&peer), &length,
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE) {
@@ -207,7 +207,7 @@ void Worker::acceptFrom(size_t listener) {
                    runtime_->config->limits.maxConnections);
       continue;
     }
-    auto* session = new ClientSession(*this, runtime_, listener, fd, peer);
+    auto* session = new ClientSession(*this, runtime_, socket.listener, fd, peer);
     session->next = sessions_;
     if (sessions_ != nullptr) {
       sessions_->prev = session;

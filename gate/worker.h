@@ -19,6 +19,7 @@
 
 #include "gate/backend_pool.h"
 #include "gate/buffer.h"
+#include "gate/listeners.h"
 #include "gate/runtime.h"
 
 namespace httpgate::gate {
@@ -28,9 +29,9 @@ class ClientSession;
 
 class Worker {
  public:
-  // `listenFds[i]` is this worker's socket for listener i; the worker owns them.
+  // The worker owns `sockets` and closes them when it drains or ends.
   // `appStarts` (may be null: no on-demand start) outlives the worker.
-  Worker(unsigned index, std::vector<int> listenFds, std::shared_ptr<const Runtime> runtime,
+  Worker(unsigned index, std::vector<ListenSocket> sockets, std::shared_ptr<const Runtime> runtime,
          std::atomic<uint32_t>& connections, AppStarts* appStarts);
   ~Worker();
   Worker(const Worker&) = delete;
@@ -67,17 +68,17 @@ class Worker {
  private:
   static void onAccept(evutil_socket_t fd, short what, void* arg);
   static void onNotify(evutil_socket_t fd, short what, void* arg);
-  void acceptFrom(size_t listener);
+  void acceptFrom(ListenSocket socket);
   void handleNotify();
   void closeListeners();
   void exitIfDrained();
 
   unsigned index_;
   event_base* base_ = nullptr;
-  std::vector<int> listenFds_;
+  std::vector<ListenSocket> sockets_;
   struct AcceptEvent {
     Worker* worker;
-    size_t listener;
+    ListenSocket socket;
     event ev;
   };
   std::vector<std::unique_ptr<AcceptEvent>> acceptEvents_;

@@ -1,5 +1,5 @@
 // SIGTERM/SIGINT: stop accepting, finish the requests in flight, close idle
-// keep-alive connections, exit 0.
+// keep-alive connections, exit 0; a second signal closes what remains.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -62,6 +62,24 @@ TEST_F(ShutdownTest, SigtermDrainsInFlightRequestsAndExitsZero) {
   const HttpResponse drained = busy.readResponse(false, Millis{5000});
   ASSERT_TRUE(drained.complete) << drained.describe();
   EXPECT_EQ(drained.body, Backend::defaultBody(slow.port(), "/slow"));
+  EXPECT_EQ(gate().waitExit(Millis{5000}), 0);
+}
+
+TEST_F(ShutdownTest, SecondSigtermClosesRemainingConnectionsAtOnce) {
+  Backend stalled([](const RecordedRequest& request) {
+    BackendReply reply = Backend::defaultReply(request);
+    reply.delay = Millis{30'000};  // longer than every wait below
+    return reply;
+  });
+  Client busy = Client::tls(tlsPort());
+  ASSERT_TRUE(busy.send(getRequest(pathTo(stalled, "/stalled"))));
+  ASSERT_TRUE(stalled.waitForRequests(1, kIoTimeout)) << "the request never reached its backend";
+
+  gate().sendSignal(SIGTERM);
+  ASSERT_TRUE(gate().waitForLog(kShuttingDown, Millis{2000}));
+  gate().sendSignal(SIGTERM);
+  EXPECT_TRUE(gate().waitForLog(std::regex("second stop signal"), Millis{2000}));
+  EXPECT_TRUE(busy.waitClosed(Millis{5000})) << "the busy connection was left open";
   EXPECT_EQ(gate().waitExit(Millis{5000}), 0);
 }
 

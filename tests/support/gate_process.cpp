@@ -12,11 +12,12 @@ const std::regex kReady(R"(\bready\b)");
 
 }  // namespace
 
-GateProcess::GateProcess(const TempDir& dir, std::string_view yaml, Millis readyTimeout)
+GateProcess::GateProcess(const TempDir& dir, std::string_view yaml, Millis readyTimeout,
+                         const std::string& binary)
     : configPath_(dir.file("httpgate.yaml")) {
   writeFile(configPath_, yaml);
-  process_ =
-      std::make_unique<ChildProcess>(std::vector<std::string>{HTTPGATE_BINARY, "-c", configPath_});
+  process_ = std::make_unique<ChildProcess>(std::vector<std::string>{
+      binary.empty() ? std::string(HTTPGATE_BINARY) : binary, "-c", configPath_});
   waitReady(readyTimeout);
 }
 

@@ -26,9 +26,11 @@ struct GateListener {
 class GateProcess {
  public:
   // Writes `yaml` to dir/httpgate.yaml (nothing substituted), starts the
-  // gate on it and waits up to `readyTimeout` for its "ready" line. Check
-  // ready(); on failure startError() says why.
-  GateProcess(const TempDir& dir, std::string_view yaml, Millis readyTimeout = Millis{10'000});
+  // gate (`binary`, HTTPGATE_BINARY when empty) on it and waits up to
+  // `readyTimeout` for its "ready" line. Check ready(); on failure
+  // startError() says why.
+  GateProcess(const TempDir& dir, std::string_view yaml, Millis readyTimeout = Millis{10'000},
+              const std::string& binary = "");
 
   bool ready() const { return ready_; }
   const std::string& startError() const { return startError_; }
