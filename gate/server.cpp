@@ -10,6 +10,8 @@
 #include <cstring>
 #include <thread>
 
+#include "gate/detach.h"
+
 namespace httpgate::gate {
 namespace {
 
@@ -83,7 +85,11 @@ ConfigLoader yamlConfigLoader(std::string path) {
 }
 
 int checkConfiguration(const std::string& path) {
-  auto loaded = yamlConfigLoader(path)();
+  return checkConfiguration(yamlConfigLoader(path), path);
+}
+
+int checkConfiguration(const ConfigLoader& loader, const std::string& name) {
+  auto loaded = loader();
   if (auto* error = std::get_if<std::string>(&loaded)) {
     fprintf(stderr, "%s\n", error->c_str());
     return 1;
@@ -95,7 +101,7 @@ int checkConfiguration(const std::string& path) {
     fprintf(stderr, "%s\n", error->c_str());
     return 1;
   }
-  fprintf(stderr, "configuration %s is valid\n", path.c_str());
+  fprintf(stderr, "configuration %s is valid\n", name.c_str());
   return 0;
 }
 
@@ -112,7 +118,7 @@ Server::~Server() {
   }
 }
 
-int Server::run() {
+int Server::run(ServerOptions options) {
   auto loaded = loader_();
   if (auto* error = std::get_if<std::string>(&loaded)) {
     spdlog::error("{}", *error);
@@ -141,6 +147,10 @@ int Server::run() {
     return 1;
   }
   runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
+  if (options.detach && !detachFromTerminal()) {
+    spdlog::error("cannot detach: fork: {}", std::strerror(errno));
+    return 1;
+  }
 
   base_ = event_base_new();
   for (int signal : {SIGHUP, SIGTERM, SIGINT}) {
