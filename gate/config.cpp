@@ -163,7 +163,7 @@ void parseRoot(const ConfigValue& root, Config& config) {
   config.routes.backend.name = "127.0.0.1";
   config.routes.backend.socket = *resolveHost(config.routes.backend.name).value;
   if (const ConfigValue* routes = map.find("routes")) {
-    detail::parseRoutes(*routes, config.routes);
+    detail::parseRoutes(*routes, config.routes, config.file);
   }
   if (const ConfigValue* voidPage = map.find("void_page")) {
     config.voidPageFile = voidPage->string();

@@ -126,12 +126,18 @@ void parseDefault(const ConfigValue& value, RoutesConfig& routes) {
 
 }  // namespace
 
-void parseRoutes(const ConfigValue& value, RoutesConfig& routes) {
+void parseRoutes(const ConfigValue& value, RoutesConfig& routes, const std::string& configFile) {
   const ConfigMap map = value.map({"default", "backend", "ports", "hosts", "apps", "names_file"});
-  if (const ConfigValue* apps = map.find("apps")) {
+  const ConfigValue* apps = map.find("apps");
+  if (apps != nullptr) {
     routes.apps = parseApps(*apps);
   }
-  if (const ConfigValue* defaultRoute = map.find("default")) {
+  const ConfigValue* defaultRoute = map.find("default");
+  // Before default:, which may name an app of the names file.
+  if (const ConfigValue* namesFile = map.find("names_file")) {
+    mergeNamesFile(*namesFile, apps, routes, configFile, defaultRoute != nullptr);
+  }
+  if (defaultRoute != nullptr) {
     parseDefault(*defaultRoute, routes);
   }
   if (const ConfigValue* backend = map.find("backend")) {
@@ -142,13 +148,6 @@ void parseRoutes(const ConfigValue& value, RoutesConfig& routes) {
   }
   if (const ConfigValue* hosts = map.find("hosts")) {
     parseHosts(*hosts, routes);
-  }
-  if (const ConfigValue* namesFile = map.find("names_file")) {
-    routes.namesFile = namesFile->string();
-    if (!routes.namesFile.empty()) {
-      // Not silently ignored: a names file would otherwise route nothing.
-      namesFile->fail("legacy names files are not supported yet");
-    }
   }
 }
 

@@ -13,8 +13,16 @@ namespace httpgate::gate::detail {
 // listen: (config_listen.cpp)
 void parseListeners(const ConfigValue& value, std::vector<ListenConfig>& listeners);
 
-// routes: (config_routes.cpp)
-void parseRoutes(const ConfigValue& value, RoutesConfig& routes);
+// routes: (config_routes.cpp); `configFile` is the YAML file's path, which
+// a relative routes.names_file is resolved against.
+void parseRoutes(const ConfigValue& value, RoutesConfig& routes, const std::string& configFile);
+
+// routes.names_file: (config_names.cpp) reads the names file `value` names
+// and merges its entries into routes.apps (re-sorted); `apps` is routes.apps
+// as written, for the position of a name given in both. Takes the names
+// file's default route unless `keepDefault` (routes.default was written).
+void mergeNamesFile(const ConfigValue& value, const ConfigValue* apps, RoutesConfig& routes,
+                    const std::string& configFile, bool keepDefault);
 
 // routes.apps: (config_apps.cpp); returns the apps sorted by name.
 std::vector<AppConfig> parseApps(const ConfigValue& value);

@@ -2,11 +2,15 @@
 #include <event2/thread.h>
 #include <getopt.h>
 #include <openssl/ssl.h>
+#include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
+#include "gate/legacy_config.h"
 #include "gate/logging.h"
 #include "gate/server.h"
 #include "version.h"
@@ -19,30 +23,61 @@ void usage(FILE* out) {
   fprintf(out,
           "usage: httpgate [-c FILE]        run in the foreground with FILE (default %s)\n"
           "       httpgate -t [-c FILE]     check the configuration and certificates, exit 0 or 1\n"
+          "       httpgate [-f] [-t] PORT DEFAULT [KEY,CERT [DENIED-PORT ...]]\n"
+          "                                 PicoLisp httpGate's command line: DEFAULT is a port\n"
+          "                                 or a names file; detaches unless -f (foreground)\n"
           "       httpgate --version | --help\n",
           kDefaultConfig);
+}
+
+std::string currentDirectory() {
+  std::vector<char> buffer(4096);
+  while (::getcwd(buffer.data(), buffer.size()) == nullptr) {
+    if (errno != ERANGE) {
+      return ".";  // the paths stay relative; the gate never changes directory
+    }
+    buffer.resize(buffer.size() * 2);
+  }
+  return buffer.data();
+}
+
+// The loader of the legacy form: builds the configuration from the command
+// line again at every HUP, re-reading the names file and ./void.
+httpgate::gate::ConfigLoader legacyConfigLoader(httpgate::gate::LegacyArgs args) {
+  using namespace httpgate::gate;
+  return [args = std::move(args)]() -> std::variant<std::shared_ptr<const Config>, std::string> {
+    auto built = buildLegacyConfig(args);
+    if (auto* error = std::get_if<std::string>(&built)) {
+      return *error;
+    }
+    return std::make_shared<const Config>(std::move(std::get<Config>(built)));
+  };
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   static const option kOptions[] = {
-      {"config", required_argument, nullptr, 'c'},
-      {"test", no_argument, nullptr, 't'},
-      {"version", no_argument, nullptr, 'V'},
-      {"help", no_argument, nullptr, 'h'},
-      {nullptr, 0, nullptr, 0},
+      {"config", required_argument, nullptr, 'c'}, {"test", no_argument, nullptr, 't'},
+      {"foreground", no_argument, nullptr, 'f'},   {"version", no_argument, nullptr, 'V'},
+      {"help", no_argument, nullptr, 'h'},         {nullptr, 0, nullptr, 0},
   };
   std::string configPath = kDefaultConfig;
+  bool configGiven = false;
   bool checkOnly = false;
+  bool foreground = false;
   int option = 0;
-  while ((option = getopt_long(argc, argv, "c:th", kOptions, nullptr)) != -1) {
+  while ((option = getopt_long(argc, argv, "c:tfh", kOptions, nullptr)) != -1) {
     switch (option) {
       case 'c':
         configPath = optarg;
+        configGiven = true;
         break;
       case 't':
         checkOnly = true;
+        break;
+      case 'f':
+        foreground = true;
         break;
       case 'V':
         printf("httpgate %s (%s)\n", HTTPGATE_VERSION, OpenSSL_version(OPENSSL_VERSION));
@@ -55,20 +90,38 @@ int main(int argc, char** argv) {
         return 2;
     }
   }
-  if (optind < argc) {
-    fprintf(stderr,
-            "httpgate: unexpected argument \"%s\" (the legacy httpGate command line "
-            "\"PORT DEFAULT [KEY,CERT ...]\" is not supported yet)\n",
-            argv[optind]);
-    usage(stderr);
-    return 2;
+  const std::vector<std::string> positional(argv + optind, argv + argc);
+  httpgate::gate::ConfigLoader loader;
+  std::string configName = configPath;
+  bool legacy = !positional.empty();
+  if (legacy) {
+    if (configGiven) {
+      fprintf(stderr, "httpgate: -c and the legacy \"PORT DEFAULT ...\" form exclude each other\n");
+      usage(stderr);
+      return 2;
+    }
+    auto parsed = httpgate::gate::parseLegacyArgs(positional, currentDirectory());
+    if (auto* error = std::get_if<std::string>(&parsed)) {
+      fprintf(stderr, "httpgate: %s\n", error->c_str());
+      usage(stderr);
+      return 2;
+    }
+    loader = legacyConfigLoader(std::get<httpgate::gate::LegacyArgs>(std::move(parsed)));
+    configName = "from the command line";
+  } else {
+    loader = httpgate::gate::yamlConfigLoader(configPath);
   }
   if (checkOnly) {
-    return httpgate::gate::checkConfiguration(configPath);
+    httpgate::gate::setupLogging(httpgate::gate::LogLevel::Info);  // names-file warnings
+    return httpgate::gate::checkConfiguration(loader, configName);
   }
   evthread_use_pthreads();
   httpgate::gate::setupLogging(httpgate::gate::LogLevel::Info);
-  httpgate::gate::Server server(httpgate::gate::yamlConfigLoader(configPath));
+  // Like httpGate, the legacy form detaches, unless -f, or unless this is
+  // the re-executed binary of a zero-downtime upgrade (whose parent waits).
+  httpgate::gate::ServerOptions options;
+  options.detach = legacy && !foreground && std::getenv("HTTPGATE_UPGRADE_FDS") == nullptr;
+  httpgate::gate::Server server(std::move(loader));
   server.rememberCommandLine(argc, argv);  // for SIGUSR2
-  return server.run();
+  return server.run(options);
 }

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <thread>
 
+#include "gate/detach.h"
 #include "gate/start_helper.h"
 
 namespace httpgate::gate {
@@ -71,7 +72,11 @@ void warnAboutInactiveKeys(const Config& config) {
 }  // namespace
 
 int checkConfiguration(const std::string& path) {
-  auto loaded = yamlConfigLoader(path)();
+  return checkConfiguration(yamlConfigLoader(path), path);
+}
+
+int checkConfiguration(const ConfigLoader& loader, const std::string& name) {
+  auto loaded = loader();
   if (auto* error = std::get_if<std::string>(&loaded)) {
     fprintf(stderr, "%s\n", error->c_str());
     return 1;
@@ -83,7 +88,7 @@ int checkConfiguration(const std::string& path) {
     fprintf(stderr, "%s\n", error->c_str());
     return 1;
   }
-  fprintf(stderr, "configuration %s is valid\n", path.c_str());
+  fprintf(stderr, "configuration %s is valid\n", name.c_str());
   return 0;
 }
 
@@ -103,7 +108,7 @@ Server::~Server() {
   }
 }
 
-int Server::run() {
+int Server::run(ServerOptions options) {
   auto loaded = loader_();
   if (auto* error = std::get_if<std::string>(&loaded)) {
     spdlog::error("{}", *error);
@@ -124,8 +129,22 @@ int Server::run() {
   for (const BoundListener& listener : listeners_) {
     ports_.push_back(listener.port);
   }
+  // Certificates and keys are read (and the access log opened) before the
+  // privileges go, and before detaching, so that an error still reaches the
+  // terminal with exit status 1.
+  auto built = buildRuntime(config, ports_, ++generation_);
+  if (auto* error = std::get_if<std::string>(&built)) {
+    spdlog::error("{}", *error);
+    return 1;
+  }
+  runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
+  if (options.detach && !detachFromTerminal()) {
+    spdlog::error("cannot detach: fork: {}", std::strerror(errno));
+    return 1;
+  }
   // The start helper keeps the privileges the gate is about to give up,
-  // and must be forked while the process has a single thread.
+  // and must be forked while the process has a single thread (and after
+  // detaching, so that it is the daemon's child).
   if (auto helper = forkStartHelper(loader_, config)) {
     appStarts_ = std::make_unique<AppStarts>(helper->fd);
     startHelper_ = helper->pid;
@@ -135,12 +154,6 @@ int Server::run() {
   if (!dropPrivileges(*config)) {
     return 1;
   }
-  auto built = buildRuntime(config, ports_, ++generation_);
-  if (auto* error = std::get_if<std::string>(&built)) {
-    spdlog::error("{}", *error);
-    return 1;
-  }
-  runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
 
   base_ = event_base_new();
   for (int signal : kHandledSignals) {

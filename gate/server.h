@@ -21,6 +21,11 @@
 
 namespace httpgate::gate {
 
+struct ServerOptions {
+  // Detach (see detach.h) after binding and loading, before the workers start.
+  bool detach = false;
+};
+
 class Server {
  public:
   explicit Server(ConfigLoader loader) : loader_(std::move(loader)) {}
@@ -33,8 +38,8 @@ class Server {
   // SIGUSR2 only logs that no upgrade is possible.
   void rememberCommandLine(int argc, char** argv);
 
-  // Runs the gate in the foreground until it is stopped; returns the exit code.
-  int run();
+  // Runs the gate until it is stopped; returns the exit code.
+  int run(ServerOptions options = {});
 
  private:
   static void onSignal(evutil_socket_t signal, short, void* arg);
@@ -69,5 +74,7 @@ class Server {
 // Loads `path` and builds everything from it without binding: the -t check.
 // Prints the outcome on stderr and returns the exit code (0 or 1).
 int checkConfiguration(const std::string& path);
+// The same for any loader; `name` is what "configuration NAME is valid" names.
+int checkConfiguration(const ConfigLoader& loader, const std::string& name);
 
 }  // namespace httpgate::gate

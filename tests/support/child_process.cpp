@@ -50,7 +50,7 @@ void makePipe(int fds[2]) {
 
 }  // namespace
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& cwd) {
   int outPipe[2];
   int errPipe[2];
   makePipe(outPipe);
@@ -61,6 +61,9 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
   // dup2 clears FD_CLOEXEC on the copy; the originals close at exec.
   posix_spawn_file_actions_adddup2(&files.actions, outPipe[1], 1);
   posix_spawn_file_actions_adddup2(&files.actions, errPipe[1], 2);
+  if (!cwd.empty()) {
+    posix_spawn_file_actions_addchdir_np(&files.actions, cwd.c_str());
+  }
   SpawnAttributes attributes;
 
   std::vector<char*> args;

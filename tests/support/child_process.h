@@ -18,9 +18,9 @@ namespace httpgate::test {
 
 class ChildProcess {
  public:
-  // Starts argv[0] (a path) with `argv`; stdin is /dev/null. Throws when
-  // the process cannot be spawned.
-  explicit ChildProcess(const std::vector<std::string>& argv);
+  // Starts argv[0] (a path) with `argv` in directory `cwd` (empty: the
+  // test's own); stdin is /dev/null. Throws when it cannot be spawned.
+  explicit ChildProcess(const std::vector<std::string>& argv, const std::string& cwd = "");
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

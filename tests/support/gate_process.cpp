@@ -21,6 +21,14 @@ GateProcess::GateProcess(const TempDir& dir, std::string_view yaml, Millis ready
   waitReady(readyTimeout);
 }
 
+GateProcess::GateProcess(const std::vector<std::string>& args, const std::string& cwd,
+                         Millis readyTimeout) {
+  std::vector<std::string> argv{HTTPGATE_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  process_ = std::make_unique<ChildProcess>(argv, cwd);
+  waitReady(readyTimeout);
+}
+
 void GateProcess::waitReady(Millis timeout) {
   if (!process_->err().waitForLine(kReady, timeout)) {
     const std::optional<int> status = process_->waitExit(Millis{0});

@@ -31,6 +31,10 @@ class GateProcess {
   // startError() says why.
   GateProcess(const TempDir& dir, std::string_view yaml, Millis readyTimeout = Millis{10'000},
               const std::string& binary = "");
+  // Starts the gate with the command-line arguments `args` (the binary is
+  // added in front) in directory `cwd`, and waits for "ready" as above.
+  GateProcess(const std::vector<std::string>& args, const std::string& cwd,
+              Millis readyTimeout = Millis{10'000});
 
   bool ready() const { return ready_; }
   const std::string& startError() const { return startError_; }

@@ -103,10 +103,8 @@ TEST(ConfigRoutes, HostForPicksTheFirstMatchingRangeElseBackend) {
   EXPECT_EQ(config.routes.hostFor(40000).name, "127.0.0.1");
 }
 
-TEST(ConfigRoutes, NamesFileIsNotSupportedYet) {
+TEST(ConfigRoutes, NamesFileEmptyMeansNone) {
   EXPECT_EQ(loads(routes("  names_file: \"\"\n")).routes.namesFile, "");
-  EXPECT_EQ(fails(routes("  names_file: /etc/httpgate/names\n")),
-            "test.yaml:4:15: routes.names_file: legacy names files are not supported yet");
 }
 
 TEST(ConfigApps, NamesAreLowerCasedSortedAndFoundIgnoringCase) {
