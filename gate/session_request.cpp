@@ -100,6 +100,13 @@ bool ClientSession::parseNextRequest() {
   }
   if (headStartedAt_ < 0) {
     headStartedAt_ = now();
+    // Each request is routed by the configuration current when it begins:
+    // after a reload (an edited names file, say) a keep-alive connection
+    // follows the new routes at its next request. The TLS session stays as
+    // it was negotiated (the SSL holds its own context; renegotiation is off).
+    if (worker_.runtime() != runtime_) {
+      runtime_ = worker_.runtime();
+    }
   }
   // A head can only end at a LF: without a new one since the last attempt,
   // parsing again would only repeat work (a client dripping one byte at a

@@ -59,6 +59,8 @@ class Worker {
   void destroy(ClientSession* session);
   unsigned index() const { return index_; }
   AppStarts* appStarts() const { return appStarts_; }
+  // The newest configuration snapshot this worker has received.
+  const std::shared_ptr<const Runtime>& runtime() const { return runtime_; }
   // Sessions waiting for an app start, by a number that outlives them: the
   // answer may come after the session is gone.
   uint64_t addAppWaiter(ClientSession* session);
