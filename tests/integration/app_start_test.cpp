@@ -230,6 +230,26 @@ TEST_F(AppStartTest, TwoGatesStartTheAppOnceThroughTheLogLock) {
   EXPECT_EQ(startLines().size(), 1u) << readFile(starts_).value_or("");
 }
 
+// httpGate's own form: the legacy command line with a names file whose
+// line carries the start command.
+TEST_F(AppStartTest, ANamesFileLineStartsItsAppInLegacyMode) {
+  const std::string names = appDir_ + "/names";
+  writeFile(names, "# name port user dir log command args\n@ " + std::to_string(backend_.port()) +
+                       " " + user_ + " / ^\nshop/ins " + std::to_string(appPort_) + " " + user_ +
+                       " " + appDir_ + " shop.log /bin/sh " + script_ + " " + starts_ + " 0.2 " +
+                       HTTPGATE_ECHO_BACKEND + "\n");
+  GateProcess legacy(std::vector<std::string>{"-f", "0", names}, dir_.path());
+  ASSERT_TRUE(legacy.ready()) << legacy.startError();
+  Client client = Client::plain(legacy.port(0));
+  const HttpResponse response = client.exchange(getRequest("/shop/x"), false, Millis{20'000});
+  ASSERT_EQ(response.status, 200) << response.describe() << legacy.log();
+  EXPECT_NE(response.body.find("<pre>GET /ins/x\n"), std::string::npos) << response.body;
+  ASSERT_EQ(startLines().size(), 1u);
+  EXPECT_NE(startLines()[0].find("NAME=shop "), std::string::npos) << startLines()[0];
+  // The default route is still the plain backend.
+  EXPECT_EQ(client.exchange(getRequest("/other")).status, 200);
+}
+
 TEST_F(AppStartTest, OtherConnectionsFlowWhileAnAppStarts) {
   ASSERT_NO_FATAL_FAILURE(
       startGate(standardGateYaml(cert_, backend_.port(), appYaml(echoApp("3")))));
