@@ -70,10 +70,14 @@ void handleStart(int fd, const Config& config, std::string_view id, std::string_
 
 [[noreturn]] void helperMain(ConfigLoader loader, std::shared_ptr<const Config> config) {
   prctl(PR_SET_NAME, "httpgate-start");
-  // A terminal's hangup or Ctrl-C is for the gate, which decides; the helper
-  // ends when the gate closes its end of the socketpair. TERM still ends it.
+  // Signals for the whole process group (a terminal's Ctrl-C or hangup,
+  // `pkill -f`, systemd stopping the unit's cgroup) are for the gate, which
+  // decides: it may still need an app started while it drains. The helper
+  // ends when the gate closes its end of the socketpair, also when the gate
+  // is killed outright.
   signal(SIGHUP, SIG_IGN);
   signal(SIGINT, SIG_IGN);
+  signal(SIGTERM, SIG_IGN);
   signal(SIGPIPE, SIG_IGN);
   for (;;) {
     pollfd pfd{kHelperFd, POLLIN, 0};
