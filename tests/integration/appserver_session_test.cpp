@@ -215,7 +215,10 @@ TEST_F(AppserverSessionTest, FailedFirstRequestOpensNoSession) {
   // Its child ended without logging a session: the next one still works.
   const SessionUrl url = open();
   EXPECT_NE(url.port, 0);
-  EXPECT_EQ(app_->err().countLines(std::regex("appserver: session on port")), 1U) << app_->log();
+  // The reader thread may not have the line yet: wait for it, then count.
+  const std::regex opened("appserver: session on port");
+  EXPECT_TRUE(app_->err().waitForCount(opened, 1, Millis{5000})) << app_->log();
+  EXPECT_EQ(app_->err().countLines(opened), 1U) << app_->log();
 }
 
 }  // namespace
