@@ -1,7 +1,9 @@
 #!/bin/sh
 # Quick start: installs what is missing, builds, makes a self-signed
 # certificate on first run, and starts httpgate on https://localhost:8443 in
-# front of an example backend on port 8080. Ctrl-C stops both.
+# front of the example application httpgate-notes-app on port 8080: every
+# browser gets a session of its own (its own process and port, notes kept in
+# its memory). Ctrl-C stops both.
 set -eu
 cd "$(dirname "$0")/../.."
 packaging/quickstart/install-deps.sh
@@ -24,10 +26,16 @@ listen:
           key: $PWD/demo/tls/key.pem
 routes:
   default: 8080
+# Shown (410) for a session URL whose process has ended.
+void_page: $PWD/conf/void.html
 YAML
 
-build/httpgate-echo-backend 8080 &
-backend=$!
-trap 'kill $backend 2>/dev/null' EXIT INT TERM
-echo "Open https://localhost:8443/ (try also https://localhost:8443/8080/any/path?x=1)"
+# Sessions end after 5 minutes without a request; TERM ends the app and
+# its sessions.
+build/httpgate-notes-app --port 8080 --address 127.0.0.1 --timeout 300 &
+app=$!
+trap 'kill $app 2>/dev/null' EXIT INT TERM
+echo "Open https://localhost:8443/ : you are redirected to https://localhost:8443/<port>/<session>~/,"
+echo "the notes of one session, served by its own process (pid and port are on the page)."
+echo "A private window gets another session."
 build/httpgate -c demo/httpgate.yaml

@@ -1,0 +1,58 @@
+// App: the handlers and options the program sets up, then Parent::run().
+#include <utility>
+
+#include "appserver/src/http_values.h"
+#include "appserver/src/log.h"
+#include "appserver/src/parent.h"
+#include "appserver/src/routes.h"
+
+namespace httpgate::appserver {
+
+struct App::Impl {
+  Options options;
+  detail::Routes routes;
+};
+
+App::App(Options options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = std::move(options);
+}
+
+App::~App() = default;
+
+void App::handle(std::string path, Handler handler) {
+  impl_->routes.handlers[std::move(path)] = std::move(handler);
+}
+
+void App::fallback(Handler handler) {
+  impl_->routes.fallback = std::move(handler);
+}
+
+int App::run(int argc, char** argv) {
+  const Options& options = impl_->options;
+  if (options.sessionPortFirst > options.sessionPortLast) {
+    detail::logLine("session ports %u-%u: the first is above the last", options.sessionPortFirst,
+                    options.sessionPortLast);
+    return 1;
+  }
+  if (options.maxSessions == 0) {
+    detail::logLine("maxSessions is 0: no session could ever start");
+    return 1;
+  }
+  if (options.sessionTimeout.count() <= 0) {
+    detail::logLine("sessionTimeout must be positive");
+    return 1;
+  }
+  detail::Parent parent(options, impl_->routes, argc, argv);
+  return parent.run();
+}
+
+std::string Session::baseUrl(const Request& request) const {
+  detail::Arrival arrival;
+  arrival.behindGate = request.behindGate();
+  arrival.scheme = std::string(request.scheme());
+  arrival.host = std::string(request.host());
+  arrival.clientAddress = std::string(request.clientAddress());
+  return detail::sessionBaseUrl(arrival, port_, id_);
+}
+
+}  // namespace httpgate::appserver

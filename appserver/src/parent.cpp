@@ -1,0 +1,350 @@
+#include "appserver/src/parent.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+
+#include "appserver/src/log.h"
+#include "appserver/src/response_writer.h"
+#include "appserver/src/session_child.h"
+#include "appserver/src/sockets.h"
+
+namespace httpgate::appserver::detail {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Refused connections drained at once; more are closed right away.
+constexpr size_t kMaxRefused = 256;
+constexpr std::chrono::milliseconds kRefusedLinger = 1s;
+// How long TERM waits for the children before killing them.
+constexpr std::chrono::milliseconds kShutdownWait = 10s;
+
+// The parent process id of process `pid` from /proc/<pid>/stat, or -1. The
+// command name in parentheses may itself hold ") ", so the fields are read
+// after the last ')'.
+pid_t parentOf(const std::string& pid) {
+  std::ifstream file("/proc/" + pid + "/stat");
+  std::string line;
+  if (!std::getline(file, line)) {
+    return -1;
+  }
+  size_t close = line.rfind(')');
+  if (close == std::string::npos || close + 4 >= line.size()) {
+    return -1;
+  }
+  // ") S 1234 ..." : state, then the parent's pid.
+  return static_cast<pid_t>(std::atol(line.c_str() + close + 4));
+}
+
+}  // namespace
+
+Parent::Parent(const Options& options, const Routes& routes, int argc, char** argv)
+    : options_(options),
+      routes_(routes),
+      signals_({SIGCHLD, SIGTERM, SIGINT, SIGHUP}),
+      lastChild_(Clock::now()) {
+  for (int i = 0; i < argc; ++i) {
+    argv_.emplace_back(argv[i]);
+  }
+  // Read now, not at HUP: by then the file may have been replaced, and the
+  // path of the replacement is what HUP is to execute.
+  char path[4096];
+  ssize_t length = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (length > 0) {
+    exePath_.assign(path, static_cast<size_t>(length));
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+}
+
+Parent::~Parent() {
+  if (listenFd_ >= 0) {
+    ::close(listenFd_);
+  }
+  for (const Refused& refused : refused_) {
+    ::close(refused.fd);
+  }
+}
+
+bool Parent::openListener() {
+  if (const char* inherited = std::getenv(kListenFdVariable)) {
+    int fd = std::atoi(inherited);
+    ::unsetenv(kListenFdVariable);  // not for the handlers' child processes
+    int listening = 0;
+    socklen_t length = sizeof listening;
+    if (fd > 2 && ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 &&
+        listening != 0) {
+      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+      setNonBlocking(fd);
+      listenFd_ = fd;
+      logLine("listening on %s (pid %d, adopted from the previous image)",
+              localEndpoint(fd).c_str(), ::getpid());
+      return true;
+    }
+    logLine("%s=%s is not a listening socket: opening the port anew", kListenFdVariable, inherited);
+  }
+  std::string error;
+  listenFd_ = listenOn(options_.address, options_.port, error);
+  if (listenFd_ < 0) {
+    logLine("cannot listen on %s port %u: %s", options_.address.c_str(), options_.port,
+            error.c_str());
+    return false;
+  }
+  logLine("listening on %s (pid %d)", localEndpoint(listenFd_).c_str(), ::getpid());
+  return true;
+}
+
+// After a HUP the sessions of the previous image are still this process's
+// children (exec keeps the pid): find them, so that they are counted
+// against maxSessions, reaped, and sent TERM at shutdown.
+void Parent::adoptChildren() {
+  DIR* proc = ::opendir("/proc");
+  if (proc == nullptr) {
+    return;
+  }
+  const pid_t self = ::getpid();
+  for (int count = 0; count < 1'000'000; ++count) {
+    dirent* entry = ::readdir(proc);
+    if (entry == nullptr) {
+      break;
+    }
+    std::string name = entry->d_name;
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) {
+      continue;
+    }
+    if (parentOf(name) == self) {
+      children_.insert(static_cast<pid_t>(std::atol(name.c_str())));
+    }
+  }
+  ::closedir(proc);
+  if (!children_.empty()) {
+    logLine("%zu sessions of the previous image continue", children_.size());
+  }
+}
+
+int Parent::run() {
+  if (!signals_.valid()) {
+    logLine("cannot create the signal pipe: %s", std::strerror(errno));
+    return 1;
+  }
+  if (!openListener()) {
+    return 1;
+  }
+  adoptChildren();
+  // A HUP blocked signals around exec(); they stay pending across it and
+  // arrive here, now that the handlers are in place.
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  reapChildren();
+
+  for (;;) {
+    Clock::time_point now = Clock::now();
+    if (options_.retire.count() > 0 && children_.empty() && now - lastChild_ >= options_.retire) {
+      logLine("retiring: no session for %lld ms", static_cast<long long>(options_.retire.count()));
+      return 0;
+    }
+    std::vector<pollfd> fds;
+    fds.push_back({signals_.fd(), POLLIN, 0});
+    fds.push_back({listenFd_, POLLIN, 0});
+    for (const Refused& refused : refused_) {
+      fds.push_back({refused.fd, POLLIN, 0});
+    }
+    long long wait = 60'000;
+    if (!refused_.empty()) {
+      wait = 200;
+    }
+    if (options_.retire.count() > 0 && children_.empty()) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(lastChild_ + options_.retire - now);
+      wait = std::clamp<long long>(left.count() + 1, 1, wait);
+    }
+    int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait));
+    if (ready < 0 && errno != EINTR) {
+      logLine("poll failed: %s", std::strerror(errno));
+      continue;
+    }
+    if (fds[0].revents != 0) {
+      unsigned long seen = signals_.take();
+      if ((seen & (1UL << SIGCHLD)) != 0) {
+        reapChildren();
+      }
+      if ((seen & (1UL << SIGTERM)) != 0) {
+        return shutDown("TERM");
+      }
+      if ((seen & (1UL << SIGINT)) != 0) {
+        return shutDown("INT");
+      }
+      if ((seen & (1UL << SIGHUP)) != 0) {
+        reexecute();
+      }
+    }
+    if (fds[1].revents != 0) {
+      acceptConnections();
+    }
+    drainRefused(Clock::now());
+  }
+}
+
+void Parent::acceptConnections() {
+  // Bounded, so that signals are looked at between bursts.
+  for (int round = 0; round < 64; ++round) {
+    int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        logLine("accept: %s", std::strerror(errno));
+      }
+      return;
+    }
+    if (children_.size() >= options_.maxSessions) {
+      refuse(fd);
+    } else {
+      startSession(fd);
+    }
+  }
+}
+
+void Parent::startSession(int fd) {
+  sigset_t previous = blockAllSignals();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    // The child: none of the parent's descriptors but the connection.
+    ::close(listenFd_);
+    for (const Refused& refused : refused_) {
+      ::close(refused.fd);
+    }
+    refused_.clear();
+    ::close(signals_.fd());
+    SessionChild::run(options_, routes_, fd);
+  }
+  restoreSignals(previous);
+  ::close(fd);
+  if (pid < 0) {
+    logLine("fork: %s", std::strerror(errno));
+    return;
+  }
+  children_.insert(pid);
+}
+
+void Parent::refuse(int fd) {
+  logLine("%zu sessions running (maxSessions): new session refused with 503", children_.size());
+  std::string answer;
+  appendResponse(answer, errorResponse(503, "too many sessions, try again later"), {.close = true});
+  setNonBlocking(fd);
+  // Small enough for any socket buffer: the parent never waits on a client.
+  sendSome(fd, answer);
+  ::shutdown(fd, SHUT_WR);
+  if (refused_.size() >= kMaxRefused) {
+    ::close(fd);
+    return;
+  }
+  refused_.push_back({fd, Clock::now() + kRefusedLinger});
+}
+
+void Parent::drainRefused(Clock::time_point now) {
+  std::erase_if(refused_, [now](const Refused& refused) {
+    char scratch[4096];
+    bool done = now >= refused.until;
+    for (int round = 0; round < 4 && !done; ++round) {
+      ssize_t n = ::recv(refused.fd, scratch, sizeof scratch, MSG_DONTWAIT);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        done = true;
+      }
+      if (n <= 0) {
+        break;
+      }
+    }
+    if (done) {
+      ::close(refused.fd);
+    }
+    return done;
+  });
+}
+
+void Parent::reapChildren() {
+  for (int round = 0; round < 100'000; ++round) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) {
+      return;
+    }
+    children_.erase(pid);
+    if (WIFSIGNALED(status)) {
+      logLine("session child %d killed by signal %d", pid, WTERMSIG(status));
+    } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+      logLine("session child %d exited with %d", pid, WEXITSTATUS(status));
+    }
+    if (children_.empty()) {
+      lastChild_ = Clock::now();
+    }
+  }
+}
+
+void Parent::reexecute() {
+  if (exePath_.empty()) {
+    logLine("HUP: the program's path is unknown, keeping the running code");
+    return;
+  }
+  logLine("HUP: re-executing %s (%zu sessions keep the old code)", exePath_.c_str(),
+          children_.size());
+  for (const Refused& refused : refused_) {
+    ::close(refused.fd);
+  }
+  refused_.clear();
+  std::vector<char*> args;
+  for (std::string& arg : argv_) {
+    args.push_back(arg.data());
+  }
+  args.push_back(nullptr);
+  // Signals stay blocked across exec(); the new image unblocks them once
+  // its handlers are installed, so no TERM or CHLD is lost in between.
+  sigset_t previous = blockAllSignals();
+  ::fcntl(listenFd_, F_SETFD, 0);
+  ::setenv(kListenFdVariable, std::to_string(listenFd_).c_str(), 1);
+  ::execv(exePath_.c_str(), args.data());
+  int error = errno;
+  ::unsetenv(kListenFdVariable);
+  ::fcntl(listenFd_, F_SETFD, FD_CLOEXEC);
+  restoreSignals(previous);
+  logLine("HUP: cannot execute %s: %s; keeping the running code", exePath_.c_str(),
+          std::strerror(error));
+}
+
+int Parent::shutDown(const char* signalName) {
+  logLine("%s: stopping, %zu sessions to end", signalName, children_.size());
+  ::close(listenFd_);
+  listenFd_ = -1;
+  for (pid_t child : children_) {
+    ::kill(child, SIGTERM);
+  }
+  const Clock::time_point until = Clock::now() + kShutdownWait;
+  while (!children_.empty() && Clock::now() < until) {
+    pollfd fd{signals_.fd(), POLLIN, 0};
+    ::poll(&fd, 1, 100);
+    signals_.take();
+    reapChildren();
+  }
+  for (pid_t child : children_) {
+    logLine("session child %d did not end: killing it", child);
+    ::kill(child, SIGKILL);
+  }
+  for (int round = 0; round < 50 && !children_.empty(); ++round) {
+    reapChildren();
+    if (!children_.empty()) {
+      ::usleep(20'000);
+    }
+  }
+  logLine("stopped");
+  return 0;
+}
+
+}  // namespace httpgate::appserver::detail

@@ -1,0 +1,69 @@
+// The parent process: listens on the application's port, forks a session
+// child per accepted connection, reaps and counts the children, answers 503
+// itself past maxSessions, forwards TERM/INT to the children, re-executes
+// its binary on HUP (on the same listening socket), and retires after a
+// while without children. It never reads a request, so no client can stall
+// it.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "appserver/src/routes.h"
+#include "appserver/src/signals.h"
+#include "httpgate/appserver.h"
+
+namespace httpgate::appserver::detail {
+
+// The environment variable that hands the listening socket to the
+// re-executed image: the descriptor's number.
+inline constexpr const char* kListenFdVariable = "HTTPGATE_APPSERVER_LISTEN_FD";
+
+class Parent {
+ public:
+  Parent(const Options& options, const Routes& routes, int argc, char** argv);
+  ~Parent();
+  Parent(const Parent&) = delete;
+  Parent& operator=(const Parent&) = delete;
+
+  // Runs until TERM/INT or retirement; returns the exit status (1 when the
+  // port cannot be opened).
+  int run();
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  // A connection refused with 503: its answer is written, our side shut
+  // down, and what the client still sends is drained until it closes or
+  // `until`, so that the answer is not destroyed by a reset.
+  struct Refused {
+    int fd;
+    Clock::time_point until;
+  };
+
+  bool openListener();
+  void adoptChildren();
+  void acceptConnections();
+  void startSession(int fd);
+  void refuse(int fd);
+  void drainRefused(Clock::time_point now);
+  void reapChildren();
+  void reexecute();
+  int shutDown(const char* signalName);
+
+  const Options& options_;
+  const Routes& routes_;
+  std::vector<std::string> argv_;
+  std::string exePath_;
+  SignalPipe signals_;
+  int listenFd_ = -1;
+  std::set<pid_t> children_;
+  std::vector<Refused> refused_;
+  Clock::time_point lastChild_;  // when the last child ended (or start-up)
+};
+
+}  // namespace httpgate::appserver::detail

@@ -1,0 +1,122 @@
+#include "appserver/src/request_builder.h"
+
+#include "appserver/src/http_values.h"
+
+namespace httpgate::appserver {
+namespace {
+
+bool equalsIgnoringCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x >= 'A' && x <= 'Z') {
+      x = static_cast<char>(x - 'A' + 'a');
+    }
+    if (y >= 'A' && y <= 'Z') {
+      y = static_cast<char>(y - 'A' + 'a');
+    }
+    if (x != y) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The fields a client could forge to pretend it came through the gate.
+bool isForwardingField(std::string_view name) {
+  return equalsIgnoringCase(name, "X-Pil") || equalsIgnoringCase(name, "Forwarded") ||
+         (name.size() > 12 && equalsIgnoringCase(name.substr(0, 12), "X-Forwarded-"));
+}
+
+std::optional<std::string_view> find(const detail::Pairs& pairs, std::string_view name,
+                                     bool ignoreCase) {
+  for (const auto& [key, value] : pairs) {
+    if (ignoreCase ? equalsIgnoringCase(key, name) : key == name) {
+      return std::string_view(value);
+    }
+  }
+  return std::nullopt;
+}
+
+// The media type of a Content-Type value, without parameters, lowercase.
+std::string mediaType(std::string_view contentType) {
+  std::string out;
+  for (char c : contentType.substr(0, contentType.find(';'))) {
+    if (c != ' ' && c != '\t') {
+      out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string_view> Request::header(std::string_view name) const {
+  return find(headers_, name, true);
+}
+
+std::optional<std::string_view> Request::cookie(std::string_view name) const {
+  return find(cookies_, name, false);
+}
+
+std::optional<std::string_view> Request::param(std::string_view name) const {
+  return find(params_, name, false);
+}
+
+bool RequestBuilder::build(const http::RequestHead& head, std::string_view path, std::string body,
+                           std::string_view peer, bool trustForwarding, Request& out,
+                           std::string& error) {
+  out = Request();
+  out.method_ = std::string(head.method);
+  size_t question = path.find('?');
+  out.path_ = std::string(path.substr(0, question));
+  if (question != std::string_view::npos) {
+    out.query_ = std::string(path.substr(question + 1));
+  }
+  detail::Pairs trusted;
+  for (const http::HeaderField& field : head.headers) {
+    out.headers_.emplace_back(std::string(field.name), std::string(field.value));
+    if (trustForwarding || !isForwardingField(field.name)) {
+      trusted.emplace_back(std::string(field.name), std::string(field.value));
+    }
+    if (equalsIgnoringCase(field.name, "Cookie")) {
+      for (auto& cookie : detail::parseCookies(field.value)) {
+        out.cookies_.push_back(std::move(cookie));
+      }
+    }
+  }
+  detail::Arrival arrival = detail::arrivalOf(trusted, peer);
+  out.clientAddress_ = std::move(arrival.clientAddress);
+  out.behindGate_ = arrival.behindGate;
+  out.scheme_ = std::move(arrival.scheme);
+  out.host_ = std::move(arrival.host);
+
+  out.params_ = detail::parseUrlEncoded(out.query_);
+  std::string type = mediaType(out.header("Content-Type").value_or(""));
+  if (type == "application/x-www-form-urlencoded") {
+    for (auto& field : detail::parseUrlEncoded(body)) {
+      out.params_.push_back(std::move(field));
+    }
+  } else if (type == "multipart/form-data") {
+    std::optional<std::string> boundary =
+        detail::multipartBoundary(out.header("Content-Type").value_or(""));
+    if (!boundary) {
+      error = "multipart/form-data without a boundary";
+      return false;
+    }
+    detail::Pairs fields;
+    if (!detail::parseMultipart(body, *boundary, fields, out.uploads_, error)) {
+      return false;
+    }
+    for (auto& field : fields) {
+      out.params_.push_back(std::move(field));
+    }
+  }
+  out.body_ = std::move(body);
+  return true;
+}
+
+}  // namespace httpgate::appserver

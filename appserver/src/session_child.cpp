@@ -1,0 +1,350 @@
+#include "appserver/src/session_child.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+
+#include "appserver/src/http_values.h"
+#include "appserver/src/log.h"
+#include "appserver/src/request_builder.h"
+#include "appserver/src/response_writer.h"
+#include "appserver/src/sockets.h"
+
+namespace httpgate::appserver {
+namespace {
+
+using namespace std::chrono_literals;
+
+// More connections than a browser opens to one host (about six), yet few
+// enough that a client cannot exhaust the child's descriptors.
+constexpr size_t kMaxConnections = 64;
+// Output held per connection before its input is no longer read (a client
+// pipelining requests without reading the answers).
+constexpr size_t kMaxPendingOutput = 1 << 20;
+// How long the opening request may take to arrive: a connection to the
+// parent's port that sends nothing must not hold a session slot for the
+// whole session timeout.
+constexpr std::chrono::milliseconds kFirstRequestTimeout = 30s;
+// How long a terminating child keeps writing answers already made.
+constexpr std::chrono::milliseconds kFlushOnTerm = 2s;
+
+}  // namespace
+
+void SessionChild::run(const Options& options, const detail::Routes& routes, int firstFd) {
+  SessionChild child(options, routes, firstFd);
+  child.serve();
+}
+
+SessionChild::SessionChild(const Options& options, const detail::Routes& routes, int firstFd)
+    : options_(options), routes_(routes), signals_({SIGTERM, SIGINT}) {
+  // The parent's handlers are replaced (signals_ above); a HUP meant for the
+  // parent (e.g. sent to the process group) must not end a session.
+  ::signal(SIGHUP, SIG_IGN);
+  ::signal(SIGCHLD, SIG_DFL);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+
+  lastRequest_ = Clock::now();
+  session_.id_ = detail::newSessionId();
+  // The same address as the parent's: loopback stays loopback.
+  listenFd_ = detail::listenOnSessionPort(options.address, options.sessionPortFirst,
+                                          options.sessionPortLast, bindError_);
+  if (listenFd_ >= 0) {
+    session_.port_ = detail::localPort(listenFd_);
+  }
+  detail::setNonBlocking(firstFd);
+  Connection& first = connections_.emplace_back(firstFd, detail::peerAddress(firstFd), options);
+  first.first = true;
+}
+
+void SessionChild::end(const char* why) {
+  if (started_) {
+    detail::logLine("session on port %u (pid %d) ended: %s", session_.port_, ::getpid(), why);
+  }
+  for (Connection& connection : connections_) {
+    ::close(connection.fd);
+  }
+  std::fflush(nullptr);
+  // _exit, not exit: the parent's atexit handlers and static objects belong
+  // to the parent, not to this copy of it.
+  ::_exit(0);
+}
+
+SessionChild::Clock::time_point SessionChild::deadline() const {
+  if (terminating_) {
+    return flushDeadline_;
+  }
+  if (!firstDone_) {
+    return lastRequest_ + std::min(options_.sessionTimeout, kFirstRequestTimeout);
+  }
+  return lastRequest_ + options_.sessionTimeout;
+}
+
+void SessionChild::serve() {
+  std::vector<pollfd> fds;
+  for (;;) {
+    if (firstDone_ && !started_ && connections_.empty()) {
+      end("the opening request failed");
+    }
+    if (!firstDone_ && connections_.empty()) {
+      end("the opening connection closed");
+    }
+    if (terminating_ && std::none_of(connections_.begin(), connections_.end(),
+                                     [](const Connection& c) { return !c.out.empty(); })) {
+      end("terminated");
+    }
+    Clock::time_point now = Clock::now();
+    if (now >= deadline()) {
+      end(terminating_ ? "terminated" : "idle timeout");
+    }
+    fds.clear();
+    fds.push_back({signals_.fd(), POLLIN, 0});
+    bool listening = listenFd_ >= 0 && !terminating_ && firstDone_ && started_;
+    fds.push_back({listening ? listenFd_ : -1, POLLIN, 0});
+    for (const Connection& connection : connections_) {
+      short events = 0;
+      if (!connection.peerClosed && !terminating_ &&
+          (connection.shutDown ||
+           (!connection.closing && connection.out.size() < kMaxPendingOutput))) {
+        events |= POLLIN;
+      }
+      if (!connection.out.empty()) {
+        events |= POLLOUT;
+      }
+      fds.push_back({connection.fd, events, 0});
+    }
+    long long wait =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline() - now).count() + 1;
+    bool lingering = std::any_of(connections_.begin(), connections_.end(),
+                                 [](const Connection& c) { return c.shutDown; });
+    wait = std::clamp<long long>(wait, 1, lingering ? 250 : 60'000);
+    int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait));
+    if (ready < 0 && errno != EINTR) {
+      end("poll failed");
+    }
+    if (fds[0].revents != 0) {
+      unsigned long seen = signals_.take();
+      if ((seen & ((1UL << SIGTERM) | (1UL << SIGINT))) != 0 && !terminating_) {
+        terminating_ = true;
+        flushDeadline_ = Clock::now() + kFlushOnTerm;
+      }
+    }
+    if (fds[1].revents != 0) {
+      acceptConnections();
+    }
+    size_t index = 2;
+    for (Connection& connection : connections_) {
+      if (index >= fds.size()) {
+        break;  // accepted during this round: polled next round
+      }
+      short revents = fds[index++].revents;
+      if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
+        readFrom(connection);
+        process(connection);
+      }
+      if (!connection.out.empty() && (revents & (POLLOUT | POLLERR | POLLHUP)) != 0) {
+        flush(connection);
+      }
+    }
+    now = Clock::now();
+    connections_.remove_if([&](Connection& connection) {
+      bool done = finished(connection, now);
+      if (done) {
+        ::close(connection.fd);
+      }
+      return done;
+    });
+    if (terminating_) {
+      // Idle connections are closed at once; answers in progress are written.
+      connections_.remove_if([](const Connection& connection) {
+        bool idle = connection.out.empty();
+        if (idle) {
+          ::close(connection.fd);
+        }
+        return idle;
+      });
+    }
+  }
+}
+
+void SessionChild::acceptConnections() {
+  for (int round = 0; round < 16; ++round) {
+    int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      return;
+    }
+    if (connections_.size() >= kMaxConnections) {
+      ::close(fd);
+      continue;
+    }
+    connections_.emplace_back(fd, detail::peerAddress(fd), options_);
+  }
+}
+
+void SessionChild::readFrom(Connection& connection) {
+  if (connection.closing) {
+    // Nothing more is wanted from this client: drain until it closes.
+    char scratch[4096];
+    for (int round = 0; round < 16; ++round) {
+      ssize_t n = ::recv(connection.fd, scratch, sizeof scratch, MSG_DONTWAIT);
+      if (n == 0) {
+        connection.peerClosed = true;
+      }
+      if (n <= 0) {
+        return;
+      }
+    }
+    return;
+  }
+  if (connection.peerClosed) {
+    return;
+  }
+  char buffer[65536];
+  for (int round = 0; round < 4; ++round) {
+    ssize_t n = ::recv(connection.fd, buffer, sizeof buffer, 0);
+    if (n > 0) {
+      connection.reader.input().append(buffer, static_cast<size_t>(n));
+      if (static_cast<size_t>(n) < sizeof buffer) {
+        return;
+      }
+    } else if (n == 0) {
+      connection.peerClosed = true;
+      return;
+    } else {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+        connection.broken = true;
+      }
+      return;
+    }
+  }
+}
+
+void SessionChild::process(Connection& connection) {
+  while (!connection.closing && !connection.broken) {
+    switch (connection.reader.advance()) {
+      case detail::RequestReader::Progress::NeedMore:
+        if (connection.reader.takeContinue()) {
+          connection.out += "HTTP/1.1 100 Continue\r\n\r\n";
+        }
+        flush(connection);
+        return;
+      case detail::RequestReader::Progress::Failed: {
+        const int status = connection.reader.errorStatus();
+        detail::appendResponse(connection.out,
+                               detail::errorResponse(status, connection.reader.errorReason()),
+                               {.close = true});
+        connection.closing = true;
+        if (connection.first) {
+          firstDone_ = true;
+        }
+        break;
+      }
+      case detail::RequestReader::Progress::Ready:
+        answer(connection);
+        connection.reader.takeRequest();
+        break;
+    }
+  }
+  flush(connection);
+}
+
+// Answers the complete request in connection.reader: the session checks,
+// then the handler.
+void SessionChild::answer(Connection& connection) {
+  const http::RequestHead& head = connection.reader.head();
+  lastRequest_ = Clock::now();
+  Response response;
+  Request request;
+  std::string path(head.path);
+  bool refused = false;
+  if (connection.first) {
+    if (listenFd_ < 0) {
+      detail::logLine("cannot open a session: %s", bindError_.c_str());
+      response = detail::errorResponse(503, "no free session port");
+      refused = true;
+    }
+  } else {
+    std::optional<detail::SessionPath> split = detail::splitSessionPath(head.path);
+    if (!split) {
+      response = detail::errorResponse(403, "this port serves one session; the URL lacks its id");
+      refused = true;
+    } else if (!detail::sameSessionId(split->id, session_.id_)) {
+      response = detail::errorResponse(403, "wrong session id");
+      refused = true;
+    } else {
+      path = split->rest;
+    }
+  }
+  bool close = connection.first || !head.keepAlive || terminating_;
+  if (!refused) {
+    std::string error;
+    if (!RequestBuilder::build(head, path, std::move(connection.reader.body()), connection.peer,
+                               detail::isLoopback(connection.peer), request, error)) {
+      response = detail::errorResponse(400, error);
+      close = true;
+    } else if (connection.first) {
+      firstAddress_ = std::string(request.clientAddress());
+      detail::dispatch(routes_, request, response, session_);
+    } else if (options_.checkClientAddress && request.clientAddress() != firstAddress_) {
+      response = detail::errorResponse(403, "this session belongs to another client address");
+    } else {
+      detail::dispatch(routes_, request, response, session_);
+    }
+  }
+  if (connection.first) {
+    firstDone_ = true;
+    // A first request answered with an error (a stray /favicon.ico, a
+    // scanner's probe) opened nothing worth keeping: the child ends.
+    started_ = response.status() < 400;
+    if (started_) {
+      detail::logLine("session on port %u (pid %d) for %s", session_.port_, ::getpid(),
+                      firstAddress_.c_str());
+    }
+  }
+  detail::appendResponse(
+      connection.out, response,
+      {.close = close, .headOnly = head.isHead, .secure = request.scheme() == "https"});
+  if (close) {
+    connection.closing = true;
+  }
+}
+
+bool SessionChild::finished(Connection& connection, Clock::time_point now) {
+  if (connection.broken) {
+    return true;
+  }
+  if (!connection.out.empty()) {
+    return false;
+  }
+  if (connection.peerClosed && !connection.closing) {
+    return true;
+  }
+  if (!connection.closing) {
+    return false;
+  }
+  if (!connection.shutDown) {
+    ::shutdown(connection.fd, SHUT_WR);
+    connection.shutDown = true;
+    connection.lingerUntil = now + std::chrono::seconds(1);
+  }
+  return connection.peerClosed || now >= connection.lingerUntil;
+}
+
+void SessionChild::flush(Connection& connection) {
+  if (connection.out.empty() || connection.broken) {
+    return;
+  }
+  ssize_t n = ::send(connection.fd, connection.out.data(), connection.out.size(),
+                     MSG_NOSIGNAL | MSG_DONTWAIT);
+  if (n > 0) {
+    connection.out.erase(0, static_cast<size_t>(n));
+  } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+    connection.broken = true;
+  }
+}
+
+}  // namespace httpgate::appserver
