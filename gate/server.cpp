@@ -218,8 +218,8 @@ std::string Server::servingStatus() const {
   const Config& config = *runtime_->config;
   std::string status = "serving on ";
   for (size_t i = 0; i < config.listeners.size(); ++i) {
-    status += (i == 0 ? "" : ", ") + describeAddress(config.listeners[i].socket, ports_[i]) +
-              " (" + listenerKind(config.listeners[i]) + ")";
+    status += (i == 0 ? "" : ", ") + describeAddress(config.listeners[i].socket, ports_[i]) + " (" +
+              listenerKind(config.listeners[i]) + ")";
   }
   return status + "; " + std::to_string(workers_.size()) + " workers";
 }
@@ -238,8 +238,12 @@ bool Server::dropPrivileges(const Config& config) {
     spdlog::error("{}: user: unknown user \"{}\"", config.file, config.user);
     return false;
   }
-  if (pw->pw_uid == 0 || pw->pw_gid == 0) {
-    spdlog::error("{}: user: \"{}\" is root (uid or gid 0); name an unprivileged user",
+  if (pw->pw_uid == 0) {
+    spdlog::warn("{}: user: \"{}\" is root: privileges are not dropped", config.file, config.user);
+    return true;
+  }
+  if (pw->pw_gid == 0) {
+    spdlog::error("{}: user: \"{}\" has group 0 (root): name a user with a group of its own",
                   config.file, config.user);
     return false;
   }
