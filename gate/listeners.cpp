@@ -88,7 +88,8 @@ struct InheritedSocket {
 // Keeps the inherited descriptors that are listening TCP sockets (anything
 // else is left alone: the number may have been reused) and marks them
 // close-on-exec and non-blocking again, as sockets bound here are.
-std::vector<InheritedSocket> describeInherited(const std::vector<int>& fds) {
+std::vector<InheritedSocket> describeInherited(const std::vector<int>& fds,
+                                               const std::string& origin) {
   std::vector<InheritedSocket> sockets;
   for (int fd : fds) {
     int type = 0;
@@ -100,7 +101,8 @@ std::vector<InheritedSocket> describeInherited(const std::vector<int>& fds) {
     SocketAddress address = ok ? boundAddress(fd) : SocketAddress{};
     if (!ok || address.length == 0 ||
         (address.storage.ss_family != AF_INET && address.storage.ss_family != AF_INET6)) {
-      spdlog::warn("upgrade: inherited descriptor {} is not a listening TCP socket; ignored", fd);
+      spdlog::warn("{}: inherited descriptor {} is not a listening TCP socket; ignored", origin,
+                   fd);
       continue;
     }
     ::fcntl(fd, F_SETFD, FD_CLOEXEC);
@@ -150,8 +152,9 @@ std::string describeAddress(const SocketAddress& address, uint16_t port) {
 }
 
 std::variant<std::vector<BoundListener>, std::string> bindListeners(
-    const Config& config, unsigned workers, const std::vector<int>& inherited) {
-  std::vector<InheritedSocket> available = describeInherited(inherited);
+    const Config& config, unsigned workers, const std::vector<int>& inherited,
+    const std::string& origin) {
+  std::vector<InheritedSocket> available = describeInherited(inherited, origin);
   std::vector<BoundListener> bound;
   auto fail = [&](size_t index, const std::string& message) {
     for (BoundListener& listener : bound) {
@@ -189,7 +192,7 @@ std::variant<std::vector<BoundListener>, std::string> bindListeners(
   }
   for (const InheritedSocket& socket : available) {
     if (socket.fd >= 0) {
-      spdlog::warn("upgrade: inherited socket on {} matches no configured listener; closed",
+      spdlog::warn("{}: inherited socket on {} matches no configured listener; closed", origin,
                    describeAddress(socket.address, getPort(socket.address)));
       ::close(socket.fd);
     }

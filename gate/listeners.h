@@ -3,7 +3,8 @@
 // socket and the kernel spreads new connections over the workers. A port 0
 // in the configuration is bound once and the chosen port reused for the
 // other workers' sockets. After an upgrade (SIGUSR2) the sockets come from
-// the previous process instead, matched to the listeners by address.
+// the previous process instead, and under socket activation from systemd,
+// matched to the listeners by address.
 #pragma once
 
 #include <cstdint>
@@ -29,11 +30,13 @@ struct ListenSocket {
 };
 
 // Binds every listener of `config`, or adopts `inherited` sockets (from an
-// upgrade) for the listeners whose address they are bound to; an inherited
-// socket that matches no listener is closed with a warning. Takes ownership
-// of `inherited` in every case. On error nothing stays open.
+// upgrade, or from systemd's socket activation) for the listeners whose
+// address they are bound to, and binds the others; an inherited socket that
+// matches no listener is closed with a warning that starts with `origin`.
+// Takes ownership of `inherited` in every case. On error nothing stays open.
 std::variant<std::vector<BoundListener>, std::string> bindListeners(
-    const Config& config, unsigned workers, const std::vector<int>& inherited = {});
+    const Config& config, unsigned workers, const std::vector<int>& inherited = {},
+    const std::string& origin = "upgrade");
 
 // Hands every socket of `listeners` to one of `workers` workers: each socket
 // must be accepted on (in a SO_REUSEPORT group the kernel gives each socket

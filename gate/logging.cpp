@@ -1,10 +1,15 @@
 #include "gate/logging.h"
 
 #include <fmt/format.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 
 namespace httpgate::gate {
 namespace {
@@ -59,11 +64,66 @@ void appendCombinedEscaped(fmt::memory_buffer& out, std::string_view s) {
 
 std::atomic<int> gAccessLogCounter{0};
 
+// The syslog priority of a level, as sd-daemon(3)'s SD_ERR ... SD_DEBUG.
+int syslogPriority(spdlog::level::level_enum level) {
+  switch (level) {
+    case spdlog::level::critical:
+      return 2;
+    case spdlog::level::err:
+      return 3;
+    case spdlog::level::warn:
+      return 4;
+    case spdlog::level::info:
+      return 6;
+    default:
+      return 7;  // debug, trace
+  }
+}
+
+// %* in the pattern: "<N>", which journald reads as the line's priority
+// and strips.
+class PriorityFlag : public spdlog::custom_flag_formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    fmt::format_to(std::back_inserter(dest), "<{}>", syslogPriority(msg.level));
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<PriorityFlag>();
+  }
+};
+
+// JOURNAL_STREAM is "DEVICE:INODE" of the stream systemd connected to
+// stdout/stderr (systemd.exec(5)). It is inherited by whatever we start, so
+// it counts only when stderr is still that very stream.
+bool stderrIsJournal() {
+  const char* stream = std::getenv("JOURNAL_STREAM");
+  if (stream == nullptr) {
+    return false;
+  }
+  unsigned long long device = 0;
+  unsigned long long inode = 0;
+  char end = 0;
+  if (std::sscanf(stream, "%llu:%llu%c", &device, &inode, &end) != 2) {
+    return false;
+  }
+  struct stat st {};
+  return ::fstat(STDERR_FILENO, &st) == 0 && st.st_dev == device && st.st_ino == inode;
+}
+
 }  // namespace
 
 void setupLogging(LogLevel level) {
   auto logger = spdlog::stderr_logger_mt("httpgate");
-  logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
+  if (stderrIsJournal()) {
+    // The journal stamps each line itself; a priority prefix lets
+    // `journalctl -p warning` filter, and colours errors.
+    auto formatter = std::make_unique<spdlog::pattern_formatter>();
+    formatter->add_flag<PriorityFlag>('*').set_pattern("%*%v");
+    logger->set_formatter(std::move(formatter));
+  } else {
+    logger->set_pattern("[%Y-%m-%d %H:%M:%S.%e] [%l] %v");
+  }
   logger->set_level(toSpdlog(level));
   logger->flush_on(spdlog::level::trace);
   spdlog::set_default_logger(logger);

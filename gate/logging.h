@@ -17,7 +17,9 @@
 namespace httpgate::gate {
 
 // Installs the stderr logger with `level` as spdlog's default. Call once at
-// start-up; setLogLevel() changes the level on reload.
+// start-up; setLogLevel() changes the level on reload. Lines are
+// "[time] [level] message", or "<N>message" (N the syslog priority, no
+// time) when stderr is the journal (JOURNAL_STREAM names it).
 void setupLogging(LogLevel level);
 void setLogLevel(LogLevel level);
 

@@ -12,7 +12,9 @@
 #include <thread>
 
 #include "gate/detach.h"
+#include "gate/socket_activation.h"
 #include "gate/start_helper.h"
+#include "gate/systemd_notify.h"
 
 namespace httpgate::gate {
 namespace {
@@ -120,7 +122,15 @@ int Server::run(ServerOptions options) {
   unsigned workers = workerCount(*config);
 
   UpgradeHandoff handoff = takeUpgradeHandoff();
-  auto bound = bindListeners(*config, workers, handoff.listenFds);
+  std::vector<int> inherited = handoff.listenFds;
+  std::string origin = "upgrade";
+  std::vector<int> activated = takeActivatedSockets();
+  if (!activated.empty()) {
+    // Both at once only if someone set the variables by hand: adopt all.
+    origin = inherited.empty() ? "socket activation" : "upgrade and socket activation";
+    inherited.insert(inherited.end(), activated.begin(), activated.end());
+  }
+  auto bound = bindListeners(*config, workers, inherited, origin);
   if (auto* error = std::get_if<std::string>(&bound)) {
     spdlog::error("{}", *error);
     return 1;
@@ -188,6 +198,9 @@ int Server::run(ServerOptions options) {
                  listenerKind(config->listeners[i]));
   }
   spdlog::info("httpgate ready, {} workers", workers);
+  // systemd first: after an upgrade, the new main PID must be known before
+  // the old process, on "ready", starts to drain and exits.
+  systemd::notifyReady(servingStatus());
   signalUpgradeReady(handoff.readyFd);
   event_base_dispatch(base_);
 
@@ -198,6 +211,17 @@ int Server::run(ServerOptions options) {
   stopStartHelper();
   spdlog::info("stopped");
   return 0;
+}
+
+// "serving on [::]:443 (tls), [::]:80 (redirect); 2 workers" for STATUS=.
+std::string Server::servingStatus() const {
+  const Config& config = *runtime_->config;
+  std::string status = "serving on ";
+  for (size_t i = 0; i < config.listeners.size(); ++i) {
+    status += (i == 0 ? "" : ", ") + describeAddress(config.listeners[i].socket, ports_[i]) + " (" +
+              listenerKind(config.listeners[i]) + ")";
+  }
+  return status + "; " + std::to_string(workers_.size()) + " workers";
 }
 
 bool Server::dropPrivileges(const Config& config) {
@@ -214,12 +238,28 @@ bool Server::dropPrivileges(const Config& config) {
     spdlog::error("{}: user: unknown user \"{}\"", config.file, config.user);
     return false;
   }
-  if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
-      setuid(pw->pw_uid) != 0) {
+  if (pw->pw_uid == 0) {
+    spdlog::warn("{}: user: \"{}\" is root: privileges are not dropped", config.file, config.user);
+    return true;
+  }
+  if (pw->pw_gid == 0) {
+    spdlog::error("{}: user: \"{}\" has group 0 (root): name a user with a group of its own",
+                  config.file, config.user);
+    return false;
+  }
+  // Supplementary groups are cleared, not taken from /etc/group: only the
+  // user and its primary group remain (root's groups, 0 among them, go).
+  // Group before user: after setuid() the group can no longer change.
+  if (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
     spdlog::error("cannot switch to user {}: {}", config.user, std::strerror(errno));
     return false;
   }
-  spdlog::info("running as user {}", config.user);
+  // A drop that can be undone is no drop: refuse to run if it can.
+  if (setuid(0) == 0 || setgid(0) == 0) {
+    spdlog::error("cannot switch to user {}: root privileges could be regained", config.user);
+    return false;
+  }
+  spdlog::info("running as user {} (uid {}, gid {})", config.user, pw->pw_uid, pw->pw_gid);
   return true;
 }
 
@@ -251,13 +291,14 @@ void Server::onSignal(evutil_socket_t signal, short, void* arg) {
     event_base_loopbreak(self->base_);
     return;
   }
-  self->beginShutdown();
+  self->beginShutdown(true);
 }
 
 void Server::reload() {
   if (shuttingDown_) {
     return;
   }
+  systemd::notifyReloading();
   auto loaded = loader_();
   std::string error;
   if (auto* message = std::get_if<std::string>(&loaded)) {
@@ -278,6 +319,7 @@ void Server::reload() {
   }
   if (!error.empty()) {
     spdlog::error("reload failed, keeping the running configuration: {}", error);
+    systemd::notifyReloaded("reload failed, still serving the previous configuration: " + error);
     return;
   }
   setLogLevel(runtime_->config->log.level);
@@ -289,6 +331,7 @@ void Server::reload() {
     appStarts_->reload();
   }
   spdlog::info("configuration reloaded");
+  systemd::notifyReloaded(servingStatus() + "; configuration reloaded");
 }
 
 void Server::rememberCommandLine(int argc, char** argv) {
@@ -320,6 +363,7 @@ void Server::startUpgrade() {
   std::string error;
   if (!upgrade_->start(binary_, argv_, fds, error)) {
     spdlog::error("upgrade failed: {}", error);
+    systemd::notifyStatus(servingStatus() + "; upgrade failed: " + error);
     return;
   }
   spdlog::info("upgrade: started {} as process {}", binary_, upgrade_->pid());
@@ -332,16 +376,24 @@ void Server::startUpgrade() {
 void Server::upgradeDone(bool ready, pid_t pid, const std::string& failure) {
   if (!ready) {
     spdlog::error("upgrade failed: {}; still serving", failure);
+    systemd::notifyStatus(servingStatus() + "; upgrade failed: " + failure);
     return;
   }
   spdlog::info("upgrade: new process {} is ready; draining", pid);
   if (!shuttingDown_) {
-    beginShutdown();
+    // The new process is systemd's main process now (it sent MAINPID=):
+    // from here on this one tells systemd nothing, since a STOPPING=1 from
+    // it would stop the whole service, the new process included.
+    beginShutdown(false);
   }
 }
 
-void Server::beginShutdown() {
+void Server::beginShutdown(bool tellSystemd) {
   shuttingDown_ = true;
+  if (tellSystemd) {
+    systemd::notifyStopping("stopping: draining " + std::to_string(connections_.load()) +
+                            " connections");
+  }
   spdlog::info("shutting down: no new connections, draining open ones");
   shutdownDeadline_ = monotonicMs() + runtime_->config->timeouts.shutdown.count();
   for (auto& worker : workers_) {

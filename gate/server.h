@@ -47,7 +47,9 @@ class Server {
   void reload();
   void startUpgrade();
   void upgradeDone(bool ready, pid_t pid, const std::string& failure);
-  void beginShutdown();
+  // `tellSystemd`: send STOPPING=1 (not when an upgrade handed over).
+  void beginShutdown(bool tellSystemd);
+  std::string servingStatus() const;
   void checkShutdown();
   bool dropPrivileges(const Config& config);
   void stopStartHelper();

@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libssl-dev libevent-dev libyaml-cpp-dev
-libspdlog-dev libfmt-dev libgtest-dev clang-format openssl ca-certificates curl picolisp mandoc $*"
+libspdlog-dev libfmt-dev libsystemd-dev libgtest-dev clang-format openssl ca-certificates curl picolisp mandoc $*"
 
 missing=""
 for package in $PACKAGES; do

@@ -48,9 +48,39 @@ void makePipe(int fds[2]) {
   }
 }
 
+// The test's environment with `extra` ("NAME=VALUE") added or replacing.
+std::vector<std::string> mergedEnvironment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  auto nameOf = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string current = *entry;
+    bool replaced = false;
+    for (const std::string& e : extra) {
+      replaced = replaced || nameOf(e) == nameOf(current);
+    }
+    if (!replaced) {
+      env.push_back(current);
+    }
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+std::vector<char*> pointers(const std::vector<std::string>& strings) {
+  std::vector<char*> result;
+  for (const std::string& s : strings) {
+    result.push_back(const_cast<char*>(s.c_str()));
+  }
+  result.push_back(nullptr);
+  return result;
+}
+
 }  // namespace
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& cwd) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::string& cwd)
+    : ChildProcess(argv, SpawnOptions{cwd, {}, {}}) {}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, const SpawnOptions& options) {
   int outPipe[2];
   int errPipe[2];
   makePipe(outPipe);
@@ -61,20 +91,28 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv, const std::stri
   // dup2 clears FD_CLOEXEC on the copy; the originals close at exec.
   posix_spawn_file_actions_adddup2(&files.actions, outPipe[1], 1);
   posix_spawn_file_actions_adddup2(&files.actions, errPipe[1], 2);
-  if (!cwd.empty()) {
-    posix_spawn_file_actions_addchdir_np(&files.actions, cwd.c_str());
+  // Passed descriptors are first copied above any target number, so that
+  // one dup2 never overwrites a source another still needs.
+  std::vector<int> high;
+  for (size_t i = 0; i < options.passFds.size(); ++i) {
+    high.push_back(fcntl(options.passFds[i], F_DUPFD_CLOEXEC, 100));
+    posix_spawn_file_actions_adddup2(&files.actions, high.back(), 3 + static_cast<int>(i));
+  }
+  if (!options.cwd.empty()) {
+    posix_spawn_file_actions_addchdir_np(&files.actions, options.cwd.c_str());
   }
   SpawnAttributes attributes;
 
-  std::vector<char*> args;
-  for (const std::string& arg : argv) {
-    args.push_back(const_cast<char*>(arg.c_str()));
-  }
-  args.push_back(nullptr);
+  const std::vector<char*> args = pointers(argv);
+  const std::vector<std::string> env = mergedEnvironment(options.env);
+  const std::vector<char*> envp = pointers(env);
   const int rc =
-      posix_spawn(&pid_, args[0], &files.actions, &attributes.attr, args.data(), environ);
+      posix_spawn(&pid_, args[0], &files.actions, &attributes.attr, args.data(), envp.data());
   close(outPipe[1]);
   close(errPipe[1]);
+  for (int fd : high) {
+    close(fd);
+  }
   if (rc != 0) {
     close(outPipe[0]);
     close(errPipe[0]);

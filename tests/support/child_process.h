@@ -16,11 +16,23 @@
 
 namespace httpgate::test {
 
+// How a child starts, beyond its command line.
+struct SpawnOptions {
+  std::string cwd;  // empty: the test's own
+  // "NAME=VALUE" entries put into the test's environment for the child
+  // (replacing a variable of that name).
+  std::vector<std::string> env;
+  // Descriptors the child gets as 3, 4, ... in this order (as systemd passes
+  // sockets); the test keeps its own copies.
+  std::vector<int> passFds;
+};
+
 class ChildProcess {
  public:
   // Starts argv[0] (a path) with `argv` in directory `cwd` (empty: the
   // test's own); stdin is /dev/null. Throws when it cannot be spawned.
   explicit ChildProcess(const std::vector<std::string>& argv, const std::string& cwd = "");
+  ChildProcess(const std::vector<std::string>& argv, const SpawnOptions& options);
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;

@@ -29,6 +29,27 @@ GateProcess::GateProcess(const std::vector<std::string>& args, const std::string
   waitReady(readyTimeout);
 }
 
+GateProcess::GateProcess(const TempDir& dir, std::string_view yaml,
+                         const std::vector<std::string>& launcher, const SpawnOptions& spawn,
+                         Millis readyTimeout)
+    : configPath_(dir.file("httpgate.yaml")) {
+  writeFile(configPath_, yaml);
+  std::vector<std::string> argv;
+  for (std::string arg : launcher) {
+    for (const auto& [name, value] :
+         {std::pair<std::string, std::string>{"{binary}", HTTPGATE_BINARY},
+          {"{config}", configPath_}}) {
+      for (size_t at = arg.find(name); at != std::string::npos;
+           at = arg.find(name, at + value.size())) {
+        arg.replace(at, name.size(), value);
+      }
+    }
+    argv.push_back(arg);
+  }
+  process_ = std::make_unique<ChildProcess>(argv, spawn);
+  waitReady(readyTimeout);
+}
+
 void GateProcess::waitReady(Millis timeout) {
   if (!process_->err().waitForLine(kReady, timeout)) {
     const std::optional<int> status = process_->waitExit(Millis{0});

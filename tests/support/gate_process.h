@@ -35,6 +35,11 @@ class GateProcess {
   // added in front) in directory `cwd`, and waits for "ready" as above.
   GateProcess(const std::vector<std::string>& args, const std::string& cwd,
               Millis readyTimeout = Millis{10'000});
+  // Writes `yaml` as above and runs `launcher` (argv; "{binary}" and
+  // "{config}" in it are replaced by the gate's binary and the config
+  // path), started with `spawn`; waits for "ready" as above.
+  GateProcess(const TempDir& dir, std::string_view yaml, const std::vector<std::string>& launcher,
+              const SpawnOptions& spawn, Millis readyTimeout = Millis{10'000});
 
   bool ready() const { return ready_; }
   const std::string& startError() const { return startError_; }

@@ -1,0 +1,32 @@
+// What /proc says about a process: its threads' credentials, its children,
+// and which of its descriptors are listening TCP sockets.
+#pragma once
+
+#include <sys/types.h>
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace httpgate::test {
+
+// The Uid:, Gid: (real, effective, saved, filesystem) and Groups: lines of
+// a /proc/.../status file.
+struct ProcIds {
+  std::vector<long> uids;
+  std::vector<long> gids;
+  std::vector<long> groups;
+};
+std::optional<ProcIds> readIds(const std::string& statusPath);
+
+// The thread ids of `pid` (its /proc/PID/task entries).
+std::vector<pid_t> threadsOf(pid_t pid);
+// The processes whose parent is `pid`.
+std::vector<pid_t> childrenOf(pid_t pid);
+// The inodes of the sockets `pid` holds open.
+std::set<unsigned long> socketInodes(pid_t pid);
+// The inodes of every listening TCP socket (IPv4 and IPv6) of the host.
+std::set<unsigned long> listeningTcpInodes();
+
+}  // namespace httpgate::test
