@@ -111,8 +111,10 @@ void AppStarts::finish(uint64_t id, bool ok, const std::string& message) {
     startingApps_.erase(pending.app);
   }
   if (ok) {
+    processMetrics().appsStarted.add();
     spdlog::info("app {} is running", pending.app);
   } else {
+    processMetrics().appStartFailures.add();
     spdlog::error("app {}: start failed: {}", pending.app, message);
   }
   for (Waiter& waiter : pending.waiters) {

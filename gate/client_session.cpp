@@ -4,6 +4,7 @@
 #include "gate/client_session.h"
 
 #include <arpa/inet.h>
+#include <openssl/err.h>
 
 #include <algorithm>
 #include <cstring>
@@ -44,6 +45,20 @@ void formatAddress(const sockaddr_storage& peer, char* out, size_t size) {
   }
 }
 
+// Why a handshake ended in `status`: the OpenSSL error queue holds an entry
+// when OpenSSL rejected what the client sent; an empty queue means the
+// socket failed or closed under it.
+HandshakeFailure handshakeFailureOf(IoStatus status) {
+  if (status == IoStatus::Error && ERR_peek_error() != 0) {
+    return HandshakeFailure::Protocol;
+  }
+  return HandshakeFailure::Closed;
+}
+
+void countHandshakeFailure(Worker& worker, HandshakeFailure reason) {
+  worker.metrics().handshakeFailures[static_cast<size_t>(reason)].add();
+}
+
 }  // namespace
 
 ClientSession::ClientSession(Worker& worker, std::shared_ptr<const Runtime> runtime,
@@ -59,6 +74,7 @@ ClientSession::ClientSession(Worker& worker, std::shared_ptr<const Runtime> runt
   event_assign(&clientWrite_, worker_.base(), fd, EV_WRITE | EV_PERSIST, onClientEvent, this);
   event_assign(&timer_, worker_.base(), -1, 0, onTimer, this);
   acceptedAt_ = lastActivity_ = now();
+  worker_.metrics().openConnections[listener_].add(1);
 }
 
 ClientSession::~ClientSession() {
@@ -70,6 +86,7 @@ ClientSession::~ClientSession() {
   event_del(&timer_);
   backend_.reset();
   client_.close();
+  worker_.metrics().openConnections[listener_].add(-1);
 }
 
 int64_t ClientSession::now() const {
@@ -203,6 +220,7 @@ bool ClientSession::stepHandshake() {
     case IoStatus::Ok:
       phase_ = Phase::WaitingRequest;
       lastActivity_ = now();
+      worker_.metrics().handshakes.add();
       return true;
     case IoStatus::WantRead:
       clientReadable_ = false;
@@ -212,6 +230,7 @@ bool ClientSession::stepHandshake() {
       return false;
     default:
       spdlog::debug("{}: TLS handshake failed", clientAddress_);
+      countHandshakeFailure(worker_, handshakeFailureOf(result.status));
       closeNow();
       return false;
   }
@@ -252,6 +271,7 @@ bool ClientSession::readClient() {
   switch (result.status) {
     case IoStatus::Ok:
       clientIn_.commit(result.bytes);
+      worker_.metrics().bytesReceived.add(result.bytes);
       lastActivity_ = now();
       if (result.bytes < room && !client_.hasPending()) {
         // A short read drained the socket: with OpenSSL's read-ahead, bytes
@@ -308,6 +328,7 @@ bool ClientSession::flushToClient() {
     if (result.status == IoStatus::Ok) {
       progress = true;
       bytesSent_ += result.bytes;
+      worker_.metrics().bytesSent.add(result.bytes);
       lastActivity_ = now();
       if (fromBackend) {
         backend_->in().consume(result.bytes);
@@ -578,6 +599,10 @@ void ClientSession::onDeadline() {
                      backendPort_);
         abortExchange();
       }
+      return;
+    case Phase::Handshake:
+      countHandshakeFailure(worker_, HandshakeFailure::Timeout);
+      closeNow();
       return;
     default:
       closeNow();

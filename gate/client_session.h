@@ -27,6 +27,7 @@
 #include "common/http/message.h"
 #include "gate/backend_connection.h"
 #include "gate/buffer.h"
+#include "gate/metrics.h"
 #include "gate/router.h"
 #include "gate/runtime.h"
 #include "gate/transport.h"
@@ -121,6 +122,7 @@ class ClientSession final : public BackendOwner {
   bool parseResponseHead();
   bool decodeResponseBody();
   void backendFailed(BackendFailure failure);
+  void countConnectFailure(BackendFailure failure);
   void failExchange(int status, std::string_view body = {});
   void waitForApp();
   bool canRetryOnFreshConnection() const;
@@ -212,6 +214,7 @@ class ClientSession final : public BackendOwner {
   std::string logReferer_;
   std::string logUserAgent_;
   int logStatus_ = 0;
+  RouteKind routeKind_ = RouteKind::Local;  // for the request counters
   uint64_t bytesSent_ = 0;
   timespec requestStartWall_{};
   timespec requestStartMono_{};

@@ -126,12 +126,16 @@ void parseLog(const ConfigValue& value, LogConfig& log) {
 }
 
 void parseAdmin(const ConfigValue& value, Config& config) {
-  const ConfigMap map = value.map({"listen"});
+  const ConfigMap map = value.map({"listen", "allow_public"});
+  if (const ConfigValue* allowPublic = map.find("allow_public")) {
+    config.admin.allowPublic = allowPublic->boolean();
+  }
   const ConfigValue* listen = map.find("listen");
   if (listen == nullptr) {
     return;
   }
   config.admin.listen = listen->string();
+  config.admin.pos = listen->pos();
   if (config.admin.listen.empty()) {
     return;
   }
@@ -143,6 +147,11 @@ void parseAdmin(const ConfigValue& value, Config& config) {
     if (sameBindAddress(config.listeners[i].socket, *resolved.value)) {
       listen->fail("same address as listen[" + std::to_string(i) + "]");
     }
+  }
+  if (!config.admin.allowPublic && !isLoopback(*resolved.value)) {
+    listen->fail("\"" + config.admin.listen +
+                 "\" is not a loopback address, and /metrics and /healthz have no "
+                 "authentication; use 127.0.0.1 or [::1], or set admin.allow_public: true");
   }
   config.admin.socket = *resolved.value;
 }

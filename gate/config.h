@@ -136,6 +136,10 @@ struct LogConfig {
 struct AdminConfig {
   std::string listen;  // "" = off
   std::optional<SocketAddress> socket;
+  // Without it, a listen address that is not loopback is refused: /metrics
+  // and /healthz are unauthenticated.
+  bool allowPublic = false;
+  SourcePos pos;  // of admin.listen, for bind errors
 };
 
 struct Config {

@@ -217,4 +217,19 @@ bool sameBindAddress(const SocketAddress& a, const SocketAddress& b) {
   return false;
 }
 
+bool isLoopback(const SocketAddress& address) {
+  if (address.storage.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address.storage);
+    return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;  // 127.0.0.0/8
+  }
+  if (address.storage.ss_family == AF_INET6) {
+    const in6_addr& v6 = reinterpret_cast<const sockaddr_in6*>(&address.storage)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+      return v6.s6_addr[12] == 127;  // ::ffff:127.0.0.0/104
+    }
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  return false;
+}
+
 }  // namespace httpgate::gate

@@ -79,9 +79,12 @@ Route appRoute(const RoutesConfig& routes, const AppConfig& app, std::string_vie
 Route defaultRoute(const RoutesConfig& routes, std::string_view path) {
   const AppConfig* app = routes.defaultApp.empty() ? nullptr : routes.findApp(routes.defaultApp);
   if (app != nullptr && !app->redirect.empty()) {
-    return redirectRoute(*app);
+    Route result = redirectRoute(*app);
+    result.isDefault = true;
+    return result;
   }
   Route result;
+  result.isDefault = true;
   result.kind = Route::Kind::Backend;
   result.port = app != nullptr ? app->port : routes.defaultPort;
   result.host = &routes.hostFor(result.port);

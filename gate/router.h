@@ -27,6 +27,7 @@ struct Route {
   std::string_view location;       // Redirect: the Location
   const AppConfig* app = nullptr;  // the app the request names, if any
   bool sessionMarker = false;      // the forwarded path holds '~' (PicoLisp session)
+  bool isDefault = false;          // neither a port nor an app in the path (httpGate's "@")
 };
 
 // Routes `path` (the origin-form path and query of a request, or "*").

@@ -60,17 +60,6 @@ const char* listenerKind(const ListenConfig& listener) {
   return listener.redirectHttps ? "redirect" : "plain";
 }
 
-// Keys that later versions act on are accepted now, so configurations stay
-// valid; say clearly that they have no effect yet.
-void warnAboutInactiveKeys(const Config& config) {
-  if (!config.admin.listen.empty()) {
-    spdlog::warn(
-        "{}: admin.listen: the admin endpoint (/metrics, /healthz) is not available "
-        "in this version; ignored",
-        config.file);
-  }
-}
-
 }  // namespace
 
 int checkConfiguration(const std::string& path) {
@@ -118,7 +107,6 @@ int Server::run(ServerOptions options) {
   }
   auto config = std::get<std::shared_ptr<const Config>>(loaded);
   setLogLevel(config->log.level);
-  warnAboutInactiveKeys(*config);
   unsigned workers = workerCount(*config);
 
   UpgradeHandoff handoff = takeUpgradeHandoff();
@@ -148,6 +136,13 @@ int Server::run(ServerOptions options) {
     return 1;
   }
   runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
+  // The admin endpoint's socket, bound while the privileges last.
+  auto admin = AdminEndpoint::open(*config);
+  if (auto* error = std::get_if<std::string>(&admin)) {
+    spdlog::error("{}", *error);
+    return 1;
+  }
+  admin_ = std::move(std::get<std::unique_ptr<AdminEndpoint>>(admin));
   if (options.detach && !detachFromTerminal()) {
     spdlog::error("cannot detach: fork: {}", std::strerror(errno));
     return 1;
@@ -190,6 +185,9 @@ int Server::run(ServerOptions options) {
     workers_.push_back(std::make_unique<Worker>(w, std::move(sockets[w]), runtime_, connections_,
                                                 appStarts_.get()));
     workers_.back()->start();
+  }
+  if (admin_) {
+    admin_->start(*config, ports_, workers_);  // its thread, too, leaves signals to this one
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
@@ -307,6 +305,8 @@ void Server::reload() {
     auto config = std::get<std::shared_ptr<const Config>>(loaded);
     if (!sameListeners(*runtime_->config, *config)) {
       error = config->file + ": listen: listeners cannot change on reload; restart the gate";
+    } else if (config->admin.listen != runtime_->config->admin.listen) {
+      error = config->file + ": admin.listen: cannot change on reload; restart the gate";
     } else {
       auto built = buildRuntime(config, ports_, generation_ + 1);
       if (auto* buildError = std::get_if<std::string>(&built)) {
@@ -318,12 +318,13 @@ void Server::reload() {
     }
   }
   if (!error.empty()) {
+    processMetrics().reloadsFailed.add();
     spdlog::error("reload failed, keeping the running configuration: {}", error);
     systemd::notifyReloaded("reload failed, still serving the previous configuration: " + error);
     return;
   }
+  processMetrics().reloadsOk.add();
   setLogLevel(runtime_->config->log.level);
-  warnAboutInactiveKeys(*runtime_->config);
   for (auto& worker : workers_) {
     worker->publish(runtime_);
   }
@@ -394,6 +395,7 @@ void Server::beginShutdown(bool tellSystemd) {
     systemd::notifyStopping("stopping: draining " + std::to_string(connections_.load()) +
                             " connections");
   }
+  admin_.reset();  // a draining gate is no longer one to scrape or to check
   spdlog::info("shutting down: no new connections, draining open ones");
   shutdownDeadline_ = monotonicMs() + runtime_->config->timeouts.shutdown.count();
   for (auto& worker : workers_) {

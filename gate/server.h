@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "gate/admin_endpoint.h"
 #include "gate/app_starts.h"
 #include "gate/config_loader.h"
 #include "gate/listeners.h"
@@ -67,6 +68,7 @@ class Server {
   std::string binary_;
   std::vector<std::string> argv_;
   std::unique_ptr<Upgrade> upgrade_;
+  std::unique_ptr<AdminEndpoint> admin_;  // null when admin.listen is empty
   std::atomic<uint32_t> connections_{0};
   uint64_t generation_ = 0;
   bool shuttingDown_ = false;

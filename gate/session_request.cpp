@@ -156,6 +156,7 @@ void ClientSession::resetLogFields() {
   clock_gettime(CLOCK_MONOTONIC, &requestStartMono_);
   bytesSent_ = 0;
   logStatus_ = 0;
+  routeKind_ = RouteKind::Local;
   logMethod_.clear();
   logTarget_.clear();
   logReferer_.clear();
@@ -192,6 +193,7 @@ void ClientSession::beginRequest(size_t headBytes) {
   }
   const ListenConfig& listener = config().listeners[listener_];
   if (listener.redirectHttps) {
+    routeKind_ = RouteKind::Redirect;
     redirectToHttps(headBytes);
     return;
   }
@@ -202,12 +204,16 @@ void ClientSession::beginRequest(size_t headBytes) {
       respondLocal(403, closeAfter);
       return;
     case Route::Kind::Redirect: {
+      routeKind_ = RouteKind::Redirect;
       std::string location(route.location);
       clientIn_.consume(headBytes);
       respondLocal(302, closeAfter, location);
       return;
     }
     case Route::Kind::Backend:
+      routeKind_ = route.isDefault        ? RouteKind::Default
+                   : route.app != nullptr ? RouteKind::App
+                                          : RouteKind::Port;
       startExchange(route, headBytes);
       return;
   }
@@ -334,7 +340,9 @@ void ClientSession::respondLocal(int status, bool close, std::string_view locati
   }
 }
 
+// Every request ends here, whatever answered it: the request counters too.
 void ClientSession::writeAccessLog() {
+  worker_.metrics().countRequest(logStatus_, routeKind_);
   if (!runtime_->accessLog) {
     return;
   }

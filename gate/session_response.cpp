@@ -152,6 +152,32 @@ bool ClientSession::canRetryOnFreshConnection() const {
          !requestUpgrade_ && !requestHasBody_;
 }
 
+// Counts `failure` when the backend connection could not be opened at all
+// (refused, a connect error, the connect timeout) and the request fails for
+// it: a pooled connection retried and a refusal that starts an app are not
+// counted, nor is a backend that fails after it accepted.
+void ClientSession::countConnectFailure(BackendFailure failure) {
+  ConnectFailure reason = ConnectFailure::Error;
+  switch (failure) {
+    case BackendFailure::Refused:
+      reason = ConnectFailure::Refused;
+      break;
+    case BackendFailure::ConnectFailed:
+      reason = ConnectFailure::Error;
+      break;
+    case BackendFailure::Timeout:
+      if (!backend_ || !backend_->connecting()) {
+        return;  // a response timeout
+      }
+      reason = ConnectFailure::Timeout;
+      break;
+    case BackendFailure::Died:
+    case BackendFailure::BadResponse:
+      return;
+  }
+  worker_.metrics().connectFailures[static_cast<size_t>(reason)].add();
+}
+
 void ClientSession::backendFailed(BackendFailure failure) {
   if ((failure == BackendFailure::Died || failure == BackendFailure::Refused) &&
       canRetryOnFreshConnection()) {
@@ -164,6 +190,7 @@ void ClientSession::backendFailed(BackendFailure failure) {
     waitForApp();
     return;
   }
+  countConnectFailure(failure);
   backend_.reset();
   int status = 502;
   std::string_view body;

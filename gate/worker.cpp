@@ -48,6 +48,8 @@ Worker::Worker(unsigned index, std::vector<ListenSocket> sockets,
   // evthread_use_pthreads() (called in main) gives the base the lock that
   // makes event_active() on notify_ safe from the main thread.
   base_ = event_base_new();
+  metrics_ = std::make_shared<WorkerMetrics>(runtime_->config->listeners.size());
+  monitor_ = std::make_unique<LoopMonitor>(base_, *metrics_);
   backends_ = std::make_unique<BackendPool>(base_, kMaxIdlePerBackend, kBackendIdleLimit);
   event_assign(&notify_, base_, -1, EV_PERSIST, onNotify, this);
   event_add(&notify_, nullptr);
@@ -68,6 +70,7 @@ Worker::~Worker() {
   }
   closeListeners();
   event_del(&notify_);
+  monitor_.reset();
   backends_.reset();
   event_base_free(base_);
 }
@@ -75,6 +78,7 @@ Worker::~Worker() {
 void Worker::start() {
   thread_ = std::thread([this] {
     event_base_dispatch(base_);
+    metrics_->stopped = true;
     finished_ = true;
   });
 }

@@ -20,6 +20,8 @@
 #include "gate/backend_pool.h"
 #include "gate/buffer.h"
 #include "gate/listeners.h"
+#include "gate/loop_monitor.h"
+#include "gate/metrics.h"
 #include "gate/runtime.h"
 
 namespace httpgate::gate {
@@ -58,6 +60,10 @@ class Worker {
   BackendPool& backends() { return *backends_; }
   void destroy(ClientSession* session);
   unsigned index() const { return index_; }
+  // This worker's counters: written by its thread only, read by the admin
+  // endpoint through metricsHandle() (which keeps them alive).
+  WorkerMetrics& metrics() { return *metrics_; }
+  std::shared_ptr<const WorkerMetrics> metricsHandle() const { return metrics_; }
   AppStarts* appStarts() const { return appStarts_; }
   // The newest configuration snapshot this worker has received.
   const std::shared_ptr<const Runtime>& runtime() const { return runtime_; }
@@ -104,6 +110,8 @@ class Worker {
   size_t sessionCount_ = 0;
   bool draining_ = false;
   std::atomic<bool> finished_{false};
+  std::shared_ptr<WorkerMetrics> metrics_;
+  std::unique_ptr<LoopMonitor> monitor_;
 };
 
 }  // namespace httpgate::gate

@@ -6,6 +6,7 @@
 #include "tests/support/backend.h"
 #include "tests/support/child_process.h"
 #include "tests/support/client.h"
+#include "tests/support/files.h"
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_test.h"
 #include "tests/support/proc_info.h"
@@ -91,9 +92,11 @@ TEST_F(SystemdSocketsTest, IgnoresSocketsMeantForAnotherProcess) {
 // reads, so the gate sees exactly what it would see under systemd.
 TEST_F(SystemdSocketsTest, JournalStreamLinesCarryPriorityAndNoTimestamp) {
   SpawnOptions spawn;
-  const std::string yaml = standardGateYaml(cert_, backend_.port(), "",
-                                            "log:\n  access: \"off\"\n"
-                                            "admin:\n  listen: 127.0.0.1:9\n");  // a warning
+  // A names file line for an unknown user is skipped with a warning.
+  const std::string names = dir_.file("names");
+  writeFile(names, "ghost 9000 no-such-user-here /tmp ^\n");
+  const std::string yaml = standardGateYaml(
+      cert_, backend_.port(), "  names_file: \"" + names + "\"\n", "log:\n  access: \"off\"\n");
   gate_ = std::make_unique<GateProcess>(
       dir_, yaml,
       std::vector<std::string>{"/bin/sh", "-c",
@@ -113,7 +116,7 @@ TEST_F(SystemdSocketsTest, JournalStreamLinesCarryPriorityAndNoTimestamp) {
   }
   EXPECT_GE(count, 3u);
   EXPECT_NE(log.find("<6>httpgate ready, 2 workers"), std::string::npos) << log;
-  EXPECT_NE(log.find("<4>"), std::string::npos) << "the admin.listen warning\n" << log;
+  EXPECT_NE(log.find("<4>"), std::string::npos) << "the skipped names line's warning\n" << log;
 }
 
 // JOURNAL_STREAM inherited from a parent whose stderr was the journal, while
