@@ -7,7 +7,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "tests/support/backend.h"
@@ -222,6 +224,20 @@ std::vector<pid_t> processesWithArgument(const std::string& marker, pid_t except
   return found;
 }
 
+pid_t parentOf(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) {
+    return 0;
+  }
+  // "pid (comm) state ppid ...": comm may hold spaces, so start after ')'.
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  char state = 0;
+  pid_t parent = 0;
+  rest >> state >> parent;
+  return parent;
+}
+
 bool gone(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
@@ -263,7 +279,16 @@ TEST_F(LegacyCliTest, DetachesWithoutForeground) {
   ASSERT_TRUE(std::regex_search(log, match, listening)) << log;
   const auto gatePort = static_cast<uint16_t>(std::stoi(match[1].str()));
 
-  const std::vector<pid_t> daemons = processesWithArgument(names, starter.pid());
+  // The start helper is the daemon's child with the same command line (and,
+  // until it names itself, the same comm): the daemon is the one whose
+  // parent is not another match.
+  const std::vector<pid_t> found = processesWithArgument(names, starter.pid());
+  std::vector<pid_t> daemons;
+  for (pid_t pid : found) {
+    if (std::find(found.begin(), found.end(), parentOf(pid)) == found.end()) {
+      daemons.push_back(pid);
+    }
+  }
   ASSERT_EQ(daemons.size(), 1u);
   EXPECT_NE(daemons[0], starter.pid());
   EXPECT_EQ(getsid(daemons[0]), daemons[0]);  // a session of its own
