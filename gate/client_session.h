@@ -197,6 +197,8 @@ class ClientSession final : public BackendOwner {
   bool sessionMarker_ = false;
   bool closeAfterResponse_ = false;
   bool appStartTried_ = false;
+  bool requestIdempotent_ = false;  // GET, HEAD, OPTIONS, TRACE, PUT or DELETE
+  bool freshRetryDone_ = false;     // see canRetryOnFreshConnection
   // The app of the current request when it has a start command, else null.
   const AppConfig* startableApp_ = nullptr;
   // While an app starts: the request head to send once it listens.

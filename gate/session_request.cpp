@@ -243,6 +243,12 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   requestUpgrade_ = request_.upgrade;
   startableApp_ = route.app != nullptr && route.app->start ? route.app : nullptr;
   appStartTried_ = false;
+  freshRetryDone_ = false;
+  {
+    const std::string_view m = request_.method;
+    requestIdempotent_ =
+        m == "GET" || m == "HEAD" || m == "OPTIONS" || m == "TRACE" || m == "PUT" || m == "DELETE";
+  }
 
   http::ClientInfo info;
   info.address = clientAddress_;

@@ -148,8 +148,19 @@ bool ClientSession::canRetryOnFreshConnection() const {
   // on a new connection is safe when no body was consumed yet.
   // The request head is still in the connection's output then (see
   // flushToBackend), ready to go again.
-  return backend_ && backend_->reused && !responseBytesSeen_ && !backend_->out.empty() &&
-         !requestUpgrade_ && !requestHasBody_;
+  if (!backend_ || responseBytesSeen_ || backend_->out.empty() || requestUpgrade_ ||
+      requestHasBody_) {
+    return false;
+  }
+  if (backend_->reused) {
+    return true;
+  }
+  // A new connection that dies before answering was accepted by a backend
+  // on its way out (a session process that exits closes its listening
+  // socket, but a connection may already wait in its backlog). Once, and
+  // only for a method that may be repeated (RFC 9110, 9.2.2): the next
+  // attempt then finds the port closed and gets its 502 or 410.
+  return !freshRetryDone_ && requestIdempotent_;
 }
 
 // Counts `failure` when the backend connection could not be opened at all
@@ -181,7 +192,8 @@ void ClientSession::countConnectFailure(BackendFailure failure) {
 void ClientSession::backendFailed(BackendFailure failure) {
   if ((failure == BackendFailure::Died || failure == BackendFailure::Refused) &&
       canRetryOnFreshConnection()) {
-    spdlog::debug("backend port {}: pooled connection was closed; retrying", backendPort_);
+    spdlog::debug("backend port {}: connection closed before an answer; retrying", backendPort_);
+    freshRetryDone_ = freshRetryDone_ || !backend_->reused;
     connectBackend(std::move(backend_->out));
     return;
   }

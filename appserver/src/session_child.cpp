@@ -62,6 +62,15 @@ SessionChild::SessionChild(const Options& options, const detail::Routes& routes,
 }
 
 void SessionChild::end(const char* why) {
+  // The listening socket goes first: a gate that finds a kept-alive
+  // connection closed retries on a fresh one, and that must be refused (the
+  // gate then answers 410 or 502 itself), not accepted into the backlog of
+  // a process about to exit and then reset. The log line follows, so that
+  // whoever reads it finds the port closed.
+  if (listenFd_ >= 0) {
+    ::close(listenFd_);
+    listenFd_ = -1;
+  }
   if (started_) {
     detail::logLine("session on port %u (pid %d) ended: %s", session_.port_, ::getpid(), why);
   }

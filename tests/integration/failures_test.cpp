@@ -126,6 +126,22 @@ TEST_F(FailuresTest, BackendClosingRightAfterAcceptIs502) {
   ASSERT_NO_FATAL_FAILURE(start(false));
   const HttpResponse response = client_.exchange(getRequest(pathTo(closing, "/x")));
   EXPECT_TRUE(isGateResponse(response, 502, false));
+  // A GET may be repeated: one more fresh connection, then the 502.
+  EXPECT_TRUE(closing.waitForConnections(2, Millis{5000}));
+  EXPECT_EQ(closing.connectionCount(), 2u);
+  expectStillUsable(client_);
+}
+
+TEST_F(FailuresTest, APostIsNeverSentTwice) {
+  BackendOptions options;
+  options.closeOnAccept = true;
+  Backend closing(nullptr, options);
+  ASSERT_NO_FATAL_FAILURE(start(false));
+  const HttpResponse response =
+      client_.exchange("POST " + pathTo(closing, "/x") +
+                       " HTTP/1.1\r\nHost: gate.test\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_TRUE(isGateResponse(response, 502, false));
+  EXPECT_EQ(closing.connectionCount(), 1u);
   expectStillUsable(client_);
 }
 
