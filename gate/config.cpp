@@ -12,6 +12,7 @@
 #include <cstring>
 #include <iterator>
 
+#include "gate/config_file_text.h"
 #include "gate/config_sections.h"
 #include "gate/config_values.h"
 
@@ -199,30 +200,7 @@ void parseRoot(const ConfigValue& root, Config& config) {
 
 // Reads the regular file `path` into `text`; returns 0 or an errno value.
 int readWholeFile(const std::string& path, std::string& text) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    return errno;
-  }
-  struct stat info {};
-  int error = 0;
-  if (::fstat(fd, &info) != 0) {
-    error = errno;
-  } else if (!S_ISREG(info.st_mode)) {
-    error = S_ISDIR(info.st_mode) ? EISDIR : EINVAL;
-  }
-  char buffer[8192];
-  while (error == 0) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n > 0) {
-      text.append(buffer, static_cast<size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      error = errno;
-    }
-  }
-  ::close(fd);
-  return error;
+  return readRegularFile(path, text);
 }
 
 }  // namespace

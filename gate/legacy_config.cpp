@@ -13,6 +13,7 @@
 #include <cstring>
 #include <optional>
 
+#include "gate/config_file_text.h"
 #include "gate/config_values.h"
 #include "gate/names_file.h"
 
@@ -57,33 +58,13 @@ std::string readVoidPage(const std::string& path, std::optional<std::string>& pa
   const auto fail = [&](int error) {
     return "cannot read \"" + path + "\": " + std::strerror(error);
   };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    return errno == ENOENT ? std::string() : fail(errno);
-  }
-  struct stat info {};
-  int error = ::fstat(fd, &info) != 0 ? errno : 0;
-  if (error == 0 && !S_ISREG(info.st_mode)) {
-    error = S_ISDIR(info.st_mode) ? EISDIR : EINVAL;
-  }
   std::string content;
-  char buffer[8192];
-  while (error == 0 && content.size() <= kMaxVoidPage) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n > 0) {
-      content.append(buffer, static_cast<size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      error = errno;
-    }
-  }
-  ::close(fd);
-  if (error != 0) {
-    return fail(error);
-  }
-  if (content.size() > kMaxVoidPage) {
+  if (const int error = readRegularFile(path, content, kMaxVoidPage); error == ENOENT) {
+    return {};  // no void page, as httpGate without a "void" file
+  } else if (error == EFBIG) {
     return "\"" + path + "\" is larger than 1024 KiB";
+  } else if (error != 0) {
+    return fail(error);
   }
   page = std::move(content);
   return {};

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "gate/config_file_text.h"
 #include "gate/config_values.h"
 
 namespace httpgate::gate {
@@ -257,35 +258,11 @@ std::variant<NamesFile, std::string> readNamesFile(const std::string& path,
   const auto fail = [&](int error) -> std::string {
     return "cannot read \"" + path + "\": " + std::strerror(error);
   };
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
-  if (fd < 0) {
-    return fail(errno);
-  }
   std::string text;
-  struct stat info {};
-  int error = 0;
-  if (::fstat(fd, &info) != 0) {
-    error = errno;
-  } else if (!S_ISREG(info.st_mode)) {
-    error = S_ISDIR(info.st_mode) ? EISDIR : EINVAL;
-  }
-  char buffer[8192];
-  while (error == 0 && text.size() <= kMaxNamesFile) {
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n > 0) {
-      text.append(buffer, static_cast<size_t>(n));
-    } else if (n == 0) {
-      break;
-    } else if (errno != EINTR) {
-      error = errno;
-    }
-  }
-  ::close(fd);
-  if (error != 0) {
-    return fail(error);
-  }
-  if (text.size() > kMaxNamesFile) {
+  if (const int error = readRegularFile(path, text, kMaxNamesFile); error == EFBIG) {
     return "\"" + path + "\" is larger than 16 MiB";
+  } else if (error != 0) {
+    return fail(error);
   }
   return parseNamesFile(text, path, lookup);
 }
