@@ -7,10 +7,12 @@
 
 #include <cstdio>
 #include <memory>
+#include <regex>
 #include <string>
 
 #include "tests/support/app_process.h"
 #include "tests/support/client.h"
+#include "tests/support/dead_ports.h"
 #include "tests/support/files.h"
 #include "tests/support/sockets.h"
 #include "tests/support/temp_dir.h"
@@ -47,6 +49,49 @@ TEST(AppserverLifecycleTest, SessionCapIsAnswered503ByTheParent) {
   // The running session is untouched.
   Client session = Client::plain(first.port);
   EXPECT_EQ(session.exchange(getRequest(first.prefix + "/summary")).status, 200);
+}
+
+TEST(AppserverLifecycleTest, AnExhaustedSessionPortRangeIs503) {
+  const uint16_t only = refusingPort();
+  const std::string range = std::to_string(only) + "-" + std::to_string(only);
+  AppProcess app(HTTPGATE_NOTES_APP, {"--session-ports", range});
+  ASSERT_TRUE(app.ready()) << app.log();
+  const SessionUrl first = openSession(app.port());
+  ASSERT_EQ(first.port, only) << app.log();
+
+  Client client = Client::plain(app.port());
+  const HttpResponse refused = client.exchange(getRequest("/"));
+  EXPECT_EQ(refused.status, 503) << refused.describe();
+  EXPECT_TRUE(app.err().waitForLine(std::regex("no free session port in " + range), Millis{5000}))
+      << app.log();
+  Client session = Client::plain(first.port);
+  EXPECT_EQ(session.exchange(getRequest(first.prefix + "/summary")).status, 200);
+}
+
+TEST(AppserverLifecycleTest, ChunkedBodiesAndTheBodyLimit) {
+  AppProcess app(HTTPGATE_NOTES_APP, {});
+  ASSERT_TRUE(app.ready()) << app.log();
+  const SessionUrl url = openSession(app.port());
+  ASSERT_NE(url.port, 0) << app.log();
+  Client client = Client::plain(url.port);
+  // A chunked form post adds a note (and is answered 303 to the notes).
+  const std::string body = "action=add&text=chunked+note";
+  char restSize[16];
+  std::snprintf(restSize, sizeof restSize, "%zx", body.size() - 5);  // chunk sizes are hex
+  const HttpResponse added =
+      client.exchange("POST " + url.prefix +
+                      "/ HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n"
+                      "Content-Type: application/x-www-form-urlencoded\r\n\r\n" +
+                      std::string("5\r\n") + body.substr(0, 5) + "\r\n" + restSize + "\r\n" +
+                      body.substr(5) + "\r\n0\r\n\r\n");
+  EXPECT_EQ(added.status, 303) << added.describe();
+  const HttpResponse page = client.exchange(getRequest(url.prefix + "/"));
+  EXPECT_NE(page.body.find("chunked note"), std::string::npos) << page.body;
+  // Past the body limit (16 MiB by default): 413, and the connection closes.
+  const HttpResponse tooLarge = client.exchange(
+      "POST " + url.prefix + "/ HTTP/1.1\r\nHost: t\r\nContent-Length: 17000000\r\n\r\n");
+  EXPECT_EQ(tooLarge.status, 413) << tooLarge.describe();
+  EXPECT_TRUE(client.waitClosed());
 }
 
 TEST(AppserverLifecycleTest, SilentClientsDoNotStallTheParent) {
