@@ -5,10 +5,14 @@
 # nothing enables the socket, the dependencies the scripts use are declared,
 # and lintian says nothing (remaining tags are overridden, with the reason,
 # in packaging/debian/*.lintian-overrides).
-# Usage: package_contents.sh SOURCE_DIR DEB_DIR. Exits 77 without packages.
+# The packages' version is the project's (debian/changelog follows
+# project(VERSION) in CMakeLists.txt).
+# Usage: package_contents.sh SOURCE_DIR DEB_DIR VERSION. Exits 77 without
+# packages.
 set -eu
 source_dir=$1
 debs=$2
+version=$3
 status=0
 fail() {
   echo "FAIL: $*"
@@ -70,6 +74,10 @@ grep -q 'deb-systemd-invoke try-restart' "$control/postinst" ||
   fail "postinst does not restart a running gate on upgrade"
 grep -q 'deb-systemd-invoke stop httpgate.socket httpgate.service' "$control/prerm" ||
   fail "prerm does not stop the units on remove"
+for file in "$gate" "$dev"; do
+  [ "$(dpkg-deb -f "$file" Version)" = "$version" ] ||
+    fail "$file: version $(dpkg-deb -f "$file" Version), project $version (debian/changelog)"
+done
 depends=$(dpkg-deb -f "$gate" Depends)
 for needed in adduser openssl; do
   printf '%s\n' "$depends" | tr ',' '\n' | grep -qx " *$needed" ||
