@@ -6,6 +6,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "common/http/chars.h"
+
 namespace httpgate::appserver::detail {
 namespace {
 
@@ -20,22 +22,6 @@ int hexValue(char c) {
     return c - 'A' + 10;
   }
   return -1;
-}
-
-char lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) {
-      return false;
-    }
-  }
-  return true;
 }
 
 std::string_view trim(std::string_view text) {
@@ -89,7 +75,7 @@ std::optional<std::string> headerParameter(std::string_view value, std::string_v
       }
       parsed = std::string(trim(rest.substr(0, end)));
     }
-    if (equalsIgnoringCase(key, name)) {
+    if (http::iequals(key, name)) {
       return parsed;
     }
     value = rest.substr(end);
@@ -159,7 +145,7 @@ Pairs parseCookies(std::string_view header) {
 
 std::optional<std::string> multipartBoundary(std::string_view contentType) {
   std::string_view type = trim(contentType.substr(0, contentType.find(';')));
-  if (!equalsIgnoringCase(type, "multipart/form-data")) {
+  if (!http::iequals(type, "multipart/form-data")) {
     return std::nullopt;
   }
   std::optional<std::string> boundary = headerParameter(contentType, "boundary");
@@ -224,10 +210,10 @@ bool parseMultipart(std::string_view body, std::string_view boundary, Pairs& fie
       }
       std::string_view fieldName = trim(line.substr(0, colon));
       std::string_view value = trim(line.substr(colon + 1));
-      if (equalsIgnoringCase(fieldName, "Content-Disposition")) {
+      if (http::iequals(fieldName, "Content-Disposition")) {
         name = headerParameter(value, "name");
         filename = headerParameter(value, "filename");
-      } else if (equalsIgnoringCase(fieldName, "Content-Type")) {
+      } else if (http::iequals(fieldName, "Content-Type")) {
         contentType = std::string(value);
       }
     }
@@ -307,7 +293,7 @@ Arrival arrivalOf(const Pairs& headers, std::string_view peer) {
   std::optional<std::string_view> forwardedFor;
   std::optional<std::string_view> forwardedHost;
   for (const auto& [name, value] : headers) {
-    if (equalsIgnoringCase(name, "X-Pil")) {
+    if (http::iequals(name, "X-Pil")) {
       // "*Gate=https", "*Adr=203.0.113.7", "*Cipher=..."
       std::string_view item = trim(value);
       size_t eq = item.find('=');
@@ -319,13 +305,13 @@ Arrival arrivalOf(const Pairs& headers, std::string_view peer) {
           pilAddress = std::string(item.substr(eq + 1));
         }
       }
-    } else if (equalsIgnoringCase(name, "X-Forwarded-Proto") && !forwardedProto) {
+    } else if (http::iequals(name, "X-Forwarded-Proto") && !forwardedProto) {
       forwardedProto = firstListItem(value);
-    } else if (equalsIgnoringCase(name, "X-Forwarded-For") && !forwardedFor) {
+    } else if (http::iequals(name, "X-Forwarded-For") && !forwardedFor) {
       forwardedFor = firstListItem(value);
-    } else if (equalsIgnoringCase(name, "X-Forwarded-Host") && !forwardedHost) {
+    } else if (http::iequals(name, "X-Forwarded-Host") && !forwardedHost) {
       forwardedHost = firstListItem(value);
-    } else if (equalsIgnoringCase(name, "Host") && arrival.host.empty()) {
+    } else if (http::iequals(name, "Host") && arrival.host.empty()) {
       arrival.host = std::string(trim(value));
     }
   }

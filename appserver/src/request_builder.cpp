@@ -1,40 +1,21 @@
 #include "appserver/src/request_builder.h"
 
 #include "appserver/src/http_values.h"
+#include "common/http/chars.h"
 
 namespace httpgate::appserver {
 namespace {
 
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') {
-      x = static_cast<char>(x - 'A' + 'a');
-    }
-    if (y >= 'A' && y <= 'Z') {
-      y = static_cast<char>(y - 'A' + 'a');
-    }
-    if (x != y) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // The fields a client could forge to pretend it came through the gate.
 bool isForwardingField(std::string_view name) {
-  return equalsIgnoringCase(name, "X-Pil") || equalsIgnoringCase(name, "Forwarded") ||
-         (name.size() > 12 && equalsIgnoringCase(name.substr(0, 12), "X-Forwarded-"));
+  return http::iequals(name, "X-Pil") || http::iequals(name, "Forwarded") ||
+         (name.size() > 12 && http::iequals(name.substr(0, 12), "X-Forwarded-"));
 }
 
 std::optional<std::string_view> find(const detail::Pairs& pairs, std::string_view name,
                                      bool ignoreCase) {
   for (const auto& [key, value] : pairs) {
-    if (ignoreCase ? equalsIgnoringCase(key, name) : key == name) {
+    if (ignoreCase ? http::iequals(key, name) : key == name) {
       return std::string_view(value);
     }
   }
@@ -82,7 +63,7 @@ bool RequestBuilder::build(const http::RequestHead& head, std::string_view path,
     if (trustForwarding || !isForwardingField(field.name)) {
       trusted.emplace_back(std::string(field.name), std::string(field.value));
     }
-    if (equalsIgnoringCase(field.name, "Cookie")) {
+    if (http::iequals(field.name, "Cookie")) {
       for (auto& cookie : detail::parseCookies(field.value)) {
         out.cookies_.push_back(std::move(cookie));
       }

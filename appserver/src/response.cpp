@@ -3,46 +3,14 @@
 // the Set-Cookie syntax) throws std::invalid_argument: the request is then
 // answered 500 and the reason is logged, rather than sending a response
 // that splits or confuses the browser's parser.
-#include <cctype>
 #include <stdexcept>
 
 #include "appserver/src/response_writer.h"
+#include "common/http/chars.h"
 #include "common/http/responses.h"
 
 namespace httpgate::appserver {
 namespace {
-
-bool isTokenChar(char c) {
-  if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
-    return true;
-  }
-  return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-}
-
-bool isToken(std::string_view text) {
-  if (text.empty()) {
-    return false;
-  }
-  for (char c : text) {
-    if (!isTokenChar(c)) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool equalsIgnoringCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // RFC 6265 cookie-octet: no CTLs, whitespace, DQUOTE, comma, semicolon or
 // backslash.
@@ -70,7 +38,7 @@ bool hasAttribute(std::string_view attributes, std::string_view name) {
     while (!key.empty() && key.back() == ' ') {
       key.remove_suffix(1);
     }
-    if (equalsIgnoringCase(key, name)) {
+    if (http::iequals(key, name)) {
       return true;
     }
     if (end == std::string_view::npos) {
@@ -84,7 +52,7 @@ bool hasAttribute(std::string_view attributes, std::string_view name) {
 void setContentType(std::vector<std::pair<std::string, std::string>>& headers,
                     std::string contentType) {
   for (auto& [name, value] : headers) {
-    if (equalsIgnoringCase(name, "Content-Type")) {
+    if (http::iequals(name, "Content-Type")) {
       value = std::move(contentType);
       return;
     }
@@ -99,22 +67,22 @@ bool hasBody(int status) {
 }  // namespace
 
 void Response::header(std::string name, std::string value) {
-  if (!isToken(name)) {
+  if (!http::isToken(name)) {
     throw std::invalid_argument("header name \"" + name + "\" is not a token");
   }
   if (value.find_first_of("\r\n", 0) != std::string::npos ||
       value.find('\0') != std::string::npos) {
     throw std::invalid_argument("header " + name + ": value contains CR, LF or NUL");
   }
-  if (equalsIgnoringCase(name, "Content-Length") || equalsIgnoringCase(name, "Connection") ||
-      equalsIgnoringCase(name, "Transfer-Encoding")) {
+  if (http::iequals(name, "Content-Length") || http::iequals(name, "Connection") ||
+      http::iequals(name, "Transfer-Encoding")) {
     throw std::invalid_argument("header " + name + " is set by the library");
   }
   headers_.emplace_back(std::move(name), std::move(value));
 }
 
 void Response::cookie(std::string name, std::string value, std::string attributes) {
-  if (!isToken(name)) {
+  if (!http::isToken(name)) {
     throw std::invalid_argument("cookie name \"" + name + "\" is not a token");
   }
   if (!isCookieValue(value)) {
@@ -177,8 +145,7 @@ void appendResponse(std::string& out, const Response& response, const WriteOptio
     out += name;
     out += ": ";
     out += value;
-    if (options.secure && equalsIgnoringCase(name, "Set-Cookie") &&
-        !hasAttribute(value, "Secure")) {
+    if (options.secure && http::iequals(name, "Set-Cookie") && !hasAttribute(value, "Secure")) {
       out += "; Secure";
     }
     out += "\r\n";
