@@ -73,10 +73,15 @@ BackendConnection::ConnectResult BackendConnection::connect(const SocketAddress&
   event_assign(&writeEvent_, event_get_base(&writeEvent_), fd, EV_WRITE | EV_PERSIST, onEvent,
                this);
   if (::connect(fd, target.get(), target.length) == 0) {
+    writable = true;
     return ConnectResult::Connected;
   }
   if (errno == EINPROGRESS) {
+    // Not writable until the kernel says so: only the write event tells
+    // that the handshake has ended (either way), and SO_ERROR read before
+    // it is 0 for a connect still in progress.
     connecting_ = true;
+    writable = false;
     return ConnectResult::InProgress;
   }
   return errno == ECONNREFUSED ? ConnectResult::Refused : ConnectResult::Failed;

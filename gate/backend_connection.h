@@ -78,7 +78,7 @@ class BackendConnection {
 
   bool reused = false;    // taken from the pool rather than newly connected
   bool readable = false;  // the socket may have bytes (cleared on WantRead)
-  bool writable = true;   // the socket may take bytes (cleared on WantWrite)
+  bool writable = false;  // the socket may take bytes (set by connect and the write event)
   bool eof = false;       // the backend closed its side
   timespec idleSince{};   // when it went back to the pool
 

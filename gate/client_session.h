@@ -183,6 +183,7 @@ class ClientSession final : public BackendOwner {
   };
   std::unique_ptr<Reframe> reframe_;
   SocketAddress backendAddress_;
+  std::string_view backendHost_;  // its name as configured (the snapshot outlives the exchange)
   uint16_t backendPort_ = 0;
   http::Version clientVersion_ = http::Version::Http11;
   bool requestKeepAlive_ = true;

@@ -238,6 +238,7 @@ void ClientSession::redirectToHttps(size_t headBytes) {
 
 void ClientSession::startExchange(const Route& route, size_t headBytes) {
   backendAddress_ = route.host->socket;
+  backendHost_ = route.host->name;
   backendPort_ = route.port;
   sessionMarker_ = route.sessionMarker;
   requestUpgrade_ = request_.upgrade;
@@ -315,7 +316,8 @@ void ClientSession::connectBackend(std::string head) {
       backendFailed(BackendFailure::Refused);
       return;
     case BackendConnection::ConnectResult::Failed:
-      spdlog::warn("cannot connect to backend port {}: {}", backendPort_, std::strerror(errno));
+      spdlog::warn("{}: cannot connect to backend {}:{}: {}", clientAddress_, backendHost_,
+                   backendPort_, std::strerror(errno));
       backendFailed(BackendFailure::ConnectFailed);
       return;
   }

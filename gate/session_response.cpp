@@ -203,6 +203,7 @@ void ClientSession::backendFailed(BackendFailure failure) {
     return;
   }
   countConnectFailure(failure);
+  const bool connecting = backend_ && backend_->connecting();
   backend_.reset();
   int status = 502;
   std::string_view body;
@@ -216,7 +217,13 @@ void ClientSession::backendFailed(BackendFailure failure) {
       break;
     case BackendFailure::Timeout:
       status = 504;
-      spdlog::warn("{}: backend port {} timed out", clientAddress_, backendPort_);
+      if (connecting) {
+        spdlog::warn("{}: backend {}:{} did not accept the connection within {} ms",
+                     clientAddress_, backendHost_, backendPort_, config().timeouts.connect.count());
+      } else {
+        spdlog::warn("{}: backend {}:{} sent no response in time", clientAddress_, backendHost_,
+                     backendPort_);
+      }
       break;
     case BackendFailure::ConnectFailed:
     case BackendFailure::Died:
