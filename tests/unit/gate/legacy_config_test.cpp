@@ -99,6 +99,8 @@ TEST(LegacyConfig, PortModeKeepsTheYamlDefaults) {
   EXPECT_EQ(config.log.access, "off");
   EXPECT_EQ(config.workers, 0u);
   EXPECT_EQ(config.timeouts.idle, Duration{420000});
+  // httpGate passes bin/ssl's replication through (see raw_tunnel.h).
+  EXPECT_EQ(config.routes.rawPaths, std::vector<std::string>{"!replica"});
 }
 
 TEST(LegacyConfig, NamesFileVoidAndTls) {
