@@ -30,6 +30,11 @@ struct ForwardOptions {
   // that the caller adds (appendContentLength): Transfer-Encoding, any
   // Content-Length and Expect are left out (the gate answers Expect itself).
   bool reframe = false;
+  // Ask the backend to close after its answer ("Connection: close" instead
+  // of keep-alive): for a connection that is never pooled, such as a raw
+  // tunnel (gate/raw_tunnel.h), whose bytes after the head must never be
+  // read as a second request.
+  bool close = false;
 };
 
 // True for Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade
@@ -45,8 +50,9 @@ bool isForwardingHeader(std::string_view name);
 //   the client's fields in order, minus hop-by-hop ones, fields named in its
 //   Connection header, and forwarding fields; Host carries head.host
 //   Connection: upgrade + the Upgrade field when head.upgrade, else
-//   Connection: keep-alive for an HTTP/1.0 request (the backend connection
-//   is pooled whatever the client does)
+//   Connection: close when options.close, else Connection: keep-alive for
+//   an HTTP/1.0 request (the backend connection is pooled whatever the
+//   client does)
 //   X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, Forwarded (forwarded)
 //   CRLF
 // `path` must start with '/' (or be "*"); `pathPrefix` is "" or starts with '/'.
