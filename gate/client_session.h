@@ -69,7 +69,7 @@ class ClientSession final : public BackendOwner {
     Handshake,       // TLS handshake in progress
     WaitingRequest,  // between requests (or reading a request head)
     Exchange,        // a request is being forwarded and/or its response relayed
-    Tunnel,          // after 101 Switching Protocols: bytes both ways
+    Tunnel,          // after 101 Switching Protocols or a raw path's head: bytes both ways
     Closing,         // flushing the last response, then closing
     Lingering,       // write side closed; discarding input briefly before close
   };
@@ -123,6 +123,9 @@ class ClientSession final : public BackendOwner {
   void beginReframe(std::string head);
   bool collectReframedBody();
   void sendReframed();
+
+  // Raw pass-through after a request head (session_raw_tunnel.cpp).
+  bool enterRawTunnel();
 
   // Responses (session_response.cpp).
   bool processBackendInput();
@@ -214,6 +217,7 @@ class ClientSession final : public BackendOwner {
   bool appStartTried_ = false;
   bool requestIdempotent_ = false;  // GET, HEAD, OPTIONS, TRACE, PUT or DELETE
   bool freshRetryDone_ = false;     // see canRetryOnFreshConnection
+  bool rawTunnel_ = false;          // routes.raw_paths: bytes both ways once connected
   // The app of the current request when it has a start command, else null.
   const AppConfig* startableApp_ = nullptr;
   // While an app starts: the request head to send once it listens.

@@ -97,6 +97,9 @@ struct RoutesConfig {
   std::vector<HostRange> hosts;
   std::vector<AppConfig> apps;  // sorted by name
   std::string namesFile;
+  // Final path segments after whose HTTP/1.0 GET or POST head the client
+  // connection becomes a byte tunnel (raw_tunnel.h); none contains '/' or '?'.
+  std::vector<std::string> rawPaths{"!replica"};
 
   // The app called `name` (case-insensitive), or nullptr.
   const AppConfig* findApp(std::string_view name) const;

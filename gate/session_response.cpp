@@ -28,6 +28,9 @@ bool ClientSession::processBackendInput() {
   if (phase_ != Phase::Exchange || responseDone_) {
     return false;
   }
+  if (rawTunnel_) {
+    return !backend_->connecting() && enterRawTunnel();
+  }
   if (!responseHeadDone_) {
     if (!parseResponseHead()) {
       return false;
