@@ -49,9 +49,9 @@ class ClientSession final : public BackendOwner {
   // Starts the TLS handshake or the wait for the first request. May destroy
   // the session (through the worker) before returning.
   void start();
-  // Graceful shutdown: an idle keep-alive connection closes now, a busy one
-  // after its current response, a new one after its first response. May
-  // destroy the session.
+  // Graceful shutdown: a busy connection closes after its current response,
+  // an idle keep-alive one after its next (or, silent, just before
+  // timeouts.shutdown), a new one after its first. May destroy the session.
   void drain();
 
   void onBackendEvent(short what) override;
