@@ -67,6 +67,11 @@ struct BackendHost {
 struct HostRange {
   PortRange range;
   BackendHost host;
+  // Passive health (host_health.h): consecutive connect failures that mark
+  // the host down, and how long it then stays down between probes. Every
+  // range of one host (by name) carries the same values.
+  uint32_t failAfter = 3;
+  Duration downFor{10'000};
 };
 
 struct AppStart {

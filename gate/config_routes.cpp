@@ -99,10 +99,11 @@ void parsePorts(const ConfigValue& value, RoutesConfig& routes) {
 
 void parseHosts(const ConfigValue& value, RoutesConfig& routes) {
   for (const ConfigValue& item : value.list()) {
-    const ConfigMap map = item.map({"range", "host"});
+    const ConfigMap map = item.map({"range", "host", "fail_after", "down_for"});
     HostRange entry;
     entry.range = parseRange(map.require("range"));
     entry.host = parseHost(map.require("host"));
+    parseHostHealth(map, entry, routes.hosts);
     routes.hosts.push_back(std::move(entry));
   }
 }
