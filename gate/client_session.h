@@ -73,7 +73,15 @@ class ClientSession final : public BackendOwner {
     Closing,         // flushing the last response, then closing
     Lingering,       // write side closed; discarding input briefly before close
   };
-  enum class BackendFailure : uint8_t { Refused, ConnectFailed, Timeout, Died, BadResponse };
+  // HostDown: not tried, the host is marked down (host_health.h).
+  enum class BackendFailure : uint8_t {
+    Refused,
+    ConnectFailed,
+    Timeout,
+    Died,
+    BadResponse,
+    HostDown
+  };
 
   static void onClientEvent(evutil_socket_t fd, short what, void* arg);
   static void onTimer(evutil_socket_t fd, short what, void* arg);
@@ -200,6 +208,7 @@ class ClientSession final : public BackendOwner {
   SocketAddress backendAddress_;
   std::string_view backendHost_;  // its name as configured (the snapshot outlives the exchange)
   uint16_t backendPort_ = 0;
+  std::shared_ptr<HostHealth> backendHealth_;  // null for hosts not health-checked
   http::Version clientVersion_ = http::Version::Http11;
   bool requestKeepAlive_ = true;
   bool requestIsHead_ = false;

@@ -262,6 +262,7 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   backendAddress_ = route.host->socket;
   backendHost_ = route.host->name;
   backendPort_ = route.port;
+  backendHealth_ = runtime_->hostHealth ? runtime_->hostHealth->find(route.host) : nullptr;
   sessionMarker_ = route.sessionMarker;
   // Only a configured protocol may turn the connection into a tunnel; an
   // h2c upgrade (or any other) is proxied as an ordinary request.
@@ -298,8 +299,9 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   // The head is written straight into the output of the backend connection:
   // a pooled one if there is one, else a string for a new connection. A
   // re-framed request picks its connection only once its body is complete.
+  // A host marked down (host_health.h) is not used at all.
   std::unique_ptr<BackendConnection> pooled =
-      options.reframe || rawTunnel_
+      options.reframe || rawTunnel_ || markedDown(backendHealth_)
           ? nullptr
           : worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
   std::string head;
@@ -345,6 +347,11 @@ void ClientSession::connectBackend(std::string head) {
   backend_->setOwner(this);
   backend_->out = std::move(head);
   backend_->outSent = 0;
+  // Passive health (host_health.h): a host marked down is not tried.
+  if (!backend_->attempt.begin(backendHealth_)) {
+    backendFailed(BackendFailure::HostDown);
+    return;
+  }
   connectStartedAt_ = now();
   switch (backend_->connect(backendAddress_, backendPort_)) {
     case BackendConnection::ConnectResult::Connected:
