@@ -13,13 +13,21 @@
 namespace httpgate::test {
 namespace {
 
-// Starts a non-blocking connect to 127.0.0.1:port and returns the socket.
-UniqueFd startConnect(uint16_t port) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+// An IPv4 loopback address such as 127.0.0.2 with `port`.
+sockaddr_in ipv4(const std::string& host, uint16_t port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) {
+    throw std::invalid_argument("not an IPv4 literal: " + host);
+  }
+  return address;
+}
+
+// Starts a non-blocking connect to host:port and returns the socket.
+UniqueFd startConnect(const std::string& host, uint16_t port) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  const sockaddr_in address = ipv4(host, port);
   connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
   return fd;
 }
@@ -32,11 +40,9 @@ bool connectCompletes(const UniqueFd& fd, Millis timeout) {
 
 }  // namespace
 
-uint16_t refusingPort() {
+uint16_t refusingPort(const std::string& host) {
   UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const sockaddr_in address = ipv4(host, 0);
   if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     throw std::runtime_error(std::string("bind: ") + std::strerror(errno));
   }
@@ -47,11 +53,11 @@ SilentListener::SilentListener() {
   listener_ = listenTcp("127.0.0.1", 64, &port_);
 }
 
-Blackhole::Blackhole() {
-  listener_ = listenTcp("127.0.0.1", 0, &port_);
+Blackhole::Blackhole(const std::string& host) {
+  listener_ = listenTcp(host, 0, &port_);
   // Backlog 0 still admits one connection into the accept queue; fill it.
   for (int i = 0; i < 2; ++i) {
-    UniqueFd filler = startConnect(port_);
+    UniqueFd filler = startConnect(host, port_);
     const bool completed = connectCompletes(filler, Millis{200});
     fillers_.push_back(std::move(filler));
     if (!completed) {
@@ -60,11 +66,16 @@ Blackhole::Blackhole() {
       return;
     }
   }
-  UniqueFd probe = startConnect(port_);
+  UniqueFd probe = startConnect(host, port_);
   works_ = !connectCompletes(probe, Millis{300});
   if (!works_) {
     why_ = "connects to a full accept queue still complete on this kernel";
   }
+}
+
+void Blackhole::close() {
+  listener_.reset();
+  fillers_.clear();
 }
 
 }  // namespace httpgate::test
