@@ -23,6 +23,10 @@ constexpr int64_t kLingerMs = 2000;
 // While draining, how long a connection that has not carried a request yet
 // may take to deliver its first one (see drain()).
 constexpr int64_t kDrainFirstRequestMs = 3000;
+// While draining, an idle keep-alive connection closes itself this long
+// before timeouts.shutdown: gracefully, with its linger, ahead of the
+// server's hard close.
+constexpr int64_t kDrainIdleMarginMs = kLingerMs + 500;
 // Bound on pump rounds per event, so one busy connection cannot starve the
 // others of its worker.
 constexpr int kMaxRounds = 32;
@@ -111,18 +115,15 @@ void ClientSession::start() {
 void ClientSession::drain() {
   draining_ = true;
   drainStartedAt_ = now();
-  // A keep-alive connection between requests closes now, gracefully (close
-  // notify, then a linger), so that a request crossing the close is read and
-  // dropped rather than answered with a reset; the client retries it on a
-  // new connection as HTTP/1.1 allows. A connection that has not carried a
-  // request yet was accepted moments ago, its client has nothing to retry:
-  // it gets its first request answered (with Connection: close) within
-  // kDrainFirstRequestMs. This is what lets an upgrade swap processes
-  // without failing a single connection.
-  if (phase_ == Phase::WaitingRequest && servedRequest_ && clientIn_.empty() &&
-      clientOutSent_ == clientOut_.size()) {
-    beginClose();
-  }
+  // A keep-alive connection between requests stays open: closing it now
+  // would race with a request its client may be sending this instant, and
+  // many clients (curl, scripts, PicoLisp's client) do not retry one. Its
+  // next request is answered with Connection: close; a client silent for
+  // the whole drain sees a graceful close just before timeouts.shutdown
+  // (HAProxy's idle-close-on-response). A connection that has not carried a
+  // request yet was accepted moments ago: it gets its first request
+  // answered (with Connection: close) within kDrainFirstRequestMs. This is
+  // what lets an upgrade swap processes without failing a single request.
   run();
   if (dead_) {
     worker_.destroy(this);
@@ -449,8 +450,14 @@ bool ClientSession::flushToBackend() {
       progress = true;
       lastActivity_ = now();
       if (fromClient) {
+        const bool wasFull = clientIn_.full();
         clientIn_.consume(result.bytes);
         forwardRequest_ -= result.bytes;
+        if (wasFull) {
+          // The client was waiting on the backend, not the other way round:
+          // its body's rate is measured afresh from here.
+          restartBodyWindow();
+        }
       } else {
         backend_->outSent += result.bytes;
         // A request without a body keeps its head until the response
@@ -525,10 +532,14 @@ void ClientSession::updateInterest() {
 }
 
 int64_t ClientSession::deadline() const {
-  bool awaitingFirstRequest =
+  bool awaitingRequest =
       phase_ == Phase::Handshake || (phase_ == Phase::WaitingRequest && headStartedAt_ < 0);
-  if (draining_ && !servedRequest_ && awaitingFirstRequest) {
-    return std::min(normalDeadline(), drainStartedAt_ + kDrainFirstRequestMs);
+  if (draining_ && awaitingRequest) {
+    const int64_t shutdown = toMs(config().timeouts.shutdown);
+    const int64_t limit =
+        servedRequest_ ? drainStartedAt_ + shutdown - std::min(kDrainIdleMarginMs, shutdown / 2)
+                       : drainStartedAt_ + kDrainFirstRequestMs;
+    return std::min(normalDeadline(), limit);
   }
   return normalDeadline();
 }
@@ -540,20 +551,76 @@ int64_t ClientSession::normalDeadline() const {
       return acceptedAt_ + toMs(t.handshake);
     case Phase::WaitingRequest:
       return headStartedAt_ >= 0 ? headStartedAt_ + toMs(t.requestHeader)
-                                 : lastActivity_ + toMs(t.idle);
+                                 : lastActivity_ + toMs(t.keepalive);
     case Phase::Exchange:
-      if (appWait_) {
-        return appWait_->deadline;
-      }
-      if (backend_ && backend_->connecting()) {
-        return connectStartedAt_ + toMs(t.connect);
-      }
-      return lastActivity_ + toMs(t.idle);
+      return exchangeDeadline();
+    case Phase::Tunnel:
+      return lastActivity_ + toMs(t.tunnel);
     case Phase::Lingering:
       return lingerStartedAt_ + kLingerMs;
-    default:
-      return lastActivity_ + toMs(t.idle);
+    case Phase::Closing:
+      return lastActivity_ + toMs(t.response);  // a client that stopped reading
   }
+  return lastActivity_;
+}
+
+// While a request body is due from the client, timeouts.request_body; while
+// the backend owes progress (connecting, taking the body, answering),
+// timeouts.connect or timeouts.response.
+int64_t ClientSession::exchangeDeadline() const {
+  const Timeouts& t = config().timeouts;
+  if (appWait_) {
+    return appWait_->deadline;
+  }
+  if (awaitingRequestBody()) {
+    return requestBodyDeadline();
+  }
+  if (backend_ && backend_->connecting()) {
+    return connectStartedAt_ + toMs(t.connect);
+  }
+  return lastActivity_ + toMs(t.response);
+}
+
+// True while the exchange waits for the client's request body: it is being
+// collected for re-framing, or the gate would read more of it now (its
+// input buffer has room and nothing read is still on its way to the backend).
+bool ClientSession::awaitingRequestBody() const {
+  if (requestDone_ || clientEof_) {
+    return false;
+  }
+  if (reframe_) {
+    return true;
+  }
+  return forwardRequest_ == 0 && (!clientIn_.allocated() || !clientIn_.full());
+}
+
+// A body must keep coming: no byte for timeouts.request_body, or fewer than
+// limits.min_request_rate bytes/s over a window of that length, is 408.
+int64_t ClientSession::requestBodyDeadline() const {
+  const int64_t window = toMs(config().timeouts.requestBody);
+  return std::min(lastBodyByte_, bodyWindowStart_) + window;
+}
+
+void ClientSession::restartBodyWindow() {
+  bodyWindowStart_ = lastBodyByte_ = now();
+  bodyWindowBytes_ = 0;
+}
+
+// At the end of a body window: true when the client was too slow (408),
+// else the next window begins.
+bool ClientSession::requestBodyTooSlow() {
+  const int64_t window = toMs(config().timeouts.requestBody);
+  const int64_t at = now();
+  if (at - lastBodyByte_ >= window) {
+    return true;
+  }
+  const uint64_t needed = config().limits.minRequestRate * static_cast<uint64_t>(window) / 1000;
+  if (bodyWindowBytes_ < needed) {
+    return true;
+  }
+  bodyWindowStart_ = at;
+  bodyWindowBytes_ = 0;
+  return false;
 }
 
 void ClientSession::armTimer() {
@@ -576,7 +643,11 @@ void ClientSession::onDeadline() {
         respondLocal(408, true);
         return;
       }
-      closeNow();  // an idle keep-alive connection
+      if (draining_) {
+        beginClose();  // silent for the whole drain: a graceful close
+      } else {
+        closeNow();  // an idle keep-alive connection
+      }
       return;
     case Phase::Exchange:
       if (appWait_) {
@@ -585,11 +656,18 @@ void ClientSession::onDeadline() {
         worker_.removeAppWaiter(appWait_->id);
         appWait_.reset();
         failExchange(503);
-      } else if (reframe_) {
-        // A chunked body for a PicoLisp route that stopped coming in.
-        spdlog::debug("{}: request body timeout", clientAddress_);
-        reframe_.reset();
-        respondLocal(408, true);
+      } else if (awaitingRequestBody()) {
+        if (requestBodyTooSlow()) {
+          spdlog::info("{}: request body stalled or slower than limits.min_request_rate",
+                       clientAddress_);
+          if (responseHeadDone_) {
+            abortExchange();
+          } else {
+            reframe_.reset();
+            backend_.reset();  // it must not wait for the rest of the body
+            failExchange(408);
+          }
+        }
       } else if (backend_ && backend_->connecting()) {
         backendFailed(BackendFailure::Timeout);
       } else if (!responseHeadDone_) {
@@ -622,18 +700,16 @@ bool ClientSession::finishExchangeIfDone() {
   if (phase_ == Phase::Exchange && responseDone_ && flushed) {
     writeAccessLog();
     finishBackend();
-    if (closeAfterResponse_ || draining_) {
+    // A response whose head promised keep-alive (it began before a drain)
+    // keeps that promise: the client may already be sending its next
+    // request, which is then answered with Connection: close.
+    if (closeAfterResponse_) {
       beginClose();
     } else {
       phase_ = Phase::WaitingRequest;
       headStartedAt_ = -1;
       return true;
     }
-  }
-  if (phase_ == Phase::WaitingRequest && draining_ && servedRequest_ && flushed &&
-      clientIn_.empty()) {
-    beginClose();
-    return true;
   }
   if (phase_ == Phase::Closing && flushed) {
     client_.shutdownWrite();

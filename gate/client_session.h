@@ -91,6 +91,11 @@ class ClientSession final : public BackendOwner {
   bool wantBackendInput() const;
   int64_t deadline() const;
   int64_t normalDeadline() const;
+  int64_t exchangeDeadline() const;
+  bool awaitingRequestBody() const;
+  int64_t requestBodyDeadline() const;
+  void restartBodyWindow();
+  bool requestBodyTooSlow();
   void armTimer();
   void onDeadline();
   void beginClose();
@@ -107,6 +112,8 @@ class ClientSession final : public BackendOwner {
   void respondLocal(int status, bool close, std::string_view location = {},
                     std::string_view body = {});
   void redirectToHttps(size_t headBytes);
+  void requestBodyTooLarge();
+  std::string_view hsts() const;
   void resetLogFields();
   void captureLogFields();
   void writeAccessLog();
@@ -166,6 +173,11 @@ class ClientSession final : public BackendOwner {
   int64_t connectStartedAt_ = 0;
   int64_t lingerStartedAt_ = 0;
   int64_t drainStartedAt_ = 0;
+  // The request body's progress, for timeouts.request_body and
+  // limits.min_request_rate: bytes of it read since the current window began.
+  int64_t bodyWindowStart_ = 0;
+  int64_t lastBodyByte_ = 0;
+  uint64_t bodyWindowBytes_ = 0;
   bool timerArmed_ = false;
   int64_t timerDeadline_ = 0;
 
@@ -189,6 +201,8 @@ class ClientSession final : public BackendOwner {
   bool requestKeepAlive_ = true;
   bool requestIsHead_ = false;
   bool requestUpgrade_ = false;
+  std::string upgradeOffer_;       // the Upgrade value forwarded (see upgrade_offer.h)
+  uint64_t requestBodyLimit_ = 0;  // payload bytes; 0 = no limit
   bool requestHasBody_ = false;
   bool requestDone_ = false;
   bool responseHeadDone_ = false;

@@ -4,6 +4,7 @@
 #include "gate/config.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,6 +13,7 @@
 #include <cstring>
 #include <iterator>
 
+#include "common/http/chars.h"
 #include "gate/config_file_text.h"
 #include "gate/config_sections.h"
 #include "gate/config_values.h"
@@ -41,21 +43,77 @@ void parseWorkers(const ConfigValue& value, Config& config) {
   config.workers = static_cast<unsigned>(*workers);
 }
 
+// A Strict-Transport-Security value goes out verbatim on every TLS
+// response: visible ASCII and spaces only, and the max-age directive that
+// RFC 6797 6.1.1 requires.
+std::string hstsValue(const ConfigValue& value) {
+  std::string text = value.string();
+  const bool printable = std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
+  });
+  std::string lower;
+  for (char c : text) {
+    lower += toLowerAscii(c);
+  }
+  if (!text.empty() && (!printable || lower.find("max-age=") == std::string::npos)) {
+    value.fail("expected a Strict-Transport-Security value such as \"max-age=63072000\"");
+  }
+  return text;
+}
+
+// Upgrade protocol names ("websocket"), lower-cased: a token each.
+std::vector<std::string> upgradeNames(const ConfigValue& value) {
+  std::vector<std::string> names;
+  for (const ConfigValue& item : value.list()) {
+    std::string name = item.string();
+    if (!http::isToken(name)) {
+      item.fail("expected a protocol name such as websocket");
+    }
+    for (char& c : name) {
+      c = toLowerAscii(c);
+    }
+    names.push_back(std::move(name));
+  }
+  return names;
+}
+
 void parseHeaders(const ConfigValue& value, HeadersConfig& headers) {
-  const ConfigMap map = value.map({"forwarded", "picolisp"});
+  const ConfigMap map = value.map({"forwarded", "picolisp", "hsts", "upgrade"});
   if (const ConfigValue* forwarded = map.find("forwarded")) {
     headers.forwarded = forwarded->boolean();
   }
   if (const ConfigValue* picolisp = map.find("picolisp")) {
     headers.picolisp = picolisp->boolean();
   }
+  if (const ConfigValue* hsts = map.find("hsts")) {
+    headers.hsts = hstsValue(*hsts);
+  }
+  if (const ConfigValue* upgrade = map.find("upgrade")) {
+    headers.upgrade = upgradeNames(*upgrade);
+  }
 }
 
-void parseTimeouts(const ConfigValue& value, Timeouts& timeouts) {
-  const ConfigMap map = value.map({"handshake", "request_header", "idle", "connect", "shutdown"});
+void parseTimeouts(const ConfigValue& value, Timeouts& timeouts, const std::string& file) {
+  const ConfigMap map = value.map({"handshake", "request_header", "request_body", "keepalive",
+                                   "connect", "response", "tunnel", "shutdown", "idle"});
+  // The one timeout of earlier releases (httpGate's 420 s alarm) meant the
+  // backend side: it sets response and tunnel unless they are given too.
+  if (const ConfigValue* idle = map.find("idle")) {
+    timeouts.response = timeouts.tunnel = idle->positiveDuration();
+    spdlog::warn("{}",
+                 formatConfigError(file, idle->pos(), "timeouts.idle",
+                                   "deprecated, to be removed: it sets timeouts.response and "
+                                   "timeouts.tunnel; write those instead (and timeouts.keepalive "
+                                   "for idle client connections, default 75s)"));
+  }
   const std::pair<const char*, Duration*> fields[] = {
-      {"handshake", &timeouts.handshake}, {"request_header", &timeouts.requestHeader},
-      {"idle", &timeouts.idle},           {"connect", &timeouts.connect},
+      {"handshake", &timeouts.handshake},
+      {"request_header", &timeouts.requestHeader},
+      {"request_body", &timeouts.requestBody},
+      {"keepalive", &timeouts.keepalive},
+      {"connect", &timeouts.connect},
+      {"response", &timeouts.response},
+      {"tunnel", &timeouts.tunnel},
       {"shutdown", &timeouts.shutdown},
   };
   for (const auto& [name, field] : fields) {
@@ -65,8 +123,21 @@ void parseTimeouts(const ConfigValue& value, Timeouts& timeouts) {
   }
 }
 
+// A size key from `min` to `max` bytes.
+uint64_t sizeValue(const ConfigValue& value, uint64_t min, uint64_t max, const char* range) {
+  auto size = parseSize(value.scalar("expected a size such as 16KiB"));
+  if (!size.value) {
+    value.fail(std::move(size.error));
+  }
+  if (*size.value < min || *size.value > max) {
+    value.fail(std::string("must be from ") + range);
+  }
+  return *size.value;
+}
+
 void parseLimits(const ConfigValue& value, Limits& limits) {
-  const ConfigMap map = value.map({"max_connections", "max_request_header", "max_reframed_body"});
+  const ConfigMap map = value.map({"max_connections", "max_request_header", "max_reframed_body",
+                                   "max_request_body", "min_request_rate"});
   if (const ConfigValue* connections = map.find("max_connections")) {
     limits.maxConnections = static_cast<uint32_t>(connections->number(1, 1'000'000));
   }
@@ -89,6 +160,12 @@ void parseLimits(const ConfigValue& value, Limits& limits) {
       body->fail("must be from 0 to 1024MiB");
     }
     limits.maxReframedBody = *size.value;
+  }
+  if (const ConfigValue* body = map.find("max_request_body")) {
+    limits.maxRequestBody = sizeValue(*body, 0, uint64_t{1} << 50, "0 (no limit) to 1048576GiB");
+  }
+  if (const ConfigValue* rate = map.find("min_request_rate")) {
+    limits.minRequestRate = sizeValue(*rate, 0, uint64_t{1} << 30, "0 (none) to 1024MiB");
   }
 }
 
@@ -185,7 +262,7 @@ void parseRoot(const ConfigValue& root, Config& config) {
     parseHeaders(*headers, config.headers);
   }
   if (const ConfigValue* timeouts = map.find("timeouts")) {
-    parseTimeouts(*timeouts, config.timeouts);
+    parseTimeouts(*timeouts, config.timeouts, config.file);
   }
   if (const ConfigValue* limits = map.find("limits")) {
     parseLimits(*limits, config.limits);

@@ -84,6 +84,8 @@ struct AppConfig {
   std::string prefix;  // "" or starts with '/', no trailing '/'
   std::optional<AppStart> start;
   std::string redirect;  // non-empty: a redirect app (302 to this URL)
+  // Its own limit on request bodies, replacing limits.max_request_body.
+  std::optional<uint64_t> maxRequestBody;
 };
 
 struct RoutesConfig {
@@ -105,13 +107,21 @@ struct RoutesConfig {
 struct HeadersConfig {
   bool forwarded = true;
   bool picolisp = true;
+  // Strict-Transport-Security on responses of TLS listeners; "" = none.
+  std::string hsts;
+  // The only Upgrade protocols forwarded (lower-case names, compared without
+  // a "/version"); any other is removed and the request proxied as usual.
+  std::vector<std::string> upgrade{"websocket"};
 };
 
 struct Timeouts {
   Duration handshake{10'000};
-  Duration requestHeader{30'000};
-  Duration idle{420'000};
+  Duration requestHeader{30'000};  // a request head, from its first byte
+  Duration requestBody{30'000};    // a request body must keep arriving (min_request_rate)
+  Duration keepalive{75'000};      // an idle client connection between requests
   Duration connect{5'000};
+  Duration response{60'000};  // the backend silent while its response is due
+  Duration tunnel{420'000};   // an upgraded connection with no traffic either way
   Duration shutdown{30'000};
 };
 
@@ -122,6 +132,8 @@ struct Limits {
   // sent on with a Content-Length (http.l reads no chunked body): at most
   // this many bytes of payload, else 413.
   uint64_t maxReframedBody = 16 * 1024 * 1024;
+  uint64_t maxRequestBody = 0;     // 0 = no limit; 413 past it
+  uint64_t minRequestRate = 1024;  // bytes/s a body averages over timeouts.requestBody
 };
 
 enum class LogLevel { Trace, Debug, Info, Warn, Error };
@@ -150,6 +162,9 @@ struct Config {
   RoutesConfig routes;
   std::string voidPageFile;
   std::string voidPage;  // the file's content, read at load time
+  // Read voidPageFile again for every 410 (the legacy command line, as
+  // httpGate); a missing file then means 502.
+  bool voidPagePerRequest = false;
   HeadersConfig headers;
   Timeouts timeouts;
   Limits limits;

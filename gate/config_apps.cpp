@@ -123,7 +123,8 @@ AppStart parseStart(const ConfigValue& value) {
 AppConfig parseApp(const ConfigMap::Entry& entry) {
   AppConfig app;
   app.name = appName(entry);
-  const ConfigMap map = entry.value.map({"port", "prefix", "start", "redirect"});
+  const ConfigMap map =
+      entry.value.map({"port", "prefix", "start", "redirect", "max_request_body"});
   const ConfigValue* port = map.find("port");
   const ConfigValue* redirect = map.find("redirect");
   if (port != nullptr && redirect != nullptr) {
@@ -133,7 +134,7 @@ AppConfig parseApp(const ConfigMap::Entry& entry) {
     entry.value.fail("an app needs port or redirect");
   }
   if (redirect != nullptr) {
-    for (const char* portOnly : {"prefix", "start"}) {
+    for (const char* portOnly : {"prefix", "start", "max_request_body"}) {
       if (const ConfigValue* value = map.find(portOnly)) {
         value->fail("only for an app with a port, not a redirect");
       }
@@ -147,6 +148,13 @@ AppConfig parseApp(const ConfigMap::Entry& entry) {
   }
   if (const ConfigValue* start = map.find("start")) {
     app.start = parseStart(*start);
+  }
+  if (const ConfigValue* body = map.find("max_request_body")) {
+    auto size = parseSize(body->scalar("expected a size such as 10MiB, or 0 for no limit"));
+    if (!size.value) {
+      body->fail(std::move(size.error));
+    }
+    app.maxRequestBody = *size.value;
   }
   return app;
 }

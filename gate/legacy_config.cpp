@@ -52,8 +52,8 @@ std::string unreadable(const std::string& path) {
   return {};
 }
 
-// Reads the void page at `path` into `page`, which stays nullopt when there
-// is no such file. Returns "" or what went wrong.
+}  // namespace
+
 std::string readVoidPage(const std::string& path, std::optional<std::string>& page) {
   const auto fail = [&](int error) {
     return "cannot read \"" + path + "\": " + std::strerror(error);
@@ -69,8 +69,6 @@ std::string readVoidPage(const std::string& path, std::optional<std::string>& pa
   page = std::move(content);
   return {};
 }
-
-}  // namespace
 
 std::variant<LegacyArgs, std::string> parseLegacyArgs(const std::vector<std::string>& args,
                                                       const std::string& cwd) {
@@ -169,14 +167,16 @@ std::variant<Config, std::string> buildLegacyConfig(const LegacyArgs& args) {
     config.routes.namesFile = args.namesFile;
   }
 
+  // httpGate opens ./void for every 410: an operator may add, edit or remove
+  // it while the gate runs. A void page unreadable now is still an error.
   std::optional<std::string> page;
   if (std::string error = readVoidPage(args.voidFile, page); !error.empty()) {
     return "void page: " + error;
   }
-  if (page) {
-    config.voidPageFile = args.voidFile;
-    config.voidPage = std::move(*page);
-  }
+  config.voidPageFile = args.voidFile;
+  config.voidPagePerRequest = true;
+  // httpGate's one 420 s alarm guards a backend computing a long answer.
+  config.timeouts.response = config.timeouts.tunnel = Duration{420'000};
   config.log.access = "off";
   return config;
 }

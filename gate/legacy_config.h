@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -33,6 +34,11 @@ std::variant<LegacyArgs, std::string> parseLegacyArgs(const std::vector<std::str
 // the file exists) each time, so that calling it again on HUP picks up
 // their edits. Returns an error message such as "names:3: ...".
 std::variant<Config, std::string> buildLegacyConfig(const LegacyArgs& args);
+
+// Reads the void page at `path` into `page`, which stays nullopt when there
+// is no such file (httpGate then closes instead of answering 410). Returns
+// "" or what went wrong. Called per 410 in the legacy mode.
+std::string readVoidPage(const std::string& path, std::optional<std::string>& page);
 
 // The name under which a legacy configuration appears in messages.
 inline constexpr const char* kLegacyConfigName = "command line";

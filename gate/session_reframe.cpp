@@ -7,8 +7,8 @@
 // comes, without a copy.
 //
 // While the body is being collected the exchange has no backend connection:
-// the client's reads drive collectReframedBody(), the idle timeout watches
-// the client (onDeadline answers 408), and the client's input buffer is
+// the client's reads drive collectReframedBody(), timeouts.request_body
+// watches the client (onDeadline answers 408), and the client's input buffer is
 // emptied as it is decoded, so a slow or stalled client holds its own
 // memory and nothing else.
 #include <spdlog/spdlog.h>
@@ -51,9 +51,16 @@ bool ClientSession::collectReframedBody() {
     return true;
   }
   clientIn_.consume(step.consumed);  // trailers go with the framing
-  const uint64_t limit = config().limits.maxReframedBody;
+  if (step.consumed > 0) {
+    lastBodyByte_ = now();
+    bodyWindowBytes_ += step.consumed;
+  }
+  uint64_t limit = config().limits.maxReframedBody;
+  if (requestBodyLimit_ != 0 && requestBodyLimit_ < limit) {
+    limit = requestBodyLimit_;
+  }
   if (reframe_->body.size() > limit) {
-    spdlog::info("{}: chunked body for backend port {} is over limits.max_reframed_body ({})",
+    spdlog::info("{}: chunked body for backend port {} is over its limit ({} bytes)",
                  clientAddress_, backendPort_, limit);
     reframe_.reset();
     respondLocal(413, true);

@@ -10,6 +10,7 @@
 #include "common/http/head_parser.h"
 #include "common/http/header_rules.h"
 #include "common/http/responses.h"
+#include "common/http/upgrade_offer.h"
 #include "gate/client_session.h"
 #include "gate/worker.h"
 
@@ -69,7 +70,15 @@ bool ClientSession::processClientInput() {
         }
         return true;
       }
+      if (requestBodyLimit_ != 0 && requestBody_.payloadBytes() > requestBodyLimit_) {
+        requestBodyTooLarge();
+        return true;
+      }
       forwardRequest_ += step.consumed;
+      if (step.consumed > 0) {
+        lastBodyByte_ = now();
+        bodyWindowBytes_ += step.consumed;
+      }
       if (step.done) {
         requestDone_ = true;
       }
@@ -237,10 +246,29 @@ void ClientSession::redirectToHttps(size_t headBytes) {
 }
 
 void ClientSession::startExchange(const Route& route, size_t headBytes) {
+  requestBodyLimit_ = route.app != nullptr && route.app->maxRequestBody
+                          ? *route.app->maxRequestBody
+                          : config().limits.maxRequestBody;
+  if (requestBodyLimit_ != 0 && request_.body == http::BodyKind::Length &&
+      request_.contentLength > requestBodyLimit_) {
+    // Before a byte goes anywhere; the unread body ends the connection.
+    spdlog::info("{}: request body of {} bytes is over the limit of {}", clientAddress_,
+                 request_.contentLength, requestBodyLimit_);
+    clientIn_.consume(headBytes);
+    respondLocal(413, true);
+    return;
+  }
   backendAddress_ = route.host->socket;
   backendHost_ = route.host->name;
   backendPort_ = route.port;
   sessionMarker_ = route.sessionMarker;
+  // Only a configured protocol may turn the connection into a tunnel; an
+  // h2c upgrade (or any other) is proxied as an ordinary request.
+  upgradeOffer_.clear();
+  if (request_.upgrade) {
+    upgradeOffer_ = http::allowedUpgrades(request_.headers, config().headers.upgrade);
+    request_.upgrade = !upgradeOffer_.empty();
+  }
   requestUpgrade_ = request_.upgrade;
   startableApp_ = route.app != nullptr && route.app->start ? route.app : nullptr;
   appStartTried_ = false;
@@ -259,6 +287,7 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   options.forwarded = config().headers.forwarded;
   options.picolisp = config().headers.picolisp;
   options.reframe = wantsReframe();
+  options.upgrade = upgradeOffer_;
   // The head is written straight into the output of the backend connection:
   // a pooled one if there is one, else a string for a new connection. A
   // re-framed request picks its connection only once its body is complete.
@@ -280,6 +309,7 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   backendReusable_ = false;
   closeAfterResponse_ = !requestKeepAlive_;
   phase_ = Phase::Exchange;
+  restartBodyWindow();
 
   if (options.reframe) {
     if (expectContinue) {
@@ -334,6 +364,7 @@ void ClientSession::respondLocal(int status, bool close, std::string_view locati
   response.close = close || draining_;
   response.headOnly = requestIsHead_;
   response.http10 = clientVersion_ == http::Version::Http10 && !response.close;
+  response.hsts = hsts();
   size_t before = clientOut_.size();
   http::appendLocalResponse(clientOut_, response);
   logStatus_ = status;
@@ -346,6 +377,27 @@ void ClientSession::respondLocal(int status, bool close, std::string_view locati
   } else {
     phase_ = Phase::WaitingRequest;
   }
+}
+
+// A request body past limits.max_request_body (or its app's): 413 while no
+// response has begun, with the backend connection closed so that it never
+// takes what it got of the body for a complete request; once a response is
+// on its way, the connection ends.
+void ClientSession::requestBodyTooLarge() {
+  spdlog::info("{}: request body for backend port {} is over the limit of {} bytes", clientAddress_,
+               backendPort_, requestBodyLimit_);
+  if (responseHeadDone_) {
+    abortExchange();
+    return;
+  }
+  backend_.reset();
+  failExchange(413);
+}
+
+// The Strict-Transport-Security value for this connection: only on TLS
+// (RFC 6797 7.2: a UA ignores it over plain HTTP, and it must not be sent).
+std::string_view ClientSession::hsts() const {
+  return client_.isTls() ? std::string_view(config().headers.hsts) : std::string_view();
 }
 
 // Every request ends here, whatever answered it: the request counters too.

@@ -3,10 +3,15 @@
 // body, and turning backend failures into 502/504/410 answers.
 #include <spdlog/spdlog.h>
 
+#include <optional>
+#include <string>
+
 #include "common/http/head_parser.h"
 #include "common/http/header_rules.h"
+#include "common/http/upgrade_offer.h"
 #include "gate/app_starts.h"
 #include "gate/client_session.h"
+#include "gate/legacy_config.h"
 #include "gate/worker.h"
 
 namespace httpgate::gate {
@@ -82,8 +87,12 @@ bool ClientSession::parseResponseHead() {
   }
   logStatus_ = status;
   if (status == 101) {
-    if (!requestUpgrade_) {
-      spdlog::warn("backend port {}: 101 without an upgrade request", backendPort_);
+    // A tunnel opens only to the protocol the gate forwarded: a 101 to a
+    // request that asked for none (its h2c offer removed), or to another
+    // protocol, would let the client past the request parser.
+    if (!requestUpgrade_ || !http::switchesToOffered(response_.headers, upgradeOffer_)) {
+      spdlog::warn("backend port {}: 101 that does not answer a forwarded upgrade ({})",
+                   backendPort_, requestUpgrade_ ? upgradeOffer_ : std::string("none"));
       backendFailed(BackendFailure::BadResponse);
       return true;
     }
@@ -102,7 +111,7 @@ bool ClientSession::parseResponseHead() {
   bool keepAlive = requestKeepAlive_ && !draining_ && requestDone_ &&
                    response_.body != http::BodyKind::UntilClose;
   closeAfterResponse_ = closeAfterResponse_ || !keepAlive;
-  http::appendClientResponseHead(clientOut_, response_, clientVersion_, keepAlive, false);
+  http::appendClientResponseHead(clientOut_, response_, clientVersion_, keepAlive, false, hsts());
   in.consume(result.consumed);
   backendReusable_ = response_.keepAlive && response_.body != http::BodyKind::UntilClose;
   responseBody_.reset(response_.body, response_.contentLength);
@@ -207,9 +216,20 @@ void ClientSession::backendFailed(BackendFailure failure) {
   backend_.reset();
   int status = 502;
   std::string_view body;
+  std::optional<std::string> livePage;
   switch (failure) {
     case BackendFailure::Refused:
-      if (sessionMarker_ && !config().voidPageFile.empty()) {
+      if (sessionMarker_ && config().voidPagePerRequest) {
+        // The legacy mode reads ./void for every 410, as httpGate: an error
+        // path, where an operator's edit showing at once matters more.
+        if (std::string error = readVoidPage(config().voidPageFile, livePage); !error.empty()) {
+          spdlog::warn("void page: {}", error);
+        }
+        if (livePage) {
+          status = 410;
+          body = *livePage;
+        }
+      } else if (sessionMarker_ && !config().voidPageFile.empty()) {
         status = 410;  // a PicoLisp session that has ended
         body = config().voidPage;
       }
@@ -218,8 +238,8 @@ void ClientSession::backendFailed(BackendFailure failure) {
     case BackendFailure::Timeout:
       status = 504;
       if (connecting) {
-        spdlog::warn("{}: backend {}:{} did not accept the connection within {} ms",
-                     clientAddress_, backendHost_, backendPort_, config().timeouts.connect.count());
+        spdlog::warn("{}: backend {}:{} did not accept the connection within {} ms", clientAddress_,
+                     backendHost_, backendPort_, config().timeouts.connect.count());
       } else {
         spdlog::warn("{}: backend {}:{} sent no response in time", clientAddress_, backendHost_,
                      backendPort_);

@@ -23,6 +23,7 @@ constexpr uint8_t kMaxChunkSizeDigits = 16;
 void BodyDecoder::reset(BodyKind kind, uint64_t length) {
   kind_ = kind;
   remaining_ = 0;
+  payload_ = 0;
   chunkSize_ = 0;
   lineBytes_ = 0;
   trailerBytes_ = 0;
@@ -68,6 +69,7 @@ BodyDecoder::Step BodyDecoder::run(std::string_view in, OnPayload onPayload) {
         onPayload(in.substr(pos, static_cast<size_t>(n)));
         pos += static_cast<size_t>(n);
         remaining_ -= n;
+        payload_ += n;
         if (remaining_ == 0) {
           state_ = state_ == State::Length ? State::Done : State::ChunkDataCr;
         }

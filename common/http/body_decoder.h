@@ -44,6 +44,8 @@ class BodyDecoder {
   // Bytes of payload (chunk data or Length bytes) still expected in the
   // current chunk or body; 0 while in chunk framing.
   uint64_t remaining() const { return remaining_; }
+  // Bytes of payload consumed since reset(): what a body limit counts.
+  uint64_t payloadBytes() const { return payload_; }
 
  private:
   // One state per position in the chunked grammar (RFC 9112 7.1), so that
@@ -92,6 +94,7 @@ class BodyDecoder {
   State state_ = State::Done;
   BodyKind kind_ = BodyKind::None;
   uint64_t remaining_ = 0;
+  uint64_t payload_ = 0;
   uint64_t chunkSize_ = 0;     // the chunk-size being read
   uint32_t lineBytes_ = 0;     // bytes in the current chunk-size line
   uint32_t trailerBytes_ = 0;  // bytes of the trailer section so far

@@ -17,7 +17,7 @@ using detail::equalsLower;
 // string comparison per rule.
 enum class FieldRole : uint8_t {
   Other,
-  HopByHop,    // Connection, Keep-Alive, Proxy-Connection, TE, Trailer
+  HopByHop,    // Connection, Keep-Alive, Proxy-Connection, TE, Trailer, HTTP2-Settings
   Upgrade,     // hop-by-hop too, but kept on an upgrade request
   Forwarding,  // X-Pil, X-Forwarded-*, Forwarded: never taken from a client
   Host,
@@ -55,7 +55,12 @@ FieldRole roleOf(std::string_view name) {
     case 12:
       return equalsLower(name, "content-type") ? FieldRole::ContentType : FieldRole::Other;
     case 14:
-      return equalsLower(name, "content-length") ? FieldRole::Framing : FieldRole::Other;
+      if (equalsLower(name, "content-length")) {
+        return FieldRole::Framing;
+      }
+      // RFC 9113 3.2.1 (as 7540): the settings of an h2c upgrade, which the
+      // gate never forwards.
+      return equalsLower(name, "http2-settings") ? FieldRole::HopByHop : FieldRole::Other;
     case 16:
       return equalsLower(name, "proxy-connection") ? FieldRole::HopByHop : FieldRole::Other;
     case 17:
@@ -223,12 +228,7 @@ void appendBackendRequestHead(std::string& out, const RequestHead& head,
       case FieldRole::Forwarding:
         continue;
       case FieldRole::Upgrade:
-        // The Upgrade field of an upgrade request goes on; its Connection
-        // option is re-added below.
-        if (head.upgrade) {
-          appendField(out, f.name, f.value);
-        }
-        continue;
+        continue;  // an allowed upgrade is re-added below, filtered
       case FieldRole::Host:
         appendField(out, f.name, head.host);  // the absolute-form authority wins
         sentHost = true;
@@ -269,8 +269,9 @@ void appendBackendRequestHead(std::string& out, const RequestHead& head,
   if (!sentHost && !head.host.empty()) {
     appendField(out, "Host", head.host);  // HTTP/1.0 absolute-form without Host
   }
-  if (head.upgrade) {
+  if (head.upgrade && !options.upgrade.empty()) {
     out.append("Connection: upgrade\r\n");
+    appendField(out, "Upgrade", options.upgrade);
   } else if (head.version == Version::Http10) {
     // The backend connection is the gate's, not the client's: ask for it to
     // stay open. An answer to an HTTP/1.0 request is never chunked, so the
@@ -292,7 +293,7 @@ void appendContentLength(std::string& head, uint64_t length) {
 }
 
 void appendClientResponseHead(std::string& out, const ResponseHead& head, Version clientVersion,
-                              bool keepAlive, bool switching) {
+                              bool keepAlive, bool switching, std::string_view hsts) {
   out.reserve(out.size() + fieldsSize(head.headers) + 64);
   out.append("HTTP/1.1 ");
   appendStatusCode(out, head.status);
@@ -311,7 +312,14 @@ void appendClientResponseHead(std::string& out, const ResponseHead& head, Versio
         (role != FieldRole::Framing && connection.names(f.name))) {
       continue;
     }
+    if (!hsts.empty() && role == FieldRole::Other &&
+        equalsLower(f.name, "strict-transport-security")) {
+      continue;
+    }
     appendField(out, f.name, f.value);
+  }
+  if (!hsts.empty()) {
+    appendField(out, "Strict-Transport-Security", hsts);
   }
   if (switching) {
     out.append("Connection: upgrade\r\n");

@@ -30,9 +30,14 @@ struct ForwardOptions {
   // that the caller adds (appendContentLength): Transfer-Encoding, any
   // Content-Length and Expect are left out (the gate answers Expect itself).
   bool reframe = false;
+  // The Upgrade value sent for an upgrade request: the client's protocols
+  // the configuration allows (see upgrade_offer.h). When empty, an upgrade
+  // request goes on as an ordinary one, without Upgrade and Connection.
+  std::string_view upgrade = {};
 };
 
-// True for Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade
+// True for Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade,
+// HTTP2-Settings
 // (the fields that describe one hop only). Transfer-Encoding is not in this
 // list because the gate forwards chunked bodies unchanged.
 bool isHopByHop(std::string_view name);
@@ -44,7 +49,8 @@ bool isForwardingHeader(std::string_view name);
 //   X-Pil: *Gate=<scheme> / *Adr=<address> / *Cipher=<cipher> (picolisp; Cipher on TLS only)
 //   the client's fields in order, minus hop-by-hop ones, fields named in its
 //   Connection header, and forwarding fields; Host carries head.host
-//   Connection: upgrade + the Upgrade field when head.upgrade, else
+//   Connection: upgrade + "Upgrade: options.upgrade" when head.upgrade and
+//   options.upgrade is not empty, else
 //   Connection: keep-alive for an HTTP/1.0 request (the backend connection
 //   is pooled whatever the client does)
 //   X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, Forwarded (forwarded)
@@ -63,8 +69,9 @@ void appendContentLength(std::string& head, uint64_t length);
 // Connection header, then "Connection: upgrade" + Upgrade when `switching`
 // (a 101 that turns the connection into a tunnel), "Connection: close" when
 // !keepAlive, "Connection: keep-alive" when keepAlive and the client spoke
-// HTTP/1.0; CRLF.
+// HTTP/1.0; CRLF. A non-empty `hsts` replaces any Strict-Transport-Security
+// field of the backend's (the gate's policy holds for the whole host).
 void appendClientResponseHead(std::string& out, const ResponseHead& head, Version clientVersion,
-                              bool keepAlive, bool switching);
+                              bool keepAlive, bool switching, std::string_view hsts = {});
 
 }  // namespace httpgate::http

@@ -182,6 +182,11 @@ void appendLocalResponse(std::string& out, const LocalResponse& response) {
     appendFieldValue(out, response.location);
     out.append("\r\n");
   }
+  if (!response.hsts.empty()) {
+    out.append("Strict-Transport-Security: ");
+    appendFieldValue(out, response.hsts);
+    out.append("\r\n");
+  }
   if (response.close) {
     out.append("Connection: close\r\n");
   } else if (response.http10) {

@@ -17,10 +17,12 @@ struct LocalResponse {
   bool close = false;         // adds "Connection: close"
   bool headOnly = false;      // a HEAD request: fields only, no body bytes
   bool http10 = false;        // client spoke HTTP/1.0 and stays open: "Connection: keep-alive"
+  std::string_view hsts;      // adds Strict-Transport-Security when not empty
 };
 
 // Appends a complete response: status line, Server: httpgate, Content-Type,
-// Content-Length, Location and Connection when asked, CRLF, body.
+// Content-Length, Location, Strict-Transport-Security and Connection when
+// asked, CRLF, body.
 void appendLocalResponse(std::string& out, const LocalResponse& response);
 
 }  // namespace httpgate::http

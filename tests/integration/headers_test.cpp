@@ -221,5 +221,48 @@ TEST_F(HeadersTest, Ipv6ClientAddressIsBracketedInForwarded) {
       << printable(head);
 }
 
+// headers.hsts: Strict-Transport-Security on every response of a TLS
+// listener (the backend's own replaced, the gate's own answers included),
+// never on a plain one (RFC 6797 7.2).
+TEST_F(HeadersTest, HstsOnTlsResponsesOnly) {
+  Backend withOwn([](const RecordedRequest& request) {
+    BackendReply reply = Backend::defaultReply(request);
+    reply.fields.emplace_back("Strict-Transport-Security", "max-age=1");
+    return reply;
+  });
+  ASSERT_NO_FATAL_FAILURE(start("headers:\n  hsts: \"max-age=63072000; includeSubDomains\"\n"));
+  Client tls = Client::tls(tlsPort());
+  ASSERT_TRUE(tls.connected()) << tls.error();
+  const HttpResponse proxied = tls.exchange(getRequest("/page"));
+  ASSERT_EQ(proxied.status, 200) << proxied.describe();
+  EXPECT_EQ(proxied.field("Strict-Transport-Security"), "max-age=63072000; includeSubDomains");
+
+  const HttpResponse replaced = tls.exchange(getRequest(pathTo(withOwn, "/own")));
+  ASSERT_EQ(replaced.status, 200) << replaced.describe();
+  EXPECT_EQ(replaced.fieldCount("Strict-Transport-Security"), 1u) << replaced.describe();
+  EXPECT_EQ(replaced.field("Strict-Transport-Security"), "max-age=63072000; includeSubDomains");
+
+  const HttpResponse forbidden = tls.exchange(getRequest("/80/x"));
+  ASSERT_EQ(forbidden.status, 403) << forbidden.describe();
+  EXPECT_EQ(forbidden.field("Strict-Transport-Security"), "max-age=63072000; includeSubDomains");
+
+  Client plain = Client::plain(plainPort());
+  ASSERT_TRUE(plain.connected()) << plain.error();
+  const HttpResponse overPlain = plain.exchange(getRequest("/page"));
+  ASSERT_EQ(overPlain.status, 200) << overPlain.describe();
+  EXPECT_FALSE(overPlain.hasField("Strict-Transport-Security")) << overPlain.describe();
+  const HttpResponse plainOwn = plain.exchange(getRequest(pathTo(withOwn, "/own")));
+  EXPECT_EQ(plainOwn.field("Strict-Transport-Security"), "max-age=1")
+      << "a backend's own field passes untouched on a plain listener";
+}
+
+TEST_F(HeadersTest, NoHstsByDefault) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client tls = Client::tls(tlsPort());
+  const HttpResponse response = tls.exchange(getRequest("/page"));
+  ASSERT_EQ(response.status, 200) << response.describe();
+  EXPECT_FALSE(response.hasField("Strict-Transport-Security"));
+}
+
 }  // namespace
 }  // namespace httpgate::test

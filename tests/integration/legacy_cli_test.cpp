@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <fstream>
@@ -170,6 +171,28 @@ TEST_F(LegacyCliTest, VoidFileInTheWorkingDirectory) {
   EXPECT_TRUE(isGateResponse(gone, 410, false));
   EXPECT_EQ(gone.body, "<html>session ended</html>");
   EXPECT_TRUE(isGateResponse(client.exchange(getRequest(dead + "/page")), 502, false));
+}
+
+// As httpGate, ./void is opened for every 410: an edit shows at the next
+// answer, without a reload; a removed file means 502; a new one, 410 again.
+TEST_F(LegacyCliTest, VoidFileIsReadForEvery410) {
+  ASSERT_NO_FATAL_FAILURE(startLegacy({"-f", "0", port(a_)}));
+  Client client = Client::plain(gate().port(0));
+  const std::string dead = "/" + std::to_string(refusingPort()) + "/a1b2~page";
+  EXPECT_TRUE(isGateResponse(client.exchange(getRequest(dead)), 502, false)) << "no void file yet";
+
+  replaceFile(dir_.file("void"), "<p>first</p>");
+  HttpResponse gone = client.exchange(getRequest(dead));
+  EXPECT_TRUE(isGateResponse(gone, 410, false)) << gone.describe();
+  EXPECT_EQ(gone.body, "<p>first</p>");
+
+  replaceFile(dir_.file("void"), "<p>edited while running</p>");
+  gone = client.exchange(getRequest(dead));
+  EXPECT_TRUE(isGateResponse(gone, 410, false)) << gone.describe();
+  EXPECT_EQ(gone.body, "<p>edited while running</p>");
+
+  ASSERT_EQ(::unlink(dir_.file("void").c_str()), 0);
+  EXPECT_TRUE(isGateResponse(client.exchange(getRequest(dead)), 502, false)) << "void removed";
 }
 
 TEST_F(LegacyCliTest, CheckModeAndBadArguments) {

@@ -225,6 +225,108 @@ TEST_F(UpgradeTest, UnderContinuousLoadNoRequestFails) {
   EXPECT_TRUE(gate().waitForLog(kStopped, Millis{1000}, from));
 }
 
+// Clients that never retry (curl, scripts, PicoLisp's client): four of
+// them, keep-alive and new connections, TLS and plain, some pausing between
+// requests so that their connections sit idle when a drain begins. Across
+// 20 reloads and 3 upgrades not one request may fail: a draining process
+// answers the next request of an idle keep-alive connection (with
+// Connection: close) instead of closing under it.
+TEST_F(UpgradeTest, ClientsThatNeverRetryLoseNothingAcrossReloadsAndUpgrades) {
+  ASSERT_NO_FATAL_FAILURE(startGate(yaml()));
+  const uint16_t tls = tlsPort();
+  const uint16_t plain = plainPort();
+
+  // A keep-alive client; a request that gets no complete answer is a
+  // failure. A response announcing the close is followed by a new
+  // connection, as any HTTP/1.1 client does.
+  const auto keepAlive = [&](bool useTls, Millis pause) {
+    return [&, useTls, pause](Tally& tally, const std::atomic<bool>& stop) {
+      Client client;
+      for (size_t n = 0; !stop; ++n) {
+        const std::string target = "/ka/" + std::to_string(n);
+        if (!client.connected()) {
+          client = useTls ? Client::tls(tls) : Client::plain(plain);
+          if (!client.connected()) {
+            tally.fail("connect: " + client.error());
+            continue;
+          }
+        }
+        const HttpResponse response = client.exchange(getRequest(target));
+        if (!answered(response, target)) {
+          tally.fail(std::string(useTls ? "TLS" : "plain") + " keep-alive request " +
+                     std::to_string(n) + ": " + response.describe());
+          client = Client();
+          continue;
+        }
+        ++tally.succeeded;
+        if (response.announcesClose()) {
+          client = Client();
+        }
+        std::this_thread::sleep_for(pause);  // the client's think time, not synchronization
+      }
+    };
+  };
+  std::vector<std::unique_ptr<Hammer>> hammers;
+  hammers.push_back(std::make_unique<Hammer>(keepAlive(true, Millis{0})));
+  hammers.push_back(std::make_unique<Hammer>(keepAlive(false, Millis{7})));
+  hammers.push_back(std::make_unique<Hammer>(keepAlive(true, Millis{40})));
+  hammers.push_back(std::make_unique<Hammer>([&](Tally& tally, const std::atomic<bool>& stop) {
+    for (size_t n = 0; !stop; ++n) {
+      const std::string error = requestOnNewConnection(true, "/new/" + std::to_string(n));
+      if (error.empty()) {
+        ++tally.succeeded;
+      } else {
+        tally.fail("new TLS connection: " + error);
+      }
+    }
+  }));
+  ASSERT_TRUE(allReach(hammers, std::vector<size_t>(hammers.size(), 0), 20, Millis{20'000}))
+      << "the load did not get going";
+
+  ForeignProcess current;  // invalid while the original process serves
+  const auto signalCurrent = [&](int signal) {
+    if (current.valid()) {
+      current.sendSignal(signal);
+    } else {
+      gate().sendSignal(signal);
+    }
+  };
+  int upgrades = 0;
+  for (int reload = 1; reload <= 20; ++reload) {
+    const size_t from = gate().logSize();
+    signalCurrent(SIGHUP);
+    ASSERT_TRUE(gate().waitForLog(kReloaded, Millis{5000}, from)) << "reload " << reload;
+    ASSERT_TRUE(allReach(hammers, successes(hammers), 5, Millis{10'000}))
+        << "requests stopped after reload " << reload;
+    if (reload % 6 == 0) {
+      ForeignProcess next = upgrade([&] { signalCurrent(SIGUSR2); });
+      ASSERT_TRUE(next.valid()) << "upgrade " << upgrades + 1;
+      if (current.valid()) {
+        EXPECT_TRUE(current.waitExit(Millis{15'000})) << "an old process did not drain";
+      } else {
+        EXPECT_EQ(gate().waitExit(Millis{15'000}), 0) << "the first process did not drain";
+      }
+      current = std::move(next);
+      ++upgrades;
+      ASSERT_TRUE(allReach(hammers, successes(hammers), 5, Millis{10'000}))
+          << "requests stopped after upgrade " << upgrades;
+    }
+  }
+  EXPECT_EQ(upgrades, 3);
+  for (auto& hammer : hammers) {
+    hammer->stop();
+  }
+  for (size_t i = 0; i < hammers.size(); ++i) {
+    Tally& tally = hammers[i]->tally();
+    EXPECT_EQ(tally.failed, 0u) << "client " << i << ": " << tally.failed << " of "
+                                << tally.succeeded + tally.failed << " requests failed, first: "
+                                << (tally.failures.empty() ? "" : tally.failures[0]);
+    std::cerr << "client " << i << ": " << tally.succeeded << " requests\n";
+  }
+  current.sendSignal(SIGTERM);
+  EXPECT_TRUE(current.waitExit(Millis{10'000}));
+}
+
 // The successor may run another number of workers than the sockets it
 // inherits: every inherited socket must still be accepted on, or part of
 // the connections would wait forever in an unserved queue.

@@ -76,11 +76,76 @@ TEST_F(WebSocketTest, UpgradeRequestHeadIsExact) {
   ASSERT_EQ(echo_.requestCount(), 1U);
   Forwarding forwarding;
   forwarding.cipher = client_.tlsStream()->cipherName();
-  forwarding.upgrade = true;
+  forwarding.upgrade = "websocket";
   const std::string head = echo_.requests()[0].head;
-  EXPECT_EQ(head, expectedHead("GET /chat HTTP/1.1", "Host: example.org\r\n" + fields_, forwarding))
+  const std::string keyAndVersion = fields_.substr(fields_.find("\r\n") + 2);
+  EXPECT_EQ(head,
+            expectedHead("GET /chat HTTP/1.1", "Host: example.org\r\n" + keyAndVersion, forwarding))
       << "got:\n"
       << printable(head);
+}
+
+// h2c smuggling: an "Upgrade: h2c" request must never turn into a tunnel,
+// or a client could talk HTTP/2 to any backend path past the gate's parser.
+// Other Upgrade tokens and HTTP2-Settings are removed; the request goes on
+// as an ordinary one.
+TEST_F(WebSocketTest, H2cUpgradeIsProxiedAsAnOrdinaryRequest) {
+  Backend plain;
+  const HttpResponse response =
+      client_.exchange(getRequest(pathTo(plain, "/h2c"),
+                                  "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                                  "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"));
+  ASSERT_EQ(response.status, 200) << response.describe();
+  EXPECT_EQ(response.body, Backend::defaultBody(plain.port(), "/h2c"));
+  ASSERT_EQ(plain.requestCount(), 1U);
+  const std::string head = plain.requests()[0].head;
+  EXPECT_EQ(head.find("pgrade"), std::string::npos) << printable(head);
+  EXPECT_EQ(head.find("HTTP2-Settings"), std::string::npos) << printable(head);
+  EXPECT_EQ(head.find("Connection"), std::string::npos) << printable(head);
+  // The connection stays an HTTP/1.1 connection: a second request is parsed.
+  const HttpResponse second = client_.exchange(getRequest(pathTo(plain, "/second")));
+  EXPECT_EQ(second.status, 200) << second.describe();
+  EXPECT_EQ(plain.requestCount(), 2U);
+}
+
+// Only the allowed protocols of a mixed offer go on.
+TEST_F(WebSocketTest, OnlyWebsocketIsOfferedToTheBackend) {
+  const HttpResponse response = client_.exchange(getRequest(
+      pathTo(echo_, "/chat"),
+      "Connection: Upgrade\r\nUpgrade: h2c, WebSocket, foo/2\r\nSec-WebSocket-Version: 13\r\n"));
+  ASSERT_EQ(response.status, 101) << response.describe();
+  ASSERT_EQ(echo_.requestCount(), 1U);
+  const std::string head = echo_.requests()[0].head;
+  EXPECT_NE(head.find("\r\nUpgrade: WebSocket\r\n"), std::string::npos) << printable(head);
+  EXPECT_EQ(head.find("h2c"), std::string::npos) << printable(head);
+  EXPECT_EQ(head.find("foo"), std::string::npos) << printable(head);
+}
+
+// A backend that switches anyway (to h2c, or with no upgrade asked for) gets
+// a 502 for its answer, and nothing the client sends next is tunnelled.
+TEST_F(WebSocketTest, A101ThatAnswersNoForwardedUpgradeIs502) {
+  Backend switcher([](const RecordedRequest&) {
+    BackendReply reply;
+    reply.status = 101;
+    reply.reason = "Switching Protocols";
+    reply.framing = BackendReply::Framing::NoFraming;
+    reply.fields = {{"Upgrade", "h2c"}, {"Connection", "Upgrade"}};
+    reply.tunnel = true;
+    return reply;
+  });
+  const std::string offers[] = {
+      "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\nHTTP2-Settings: AAMAAABkAAQAAP__\r\n",
+      "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n", ""};
+  for (const std::string& fields : offers) {
+    Client client = Client::tls(tlsPort());
+    ASSERT_TRUE(client.connected()) << client.error();
+    const HttpResponse response = client.exchange(getRequest(pathTo(switcher, "/x"), fields));
+    EXPECT_TRUE(isGateResponse(response, 502, response.announcesClose())) << response.describe();
+    ASSERT_TRUE(client.send("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"));
+    // Parsed as a request (and refused), never relayed to the backend.
+    EXPECT_TRUE(client.waitClosed(Millis{3000}));
+    EXPECT_EQ(switcher.receivedBytes().find("PRI *"), std::string::npos);
+  }
 }
 
 }  // namespace

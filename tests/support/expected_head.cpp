@@ -14,8 +14,8 @@ std::string expectedHead(std::string_view requestLine, std::string_view clientFi
     }
   }
   head += clientFields;
-  if (f.upgrade) {
-    head += "Connection: upgrade\r\n";
+  if (!f.upgrade.empty()) {
+    head += "Connection: upgrade\r\nUpgrade: " + f.upgrade + "\r\n";
   }
   if (f.forwarded) {
     head += "X-Forwarded-For: " + f.address + "\r\n";

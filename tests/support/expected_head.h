@@ -17,7 +17,9 @@ struct Forwarding {
   std::string host = "example.org";
   bool picolisp = true;
   bool forwarded = true;
-  bool upgrade = false;  // an upgrade request: "Connection: upgrade" after the client's fields
+  // An upgrade request: "Connection: upgrade" and "Upgrade: <this>" after
+  // the client's fields (whose own Upgrade field is not forwarded as is).
+  std::string upgrade;
 };
 
 // `requestLine` without its CRLF; `clientFields` as "Name: value\r\n" lines.

@@ -46,6 +46,23 @@ TEST(ConfigErrors, BadDuration) {
             "test.yaml:4:9: timeouts.idle: invalid duration \"5x\" (use ms, s, m or h)");
 }
 
+TEST(ConfigErrors, NewTimeoutsLimitsAndHeaders) {
+  EXPECT_EQ(fails(withListener("timeouts:\n  keepalive: 0s\n")),
+            "test.yaml:4:14: timeouts.keepalive: duration must be greater than zero");
+  EXPECT_EQ(fails(withListener("limits:\n  max_request_body: lots\n"))
+                .rfind("test.yaml:4:21: limits.max_request_body: ", 0),
+            0u);
+  EXPECT_EQ(fails(withListener("headers:\n  hsts: \"includeSubDomains\"\n")),
+            "test.yaml:4:9: headers.hsts: expected a Strict-Transport-Security value such as "
+            "\"max-age=63072000\"");
+  EXPECT_EQ(fails(withListener("headers:\n  upgrade: [\"web socket\"]\n")),
+            "test.yaml:4:13: headers.upgrade[0]: expected a protocol name such as websocket");
+  EXPECT_EQ(fails(withListener("routes:\n  apps:\n    old:\n      redirect: /new\n"
+                               "      max_request_body: 1MiB\n")),
+            "test.yaml:7:25: routes.apps.old.max_request_body: only for an app with a port, not a "
+            "redirect");
+}
+
 TEST(ConfigErrors, MissingListen) {
   EXPECT_EQ(fails(""), "test.yaml: listen: required key is missing");
   EXPECT_EQ(fails("# nothing but a comment\n"), "test.yaml: listen: required key is missing");

@@ -47,11 +47,18 @@ TEST(ConfigDefaults, EverythingButListenHasTheDocumentedDefault) {
   EXPECT_TRUE(config.headers.picolisp);
   EXPECT_EQ(config.timeouts.handshake, Duration(10'000));
   EXPECT_EQ(config.timeouts.requestHeader, Duration(30'000));
-  EXPECT_EQ(config.timeouts.idle, Duration(420'000));
+  EXPECT_EQ(config.timeouts.requestBody, Duration(30'000));
+  EXPECT_EQ(config.timeouts.keepalive, Duration(75'000));
   EXPECT_EQ(config.timeouts.connect, Duration(5'000));
+  EXPECT_EQ(config.timeouts.response, Duration(60'000));
+  EXPECT_EQ(config.timeouts.tunnel, Duration(420'000));
   EXPECT_EQ(config.timeouts.shutdown, Duration(30'000));
+  EXPECT_EQ(config.headers.hsts, "");
+  EXPECT_EQ(config.headers.upgrade, std::vector<std::string>{"websocket"});
   EXPECT_EQ(config.limits.maxConnections, 20000u);
   EXPECT_EQ(config.limits.maxRequestHeader, 16u * 1024);
+  EXPECT_EQ(config.limits.maxRequestBody, 0u);
+  EXPECT_EQ(config.limits.minRequestRate, 1024u);
   EXPECT_EQ(config.log.level, LogLevel::Info);
   EXPECT_EQ(config.log.access, "stderr");
   EXPECT_EQ(config.log.accessFormat, AccessFormat::Combined);
@@ -64,7 +71,18 @@ TEST(ConfigDefaults, EmptySectionsKeepTheirDefaults) {
       loads(withListener("routes:\nheaders: {}\ntimeouts:\nlimits:\nlog:\nadmin:\n"));
   EXPECT_EQ(config.routes.defaultPort, 8080);
   EXPECT_TRUE(config.headers.forwarded);
-  EXPECT_EQ(config.timeouts.idle, Duration(420'000));
+  EXPECT_EQ(config.timeouts.keepalive, Duration(75'000));
+  EXPECT_EQ(config.timeouts.response, Duration(60'000));
+}
+
+TEST(ConfigDefaults, DeprecatedIdleSetsResponseAndTunnelOnly) {
+  const Config config = loads(withListener("timeouts:\n  idle: 3m\n"));
+  EXPECT_EQ(config.timeouts.response, Duration(180'000));
+  EXPECT_EQ(config.timeouts.tunnel, Duration(180'000));
+  EXPECT_EQ(config.timeouts.keepalive, Duration(75'000));
+  const Config both = loads(withListener("timeouts:\n  idle: 3m\n  response: 10s\n"));
+  EXPECT_EQ(both.timeouts.response, Duration(10'000));
+  EXPECT_EQ(both.timeouts.tunnel, Duration(180'000));
 }
 
 class ConfigKeys : public ::testing::Test {
@@ -106,6 +124,7 @@ routes:
     Shop:
       port: 12345
       prefix: "app/"
+      max_request_body: 10MiB
       start:
         user: nobody
         dir: /tmp
@@ -120,15 +139,22 @@ void_page: )" + void_ + R"(
 headers:
   forwarded: false
   picolisp: FALSE
+  hsts: "max-age=63072000; includeSubDomains"
+  upgrade: [WebSocket, chat]
 timeouts:
   handshake: 1s
   request_header: 2s
-  idle: 3m
+  request_body: 4s
+  keepalive: 5s
   connect: 500ms
+  response: 6s
+  tunnel: 7s
   shutdown: 1h
 limits:
   max_connections: 1000000
   max_request_header: 1MiB
+  max_request_body: 2MiB
+  min_request_rate: 100
 log:
   level: debug
   access: /var/log/httpgate/access.log
@@ -196,6 +222,8 @@ admin:
   const std::vector<std::pair<std::string, std::string>> env{{"LANG", "C.UTF-8"}, {"X", "1"}};
   EXPECT_EQ(shop.start->env, env);
   EXPECT_EQ(shop.start->wait, Duration(3000));
+  EXPECT_EQ(shop.maxRequestBody, std::optional<uint64_t>(10u * 1024 * 1024));
+  EXPECT_FALSE(old.maxRequestBody);
 
   EXPECT_EQ(config.voidPageFile, void_);
   EXPECT_EQ(config.voidPage, "<p>gone</p>\n");
@@ -203,11 +231,19 @@ admin:
   EXPECT_FALSE(config.headers.picolisp);
   EXPECT_EQ(config.timeouts.handshake, Duration(1000));
   EXPECT_EQ(config.timeouts.requestHeader, Duration(2000));
-  EXPECT_EQ(config.timeouts.idle, Duration(180'000));
+  EXPECT_EQ(config.timeouts.requestBody, Duration(4000));
+  EXPECT_EQ(config.timeouts.keepalive, Duration(5000));
   EXPECT_EQ(config.timeouts.connect, Duration(500));
+  EXPECT_EQ(config.timeouts.response, Duration(6000));
+  EXPECT_EQ(config.timeouts.tunnel, Duration(7000));
   EXPECT_EQ(config.timeouts.shutdown, Duration(3'600'000));
+  EXPECT_EQ(config.headers.hsts, "max-age=63072000; includeSubDomains");
+  const std::vector<std::string> upgrades{"websocket", "chat"};
+  EXPECT_EQ(config.headers.upgrade, upgrades);
   EXPECT_EQ(config.limits.maxConnections, 1000000u);
   EXPECT_EQ(config.limits.maxRequestHeader, 1024u * 1024);
+  EXPECT_EQ(config.limits.maxRequestBody, 2u * 1024 * 1024);
+  EXPECT_EQ(config.limits.minRequestRate, 100u);
   EXPECT_EQ(config.log.level, LogLevel::Debug);
   EXPECT_EQ(config.log.access, "/var/log/httpgate/access.log");
   EXPECT_EQ(config.log.accessFormat, AccessFormat::Json);

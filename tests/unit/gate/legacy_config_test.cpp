@@ -95,10 +95,15 @@ TEST(LegacyConfig, PortModeKeepsTheYamlDefaults) {
   EXPECT_EQ(config.routes.deny[0].last, 5432);
   ASSERT_EQ(config.routes.allow.size(), 1u);
   EXPECT_EQ(config.routes.allow[0].first, 1024);
-  EXPECT_EQ(config.voidPageFile, "");  // no ./void
+  // httpGate opens ./void for every 410: the path is kept even while the
+  // file does not exist.
+  EXPECT_EQ(config.voidPageFile, dir.path() + "/void");
+  EXPECT_TRUE(config.voidPagePerRequest);
   EXPECT_EQ(config.log.access, "off");
   EXPECT_EQ(config.workers, 0u);
-  EXPECT_EQ(config.timeouts.idle, Duration{420000});
+  EXPECT_EQ(config.timeouts.response, Duration{420000});
+  EXPECT_EQ(config.timeouts.tunnel, Duration{420000});
+  EXPECT_EQ(config.timeouts.keepalive, Duration{75000});
 }
 
 TEST(LegacyConfig, NamesFileVoidAndTls) {
@@ -113,7 +118,7 @@ TEST(LegacyConfig, NamesFileVoidAndTls) {
   EXPECT_EQ(config.routes.defaultApp, "@");
   EXPECT_EQ(config.routes.defaultPort, 2000);
   EXPECT_EQ(config.voidPageFile, dir.path() + "/void");
-  EXPECT_EQ(config.voidPage, "<p>gone</p>");
+  EXPECT_TRUE(config.voidPagePerRequest);
   ASSERT_TRUE(config.listeners[0].tls.has_value());
   ASSERT_EQ(config.listeners[0].tls->certificates.size(), 1u);
   EXPECT_EQ(config.listeners[0].tls->certificates[0].keyFile, dir.path() + "/k.key");

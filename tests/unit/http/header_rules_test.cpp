@@ -124,17 +124,51 @@ TEST(HeaderRules, Upgrade) {
       "Upgrade: websocket\r\nSec-WebSocket-Key: k\r\n\r\n";
   const RequestHead head = request(in);
   ASSERT_TRUE(head.upgrade);
-  EXPECT_EQ(backendHead(head, "", "/ws", kPlainClient, ForwardOptions{true, false}),
+  ForwardOptions options{true, false};
+  options.upgrade = "websocket";
+  EXPECT_EQ(backendHead(head, "", "/ws", kPlainClient, options),
             "GET /ws HTTP/1.1\r\n"
             "Host: example.org:8443\r\n"
-            "Upgrade: websocket\r\n"
             "Sec-WebSocket-Key: k\r\n"
             "Connection: upgrade\r\n"
+            "Upgrade: websocket\r\n"
             "X-Forwarded-For: 127.0.0.1\r\n"
             "X-Forwarded-Proto: http\r\n"
             "X-Forwarded-Host: example.org:8443\r\n"
             "Forwarded: for=127.0.0.1;proto=http;host=\"example.org:8443\"\r\n"
             "\r\n");
+}
+
+// Without an allowed protocol (options.upgrade empty) an upgrade request
+// goes on as an ordinary one: no Upgrade, no Connection, no HTTP2-Settings.
+TEST(HeaderRules, UpgradeWithoutAnAllowedProtocolIsAnOrdinaryRequest) {
+  const std::string in =
+      "GET /40001/x HTTP/1.1\r\nHost: a\r\nConnection: Upgrade, HTTP2-Settings\r\n"
+      "Upgrade: h2c\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\nAccept: */*\r\n\r\n";
+  const RequestHead head = request(in);
+  ASSERT_TRUE(head.upgrade);
+  EXPECT_EQ(backendHead(head, "", "/x", kPlainClient, ForwardOptions{false, false}),
+            "GET /x HTTP/1.1\r\nHost: a\r\nAccept: */*\r\n\r\n");
+}
+
+TEST(HeaderRules, Http2SettingsIsHopByHop) {
+  EXPECT_TRUE(isHopByHop("HTTP2-Settings"));
+  EXPECT_TRUE(isHopByHop("http2-settings"));
+  EXPECT_FALSE(isHopByHop("Content-Length"));
+}
+
+TEST(HeaderRules, ClientResponseHstsReplacesTheBackendsOwn) {
+  const std::string in =
+      "HTTP/1.1 200 OK\r\nstrict-transport-security: max-age=1\r\nContent-Length: 0\r\n\r\n";
+  std::string out;
+  appendClientResponseHead(out, response(in), Version::Http11, true, false, "max-age=63072000");
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n"
+            "Strict-Transport-Security: max-age=63072000\r\n\r\n");
+  out.clear();
+  appendClientResponseHead(out, response(in), Version::Http11, true, false);
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nstrict-transport-security: max-age=1\r\nContent-Length: 0\r\n\r\n");
 }
 
 TEST(HeaderRules, Ipv6ClientAndHttp10WithoutHost) {
