@@ -12,7 +12,6 @@
 #include "tests/support/client.h"
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_test.h"
-#include "tests/support/timeout_bounds.h"
 
 namespace httpgate::test {
 namespace {
@@ -161,23 +160,6 @@ TEST_F(PicolispReframeTest, BadChunkingGets400) {
   ASSERT_TRUE(response.complete) << response.describe();
   EXPECT_TRUE(isGateResponse(response, 400, true));
   EXPECT_EQ(echo.requestCount(), 0U);
-}
-
-TEST_F(PicolispReframeTest, StalledBodyGets408) {
-  // Part of a chunked body, then silence: the gate, which holds the body,
-  // answers 408 itself when the client's timeout expires; the backend never
-  // hears of the request.
-  constexpr Millis kBodyTimeout{1000};  // timeouts.idle governs a body being collected
-  ASSERT_NO_FATAL_FAILURE(startWith("timeouts:\n  idle: 1s\n"));
-  Backend echo(echoReply);
-  const Clock::time_point start = Clock::now();
-  ASSERT_TRUE(client_.send(chunkedPost(pathTo(echo, "/up"), "5\r\nhello\r\n3\r\nab")));
-  const HttpResponse response = client_.readResponse(false, Millis{5000});
-  const auto elapsed = Clock::now() - start;
-  EXPECT_TRUE(isGateResponse(response, 408, true));
-  EXPECT_TRUE(endedByTimeout(elapsed, kBodyTimeout));
-  EXPECT_TRUE(client_.waitClosed(Millis{3000})) << "the gate kept the connection open";
-  EXPECT_EQ(echo.connectionCount(), 0U);
 }
 
 TEST_F(PicolispReframeTest, RepeatedContentLengthReachesPicolispOnce) {
