@@ -181,7 +181,10 @@ def run_tests(build_dir, selection, jobs, timeout):
     result = run(["ctest", "--test-dir", build_dir] + selection +
                  ["-j", str(jobs), "--no-tests=error", "--timeout", str(timeout),
                   "--output-on-failure"], quiet=True)
-    failed = re.findall(r"^\s*\d+ - (\S+) \(", result.stdout, re.MULTILINE)
+    # "The following tests FAILED:" then "\t 12 - NAME (Failed)"; the name of
+    # a parametrized test goes on with "  # GetParam() = ...".
+    failed = [re.sub(r"\s+#.*", "", name) for name in
+              re.findall(r"^\s*\d+ - (.+) \([A-Za-z ]+\)\s*$", result.stdout, re.MULTILINE)]
     return result.returncode == 0, failed, result.stdout
 
 
