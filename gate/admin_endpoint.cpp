@@ -138,7 +138,8 @@ AdminEndpoint::~AdminEndpoint() {
 }
 
 void AdminEndpoint::start(const Config& config, const std::vector<uint16_t>& ports,
-                          const std::vector<std::unique_ptr<Worker>>& workers) {
+                          const std::vector<std::unique_ptr<Worker>>& workers,
+                          const HostHealthRegistry* hosts) {
   for (size_t i = 0; i < config.listeners.size() && i < ports.size(); ++i) {
     sources_.listenerLabels.push_back(describeAddress(config.listeners[i].socket, ports[i]));
   }
@@ -147,6 +148,7 @@ void AdminEndpoint::start(const Config& config, const std::vector<uint16_t>& por
   }
   sources_.process = &processMetrics();
   sources_.version = HTTPGATE_VERSION;
+  sources_.hosts = hosts;
   thread_ = std::thread([this] { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); });
   spdlog::info("admin listening on {} (/metrics, /healthz)", address_);
 }

@@ -34,12 +34,14 @@ class AdminEndpoint {
   AdminEndpoint(const AdminEndpoint&) = delete;
   AdminEndpoint& operator=(const AdminEndpoint&) = delete;
 
-  // Starts answering on its own thread with the counters of `workers` and
-  // listener labels made from `config` and the bound `ports`. Logs "admin
-  // listening on ADDR:PORT". Call with the handled signals blocked (the
-  // main thread must get them).
+  // Starts answering on its own thread with the counters of `workers`,
+  // listener labels made from `config` and the bound `ports`, and the
+  // health of the hosts `hosts` publishes (may be null; must outlive this
+  // endpoint). Logs "admin listening on ADDR:PORT". Call with the handled
+  // signals blocked (the main thread must get them).
   void start(const Config& config, const std::vector<uint16_t>& ports,
-             const std::vector<std::unique_ptr<Worker>>& workers);
+             const std::vector<std::unique_ptr<Worker>>& workers,
+             const HostHealthRegistry* hosts = nullptr);
 
   uint16_t port() const { return port_; }
 

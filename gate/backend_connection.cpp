@@ -64,6 +64,9 @@ BackendConnection::ConnectResult BackendConnection::connect(const SocketAddress&
   }
   int fd = ::socket(target.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
+    const int error = errno;
+    attempt.finish(HostVerdict::Unknown);  // a local shortage says nothing of the host
+    errno = error;
     return ConnectResult::Failed;
   }
   int one = 1;
@@ -74,6 +77,7 @@ BackendConnection::ConnectResult BackendConnection::connect(const SocketAddress&
                this);
   if (::connect(fd, target.get(), target.length) == 0) {
     writable = true;
+    attempt.finish(HostVerdict::Alive);
     return ConnectResult::Connected;
   }
   if (errno == EINPROGRESS) {
@@ -84,7 +88,13 @@ BackendConnection::ConnectResult BackendConnection::connect(const SocketAddress&
     writable = false;
     return ConnectResult::InProgress;
   }
-  return errno == ECONNREFUSED ? ConnectResult::Refused : ConnectResult::Failed;
+  return connectFailed(errno);
+}
+
+BackendConnection::ConnectResult BackendConnection::connectFailed(int error) {
+  attempt.finish(verdictOfConnectError(error));
+  errno = error;
+  return error == ECONNREFUSED ? ConnectResult::Refused : ConnectResult::Failed;
 }
 
 BackendConnection::ConnectResult BackendConnection::finishConnect() {
@@ -92,13 +102,16 @@ BackendConnection::ConnectResult BackendConnection::finishConnect() {
   int error = 0;
   socklen_t length = sizeof(error);
   if (::getsockopt(transport_.fd(), SOL_SOCKET, SO_ERROR, &error, &length) < 0) {
+    error = errno;
+    attempt.finish(HostVerdict::Unknown);
+    errno = error;
     return ConnectResult::Failed;
   }
   if (error == 0) {
+    attempt.finish(HostVerdict::Alive);
     return ConnectResult::Connected;
   }
-  errno = error;
-  return error == ECONNREFUSED ? ConnectResult::Refused : ConnectResult::Failed;
+  return connectFailed(error);
 }
 
 void BackendConnection::watch(bool read, bool write) {

@@ -14,6 +14,7 @@
 
 #include "gate/buffer.h"
 #include "gate/config.h"
+#include "gate/host_health.h"
 #include "gate/transport.h"
 
 namespace httpgate::gate {
@@ -53,11 +54,15 @@ class BackendConnection {
   BackendConnection& operator=(const BackendConnection&) = delete;
 
   // Starts a non-blocking connect to `address` with `port`; errno is set when
-  // the result is Refused or Failed.
+  // the result is Refused or Failed. A result other than InProgress ends
+  // `attempt` with what it shows about the host.
   ConnectResult connect(const SocketAddress& address, uint16_t port);
   // After the socket became writable during a connect: Connected, Refused or
-  // Failed (errno set).
+  // Failed (errno set); ends `attempt` likewise.
   ConnectResult finishConnect();
+  // The connect did not end within timeouts.connect: ends `attempt` as a
+  // sign that the host is unreachable.
+  void connectTimedOut() { attempt.finish(HostVerdict::Unreachable); }
   bool connecting() const { return connecting_; }
 
   void setOwner(BackendOwner* owner) { owner_ = owner; }
@@ -76,6 +81,11 @@ class BackendConnection {
   std::string out;
   size_t outSent = 0;
 
+  // The health of the host a new connection is for (host_health.h): begun
+  // by the owner before connect(), ended by the connect's outcome; empty
+  // for hosts not health-checked and once connected.
+  HostAttempt attempt;
+
   bool reused = false;    // taken from the pool rather than newly connected
   bool readable = false;  // the socket may have bytes (cleared on WantRead)
   bool writable = false;  // the socket may take bytes (set by connect and the write event)
@@ -84,6 +94,8 @@ class BackendConnection {
 
  private:
   static void onEvent(evutil_socket_t fd, short what, void* arg);
+  // Ends `attempt` with what connect error `error` shows; sets errno to it.
+  ConnectResult connectFailed(int error);
 
   BackendKey key_;
   Transport transport_;

@@ -669,6 +669,7 @@ void ClientSession::onDeadline() {
           }
         }
       } else if (backend_ && backend_->connecting()) {
+        backend_->connectTimedOut();  // host_health.h
         backendFailed(BackendFailure::Timeout);
       } else if (!responseHeadDone_) {
         backendFailed(BackendFailure::Timeout);

@@ -49,9 +49,9 @@ class ClientSession final : public BackendOwner {
   // Starts the TLS handshake or the wait for the first request. May destroy
   // the session (through the worker) before returning.
   void start();
-  // Graceful shutdown: an idle keep-alive connection closes now, a busy one
-  // after its current response, a new one after its first response. May
-  // destroy the session.
+  // Graceful shutdown: a busy connection closes after its current response,
+  // an idle keep-alive one after its next (or, silent, just before
+  // timeouts.shutdown), a new one after its first. May destroy the session.
   void drain();
 
   void onBackendEvent(short what) override;
@@ -69,11 +69,19 @@ class ClientSession final : public BackendOwner {
     Handshake,       // TLS handshake in progress
     WaitingRequest,  // between requests (or reading a request head)
     Exchange,        // a request is being forwarded and/or its response relayed
-    Tunnel,          // after 101 Switching Protocols: bytes both ways
+    Tunnel,          // after 101 Switching Protocols or a raw path's head: bytes both ways
     Closing,         // flushing the last response, then closing
     Lingering,       // write side closed; discarding input briefly before close
   };
-  enum class BackendFailure : uint8_t { Refused, ConnectFailed, Timeout, Died, BadResponse };
+  // HostDown: not tried, the host is marked down (host_health.h).
+  enum class BackendFailure : uint8_t {
+    Refused,
+    ConnectFailed,
+    Timeout,
+    Died,
+    BadResponse,
+    HostDown
+  };
 
   static void onClientEvent(evutil_socket_t fd, short what, void* arg);
   static void onTimer(evutil_socket_t fd, short what, void* arg);
@@ -123,6 +131,9 @@ class ClientSession final : public BackendOwner {
   void beginReframe(std::string head);
   bool collectReframedBody();
   void sendReframed();
+
+  // Raw pass-through after a request head (session_raw_tunnel.cpp).
+  bool enterRawTunnel();
 
   // Responses (session_response.cpp).
   bool processBackendInput();
@@ -197,6 +208,7 @@ class ClientSession final : public BackendOwner {
   SocketAddress backendAddress_;
   std::string_view backendHost_;  // its name as configured (the snapshot outlives the exchange)
   uint16_t backendPort_ = 0;
+  std::shared_ptr<HostHealth> backendHealth_;  // null for hosts not health-checked
   http::Version clientVersion_ = http::Version::Http11;
   bool requestKeepAlive_ = true;
   bool requestIsHead_ = false;
@@ -214,6 +226,7 @@ class ClientSession final : public BackendOwner {
   bool appStartTried_ = false;
   bool requestIdempotent_ = false;  // GET, HEAD, OPTIONS, TRACE, PUT or DELETE
   bool freshRetryDone_ = false;     // see canRetryOnFreshConnection
+  bool rawTunnel_ = false;          // routes.raw_paths: bytes both ways once connected
   // The app of the current request when it has a start command, else null.
   const AppConfig* startableApp_ = nullptr;
   // While an app starts: the request head to send once it listens.

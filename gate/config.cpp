@@ -162,7 +162,7 @@ void parseLimits(const ConfigValue& value, Limits& limits) {
     limits.maxReframedBody = *size.value;
   }
   if (const ConfigValue* body = map.find("max_request_body")) {
-    limits.maxRequestBody = sizeValue(*body, 0, uint64_t{1} << 50, "0 (no limit) to 1048576GiB");
+    limits.maxRequestBody = sizeValue(*body, 0, uint64_t{1} << 50, "0 (no limit) to 1073741824MiB");
   }
   if (const ConfigValue* rate = map.find("min_request_rate")) {
     limits.minRequestRate = sizeValue(*rate, 0, uint64_t{1} << 30, "0 (none) to 1024MiB");

@@ -67,6 +67,11 @@ struct BackendHost {
 struct HostRange {
   PortRange range;
   BackendHost host;
+  // Passive health (host_health.h): consecutive connect failures that mark
+  // the host down, and how long it then stays down between probes. Every
+  // range of one host (by name) carries the same values.
+  uint32_t failAfter = 3;
+  Duration downFor{10'000};
 };
 
 struct AppStart {
@@ -97,6 +102,9 @@ struct RoutesConfig {
   std::vector<HostRange> hosts;
   std::vector<AppConfig> apps;  // sorted by name
   std::string namesFile;
+  // Final path segments after whose HTTP/1.0 GET or POST head the client
+  // connection becomes a byte tunnel (raw_tunnel.h); none contains '/' or '?'.
+  std::vector<std::string> rawPaths{"!replica"};
 
   // The app called `name` (case-insensitive), or nullptr.
   const AppConfig* findApp(std::string_view name) const;

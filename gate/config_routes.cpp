@@ -99,10 +99,11 @@ void parsePorts(const ConfigValue& value, RoutesConfig& routes) {
 
 void parseHosts(const ConfigValue& value, RoutesConfig& routes) {
   for (const ConfigValue& item : value.list()) {
-    const ConfigMap map = item.map({"range", "host"});
+    const ConfigMap map = item.map({"range", "host", "fail_after", "down_for"});
     HostRange entry;
     entry.range = parseRange(map.require("range"));
     entry.host = parseHost(map.require("host"));
+    parseHostHealth(map, entry, routes.hosts);
     routes.hosts.push_back(std::move(entry));
   }
 }
@@ -124,10 +125,31 @@ void parseDefault(const ConfigValue& value, RoutesConfig& routes) {
   routes.defaultPort = app->port;
 }
 
+// raw_paths: final path segments, compared exactly with the last segment of
+// a request's path (before any '?'), so neither '/' nor '?' can be in one.
+std::vector<std::string> parseRawPaths(const ConfigValue& value) {
+  std::vector<std::string> segments;
+  for (const ConfigValue& item : value.list()) {
+    std::string segment = item.scalar("expected a final path segment such as \"!replica\"");
+    if (segment.empty()) {
+      item.fail("empty (expected a final path segment such as \"!replica\")");
+    }
+    for (char c : segment) {
+      if (c == '/' || c == '?' || static_cast<unsigned char>(c) <= ' ' || c == '\x7f') {
+        item.fail("\"" + segment +
+                  "\" is not one path segment (no '/', '?', space or control character)");
+      }
+    }
+    segments.push_back(std::move(segment));
+  }
+  return segments;
+}
+
 }  // namespace
 
 void parseRoutes(const ConfigValue& value, RoutesConfig& routes, const std::string& configFile) {
-  const ConfigMap map = value.map({"default", "backend", "ports", "hosts", "apps", "names_file"});
+  const ConfigMap map =
+      value.map({"default", "backend", "ports", "hosts", "apps", "names_file", "raw_paths"});
   const ConfigValue* apps = map.find("apps");
   if (apps != nullptr) {
     routes.apps = parseApps(*apps);
@@ -148,6 +170,9 @@ void parseRoutes(const ConfigValue& value, RoutesConfig& routes, const std::stri
   }
   if (const ConfigValue* hosts = map.find("hosts")) {
     parseHosts(*hosts, routes);
+  }
+  if (const ConfigValue* rawPaths = map.find("raw_paths")) {
+    routes.rawPaths = parseRawPaths(*rawPaths);
   }
 }
 

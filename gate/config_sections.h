@@ -17,6 +17,10 @@ void parseListeners(const ConfigValue& value, std::vector<ListenConfig>& listene
 // a relative routes.names_file is resolved against.
 void parseRoutes(const ConfigValue& value, RoutesConfig& routes, const std::string& configFile);
 
+// routes.hosts[i].fail_after and .down_for (config_host_health.cpp) of
+// the entry `map`, into `entry`; `earlier` are the entries before it.
+void parseHostHealth(const ConfigMap& map, HostRange& entry, const std::vector<HostRange>& earlier);
+
 // routes.names_file: (config_names.cpp) reads the names file `value` names
 // and merges its entries into routes.apps (re-sorted); `apps` is routes.apps
 // as written, for the position of a name given in both. Takes the names

@@ -20,7 +20,7 @@ const char* labelOf(HandshakeFailure value) {
 }
 
 const char* labelOf(ConnectFailure value) {
-  static const char* const kNames[kConnectFailures] = {"refused", "timeout", "error"};
+  static const char* const kNames[kConnectFailures] = {"refused", "timeout", "error", "host_down"};
   return kNames[static_cast<size_t>(value)];
 }
 

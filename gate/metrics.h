@@ -56,9 +56,10 @@ constexpr size_t kRouteKinds = 5;
 // version or cipher, bad record, alert).
 enum class HandshakeFailure : uint8_t { Timeout, Closed, Protocol };
 constexpr size_t kHandshakeFailures = 3;
-// Why a connection to a backend could not be opened.
-enum class ConnectFailure : uint8_t { Refused, Timeout, Error };
-constexpr size_t kConnectFailures = 3;
+// Why a connection to a backend could not be opened; HostDown: not tried,
+// its host is marked down (host_health.h).
+enum class ConnectFailure : uint8_t { Refused, Timeout, Error, HostDown };
+constexpr size_t kConnectFailures = 4;
 
 // Names used as label values in /metrics, indexed by the enums above.
 const char* labelOf(StatusClass value);

@@ -86,6 +86,23 @@ void backends(PrometheusText& out, const Workers& workers) {
   }
 }
 
+// One sample per remote host of the running configuration (routes.hosts):
+// 1 while up, 0 while marked down. The family is written even without hosts.
+void hostHealth(PrometheusText& out, const HostHealthRegistry* registry) {
+  out.family("httpgate_backend_host_up",
+             "Whether a host of routes.hosts is up (1) or marked down after failed connects (0).",
+             "gauge");
+  const std::shared_ptr<const HostHealthSet> set =
+      registry != nullptr ? registry->current() : nullptr;
+  if (!set) {
+    return;
+  }
+  for (const auto& host : set->hosts()) {
+    out.sample("httpgate_backend_host_up", {{"host", host->name()}},
+               uint64_t{host->up() ? 1u : 0u});
+  }
+}
+
 void process(PrometheusText& out, const MetricsSources& sources) {
   const ProcessMetrics& p = *sources.process;
   out.family("httpgate_app_starts_total", "Apps started on demand and running.", "counter");
@@ -131,6 +148,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   traffic(out, sources.workers);
   tls(out, sources.workers);
   backends(out, sources.workers);
+  hostHealth(out, sources.hosts);
   process(out, sources);
   loops(out, sources.workers);
   return out.text();

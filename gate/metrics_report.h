@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "gate/host_health.h"
 #include "gate/metrics.h"
 
 namespace httpgate::gate {
@@ -18,6 +19,7 @@ struct MetricsSources {
   std::vector<std::shared_ptr<const WorkerMetrics>> workers;
   const ProcessMetrics* process = nullptr;
   std::string version;
+  const HostHealthRegistry* hosts = nullptr;  // routes.hosts health; null = none
 };
 
 // A worker whose loop timer has not fired for this long is not responsive.

@@ -5,7 +5,8 @@
 namespace httpgate::gate {
 
 std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
-    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports, uint64_t generation) {
+    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports, uint64_t generation,
+    const HostHealthRegistry* hosts) {
   auto runtime = std::make_shared<Runtime>();
   runtime->generation = generation;
   runtime->ports = ports;
@@ -38,6 +39,9 @@ std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
       std::max<size_t>(16 * 1024, config->limits.maxRequestHeader);
   runtime->responseLimits.maxRequestLine = runtime->responseLimits.maxHeadBytes;
   runtime->responseLimits.maxFields = 256;
+  if (hosts != nullptr) {
+    runtime->hostHealth = hosts->prepare(*config);
+  }
   runtime->config = std::move(config);
   return std::shared_ptr<const Runtime>(std::move(runtime));
 }

@@ -13,6 +13,7 @@
 
 #include "common/http/head_parser.h"
 #include "gate/config.h"
+#include "gate/host_health.h"
 #include "gate/logging.h"
 #include "gate/tls_context.h"
 
@@ -27,12 +28,17 @@ struct Runtime {
   http::HeadLimits headLimits;      // for client requests (limits.max_request_header)
   http::HeadLimits responseLimits;  // for backend responses: the whole input buffer
   uint64_t generation = 0;
+  // The health of routes.hosts (host_health.h); null when built without a
+  // registry (the -t check), which leaves every host unchecked.
+  std::shared_ptr<const HostHealthSet> hostHealth;
 };
 
-// Builds a snapshot for `config` whose listeners are bound to `ports`.
-// Returns the error text (file:line:col: key: message) when a certificate or
-// the access log cannot be loaded.
+// Builds a snapshot for `config` whose listeners are bound to `ports`, with
+// host health states from `hosts` when given (the caller publishes them
+// once it uses the snapshot). Returns the error text (file:line:col: key:
+// message) when a certificate or the access log cannot be loaded.
 std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
-    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports, uint64_t generation);
+    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports, uint64_t generation,
+    const HostHealthRegistry* hosts = nullptr);
 
 }  // namespace httpgate::gate

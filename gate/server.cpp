@@ -130,12 +130,13 @@ int Server::run(ServerOptions options) {
   // Certificates and keys are read (and the access log opened) before the
   // privileges go, and before detaching, so that an error still reaches the
   // terminal with exit status 1.
-  auto built = buildRuntime(config, ports_, ++generation_);
+  auto built = buildRuntime(config, ports_, ++generation_, &hostHealth_);
   if (auto* error = std::get_if<std::string>(&built)) {
     spdlog::error("{}", *error);
     return 1;
   }
   runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
+  hostHealth_.publish(runtime_->hostHealth);
   // The admin endpoint's socket, bound while the privileges last.
   auto admin = AdminEndpoint::open(*config);
   if (auto* error = std::get_if<std::string>(&admin)) {
@@ -187,7 +188,8 @@ int Server::run(ServerOptions options) {
     workers_.back()->start();
   }
   if (admin_) {
-    admin_->start(*config, ports_, workers_);  // its thread, too, leaves signals to this one
+    // Its thread, too, leaves signals to this one.
+    admin_->start(*config, ports_, workers_, &hostHealth_);
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 
@@ -308,12 +310,13 @@ void Server::reload() {
     } else if (config->admin.listen != runtime_->config->admin.listen) {
       error = config->file + ": admin.listen: cannot change on reload; restart the gate";
     } else {
-      auto built = buildRuntime(config, ports_, generation_ + 1);
+      auto built = buildRuntime(config, ports_, generation_ + 1, &hostHealth_);
       if (auto* buildError = std::get_if<std::string>(&built)) {
         error = *buildError;
       } else {
         ++generation_;
         runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
+        hostHealth_.publish(runtime_->hostHealth);
       }
     }
   }

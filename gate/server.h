@@ -62,6 +62,7 @@ class Server {
   std::vector<BoundListener> listeners_;
   std::vector<uint16_t> ports_;
   std::shared_ptr<const Runtime> runtime_;
+  HostHealthRegistry hostHealth_;         // before admin_, which reads it
   std::unique_ptr<AppStarts> appStarts_;  // before workers_: they use it
   pid_t startHelper_ = -1;
   std::vector<std::unique_ptr<Worker>> workers_;

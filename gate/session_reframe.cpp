@@ -82,7 +82,9 @@ void ClientSession::sendReframed() {
   reframe.reset();
   requestDone_ = true;
   std::unique_ptr<BackendConnection> pooled =
-      worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
+      markedDown(backendHealth_)  // host_health.h
+          ? nullptr
+          : worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
   if (pooled) {
     backend_ = std::move(pooled);
     backend_->setOwner(this);

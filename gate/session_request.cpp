@@ -12,6 +12,7 @@
 #include "common/http/responses.h"
 #include "common/http/upgrade_offer.h"
 #include "gate/client_session.h"
+#include "gate/raw_tunnel.h"
 #include "gate/worker.h"
 
 namespace httpgate::gate {
@@ -261,6 +262,7 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   backendAddress_ = route.host->socket;
   backendHost_ = route.host->name;
   backendPort_ = route.port;
+  backendHealth_ = runtime_->hostHealth ? runtime_->hostHealth->find(route.host) : nullptr;
   sessionMarker_ = route.sessionMarker;
   // Only a configured protocol may turn the connection into a tunnel; an
   // h2c upgrade (or any other) is proxied as an ordinary request.
@@ -288,12 +290,20 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   options.picolisp = config().headers.picolisp;
   options.reframe = wantsReframe();
   options.upgrade = upgradeOffer_;
+  // Raw bytes follow this head (raw_tunnel.h): a new connection, told to
+  // close after its answer, and the bytes after the head are a body of
+  // unknown length (so the head is never sent twice).
+  rawTunnel_ = wantsRawTunnel(request_, config().routes.rawPaths);
+  options.close = rawTunnel_;
+  requestHasBody_ = requestHasBody_ || rawTunnel_;
   // The head is written straight into the output of the backend connection:
   // a pooled one if there is one, else a string for a new connection. A
   // re-framed request picks its connection only once its body is complete.
+  // A host marked down (host_health.h) is not used at all.
   std::unique_ptr<BackendConnection> pooled =
-      options.reframe ? nullptr
-                      : worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
+      options.reframe || rawTunnel_ || markedDown(backendHealth_)
+          ? nullptr
+          : worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
   std::string head;
   std::string& out = pooled ? pooled->out : head;
   out.clear();
@@ -307,7 +317,7 @@ void ClientSession::startExchange(const Route& route, size_t headBytes) {
   forwardResponse_ = 0;
   responseHeadDone_ = responseDone_ = responseBytesSeen_ = false;
   backendReusable_ = false;
-  closeAfterResponse_ = !requestKeepAlive_;
+  closeAfterResponse_ = !requestKeepAlive_ || rawTunnel_;
   phase_ = Phase::Exchange;
   restartBodyWindow();
 
@@ -337,6 +347,11 @@ void ClientSession::connectBackend(std::string head) {
   backend_->setOwner(this);
   backend_->out = std::move(head);
   backend_->outSent = 0;
+  // Passive health (host_health.h): a host marked down is not tried.
+  if (!backend_->attempt.begin(backendHealth_)) {
+    backendFailed(BackendFailure::HostDown);
+    return;
+  }
   connectStartedAt_ = now();
   switch (backend_->connect(backendAddress_, backendPort_)) {
     case BackendConnection::ConnectResult::Connected:

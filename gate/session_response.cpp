@@ -28,6 +28,9 @@ bool ClientSession::processBackendInput() {
   if (phase_ != Phase::Exchange || responseDone_) {
     return false;
   }
+  if (rawTunnel_) {
+    return !backend_->connecting() && enterRawTunnel();
+  }
   if (!responseHeadDone_) {
     if (!parseResponseHead()) {
       return false;
@@ -191,6 +194,9 @@ void ClientSession::countConnectFailure(BackendFailure failure) {
       }
       reason = ConnectFailure::Timeout;
       break;
+    case BackendFailure::HostDown:
+      reason = ConnectFailure::HostDown;
+      break;
     case BackendFailure::Died:
     case BackendFailure::BadResponse:
       return;
@@ -218,6 +224,7 @@ void ClientSession::backendFailed(BackendFailure failure) {
   std::string_view body;
   std::optional<std::string> livePage;
   switch (failure) {
+    case BackendFailure::HostDown:  // host_health.h: answered as a refused port, untried
     case BackendFailure::Refused:
       if (sessionMarker_ && config().voidPagePerRequest) {
         // The legacy mode reads ./void for every 410, as httpGate: an error
@@ -232,6 +239,11 @@ void ClientSession::backendFailed(BackendFailure failure) {
       } else if (sessionMarker_ && !config().voidPageFile.empty()) {
         status = 410;  // a PicoLisp session that has ended
         body = config().voidPage;
+      }
+      if (failure == BackendFailure::HostDown) {
+        spdlog::debug("{}: backend host {} is down: port {} not tried", clientAddress_,
+                      backendHost_, backendPort_);
+        break;
       }
       spdlog::info("{}: backend port {} refused the connection", clientAddress_, backendPort_);
       break;

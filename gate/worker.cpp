@@ -50,6 +50,7 @@ Worker::Worker(unsigned index, std::vector<ListenSocket> sockets,
   base_ = event_base_new();
   metrics_ = std::make_shared<WorkerMetrics>(runtime_->config->listeners.size());
   monitor_ = std::make_unique<LoopMonitor>(base_, *metrics_);
+  memoryRelease_ = std::make_unique<MemoryRelease>(base_, index_);
   backends_ = std::make_unique<BackendPool>(base_, kMaxIdlePerBackend, kBackendIdleLimit);
   event_assign(&notify_, base_, -1, EV_PERSIST, onNotify, this);
   event_add(&notify_, nullptr);
@@ -71,6 +72,7 @@ Worker::~Worker() {
   closeListeners();
   event_del(&notify_);
   monitor_.reset();
+  memoryRelease_.reset();
   backends_.reset();
   event_base_free(base_);
 }
@@ -218,6 +220,7 @@ void Worker::acceptFrom(ListenSocket socket) {
     }
     sessions_ = session;
     ++sessionCount_;
+    memoryRelease_->opened(sessionCount_);
     session->start();  // may destroy it
   }
 }
@@ -234,6 +237,7 @@ void Worker::destroy(ClientSession* session) {
   --sessionCount_;
   connections_.fetch_sub(1);
   delete session;
+  memoryRelease_->closed(sessionCount_);
   exitIfDrained();
 }
 

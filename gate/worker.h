@@ -21,6 +21,7 @@
 #include "gate/buffer.h"
 #include "gate/listeners.h"
 #include "gate/loop_monitor.h"
+#include "gate/memory_release.h"
 #include "gate/metrics.h"
 #include "gate/runtime.h"
 
@@ -112,6 +113,7 @@ class Worker {
   std::atomic<bool> finished_{false};
   std::shared_ptr<WorkerMetrics> metrics_;
   std::unique_ptr<LoopMonitor> monitor_;
+  std::unique_ptr<MemoryRelease> memoryRelease_;
 };
 
 }  // namespace httpgate::gate

@@ -148,8 +148,56 @@ def memory(ctx, peer):
     return result
 
 
+BURST_BOUND_KIB = 10 * 1024  # issue 12: back within 10 MiB of the baseline ...
+BURST_POLL_SECONDS = 0.5
+
+
+def memory_burst(ctx, peer):
+    """Anonymous memory (RssAnon: heap and stacks, all the peer's
+    processes) at rest, with a burst of N TLS connections held (each after
+    a handshake and one request), and every half second for 10 s after the
+    last of them closed: how much of the burst's peak a peer gives back.
+    `seconds_back` is when it first came within 10 MiB of its baseline
+    (None: not within the watch)."""
+    s = ctx.settings
+    tools.client(ctx.client, "latency", peer.port, "--count", 20, "--seconds", 10,
+                 *_client_args(peer), timeout=60)
+    time.sleep(s.settle_seconds)
+    base = peer.service.rss_anon_kib()
+    hold = tools.Hold(ctx.client, peer.port, s.burst_count, s.hold_concurrency,
+                      plain=not peer.tls)
+    try:
+        time.sleep(1.0)
+        peak = peer.service.rss_anon_kib()
+    finally:
+        hold.release()  # returns once the client has exited: every connection closed
+    closed = time.monotonic()
+    trace, seconds_back = [], None
+    while True:
+        elapsed = time.monotonic() - closed
+        rss = peer.service.rss_anon_kib()
+        trace.append([round(elapsed, 2), rss])
+        if seconds_back is None and rss - base <= BURST_BOUND_KIB:
+            seconds_back = elapsed
+        if elapsed >= s.burst_watch_seconds:
+            break
+        time.sleep(min(BURST_POLL_SECONDS, s.burst_watch_seconds - elapsed))
+    after = trace[-1][1]
+    result = {"held": hold.result["held"], "errors": hold.result["errors"],
+              "base_rss_anon_kib": base, "peak_rss_anon_kib": peak,
+              "rss_anon_kib_1s": next(r for t, r in trace if t >= 1.0 or t == trace[-1][0]),
+              "rss_anon_kib_10s": after, "kept_kib_10s": after - base,
+              "kept_share_10s": _per(after - base, peak - base),
+              "seconds_back": seconds_back, "trace": trace}
+    if hold.result["errors"]:
+        result["first_error"] = hold.result["first_error"]
+    return result
+
+
 MEASUREMENTS = [
     Measurement("memory", "Memory per idle TLS connection", lambda p: True),
+    Measurement("memory_burst", "Memory given back after a burst of TLS connections",
+                lambda p: p.tls and not p.forks),
     Measurement("latency", "First-request latency on a fresh connection", lambda p: True),
     Measurement("keepalive", "Keep-alive small requests over TLS", lambda p: True),
     Measurement("routed", "Routed keep-alive (/<port>/ URLs)", lambda p: p.proxy),
@@ -158,6 +206,6 @@ MEASUREMENTS = [
     Measurement("throughput", "Throughput, 1 MiB responses over TLS keep-alive", lambda p: True),
 ]
 
-RUNNERS = {"memory": memory, "latency": latency, "keepalive": keepalive, "routed": routed,
+RUNNERS = {"memory": memory, "memory_burst": memory_burst, "latency": latency, "keepalive": keepalive, "routed": routed,
            "handshakes_ecdsa": handshakes, "handshakes_rsa": handshakes_rsa,
            "throughput": throughput}

@@ -47,6 +47,15 @@ def table_metrics(measurement, hold_counts):
                        Metric("p99_ms", "p99 ms", 2),
                        Metric("errors", "errors", 0, "", total=True)],
         "memory": memory_metrics(hold_counts),
+        "memory_burst": [Metric("base_rss_anon_kib", "RssAnon at rest KiB", 0, ""),
+                         Metric("peak_rss_anon_kib", "RssAnon, burst held KiB", 0),
+                         Metric("rss_anon_kib_1s", "RssAnon 1 s after KiB", 0),
+                         Metric("rss_anon_kib_10s", "RssAnon 10 s after KiB", 0),
+                         Metric("kept_kib_10s", "kept after 10 s KiB", 0),
+                         Metric("kept_share_10s", "kept share of the burst", 2),
+                         Metric("seconds_back", "s to within 10 MiB", 1),
+                         Metric("held", "held", 0, ""),
+                         Metric("errors", "errors", 0, "", total=True)],
         "latency": [Metric("p50_ms", "p50 ms", 3), Metric("p99_ms", "p99 ms", 3),
                     Metric("mean_ms", "mean ms", 3, ""),
                     Metric("samples", "samples", 0, ""),
@@ -73,6 +82,7 @@ SUMMARY = [
     ("memory", "pss_kib_per_conn_{large}", "idle TLS connection @{large:,}: PSS KiB"),
     ("latency", "p50_ms", "first request, fresh connection: p50 ms"),
     ("latency", "p99_ms", "first request, fresh connection: p99 ms"),
+    ("memory_burst", "kept_kib_10s", "burst of TLS connections: RssAnon kept 10 s after, KiB"),
 ]
 
 # The targets: (measurement, key, against, bound, better, text).

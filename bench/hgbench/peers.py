@@ -81,7 +81,8 @@ class Peer:
 class Httpgate(Peer):
     def launch(self):
         conf = templates.render("httpgate.yaml.in", self.dir / "httpgate.yaml", **self.values())
-        return self.service.spawn([str(self.httpgate_binary), "-c", str(conf)])
+        return self.service.spawn([str(self.httpgate_binary), "-c", str(conf)],
+                                  env=self.httpgate_env)
 
 
 class Nginx(Peer):
@@ -155,9 +156,12 @@ KINDS = {"httpgate": Httpgate, "nginx": Nginx, "haproxy": Haproxy, "httpGate": H
          "direct": Direct}
 
 
-def make(name, workdir, certs, backend, use_cgroup, httpgate_binary):
+def make(name, workdir, certs, backend, use_cgroup, httpgate_binary, httpgate_env=None):
+    """`httpgate_env` (a dict) is added to httpgate's environment only, e.g.
+    GLIBC_TUNABLES to compare allocator settings."""
     peer = KINDS[name](name, workdir, certs, backend, use_cgroup)
     peer.httpgate_binary = httpgate_binary
+    peer.httpgate_env = httpgate_env or {}
     return peer
 
 

@@ -61,6 +61,23 @@ def memory_kib(pids):
     return rss, pss
 
 
+def rss_anon_kib(pids):
+    """RssAnon in KiB summed over `pids`, from /proc/PID/status: the heap,
+    thread stacks and other private anonymous memory, without the binary
+    and libraries (which a burst does not change)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("RssAnon:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            continue  # exited meanwhile
+    return total
+
+
 def listening_pids(port):
     """Processes holding a listening TCP socket on `port` (any address)."""
     inodes = set()

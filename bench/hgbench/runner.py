@@ -21,7 +21,8 @@ def _raise_stop(signum, _frame):
 def _short(result):
     """The figures worth a progress line."""
     keys = ["requests_per_s", "cpu_us_per_request", "connections_per_s", "cpu_us_per_handshake",
-            "mib_per_s", "cpu_us_per_mib", "p50_ms", "p99_ms"]
+            "mib_per_s", "cpu_us_per_mib", "p50_ms", "p99_ms", "base_rss_anon_kib",
+            "peak_rss_anon_kib", "rss_anon_kib_10s", "seconds_back"]
     keys += sorted(k for k in result if k.startswith(("rss_kib_per_conn_", "pss_kib_per_conn_")))
     keys += sorted(k for k in result if k.startswith("errors"))
     return ", ".join(f"{k}={result[k]:.4g}" if isinstance(result[k], float) else f"{k}={result[k]}"
@@ -63,7 +64,7 @@ class Run:
             self.backend = Backend(self.workdir, self.use_cgroup)
             self.backend.start()
             self.peers = [peers.make(name, self.workdir, made, self.backend, self.use_cgroup,
-                                     s.httpgate) for name in s.peers]
+                                     s.httpgate, s.httpgate_env) for name in s.peers]
             for round_number in range(1, s.rounds + 1):
                 self._round(round_number)
         finally:
@@ -83,6 +84,8 @@ class Run:
         context = measure.Context(s, self.backend)
         try:
             for m in measure.MEASUREMENTS:
+                if m.name not in s.measurements:
+                    continue
                 for peer in self.peers:
                     if m.applies(peer):
                         self._measure(number, m, peer, context)

@@ -29,9 +29,10 @@ class Service:
         self.sessions = []
         self.popens = []
 
-    def spawn(self, argv, log_name=None):
+    def spawn(self, argv, log_name=None, env=None):
         """Starts `argv` in a new session, inside the group, with the raised
-        descriptor limit; stdout and stderr go to a log file in workdir."""
+        descriptor limit and the bench's environment plus `env` (a dict);
+        stdout and stderr go to a log file in workdir."""
         log_path = self.workdir / (log_name or f"{self.name}.log")
         join = self.group.join_path() if self.group else None
         limit = file_limit()
@@ -43,9 +44,11 @@ class Service:
             hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
             resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
 
+        environment = {**os.environ, **env} if env else None
         with open(log_path, "ab") as log:
             popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
-                                     cwd=self.workdir, start_new_session=True, preexec_fn=prepare)
+                                     cwd=self.workdir, env=environment, start_new_session=True,
+                                     preexec_fn=prepare)
         self.sessions.append(popen.pid)
         self.popens.append(popen)
         return popen
@@ -72,6 +75,9 @@ class Service:
 
     def memory_kib(self):
         return procfs.memory_kib(self.pids())
+
+    def rss_anon_kib(self):
+        return procfs.rss_anon_kib(self.pids())
 
     def stop(self, timeout=10.0):
         """TERM to each of our sessions' process groups and to each process

@@ -5,6 +5,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 PEER_ORDER = ["httpgate", "nginx", "haproxy", "httpGate", "direct"]
+MEASUREMENT_ORDER = ["memory", "memory_burst", "latency", "keepalive", "routed",
+                     "handshakes_ecdsa", "handshakes_rsa", "throughput"]
 
 
 def _int(name, default):
@@ -35,6 +37,10 @@ class Settings:
     hold_counts: list = field(default_factory=lambda: [1000, 10000])
     httpgate_legacy_hold_cap: int = 1000  # httpGate: two processes per connection
     hold_concurrency: int = 4
+    burst_count: int = 2000          # memory_burst: connections opened, held, closed
+    burst_watch_seconds: float = 10.0
+    measurements: list = field(default_factory=lambda: list(MEASUREMENT_ORDER))
+    httpgate_env: dict = field(default_factory=dict)
     settle_seconds: float = 1.0
     peers: list = field(default_factory=lambda: list(PEER_ORDER))
     keep_tmp: bool = False
@@ -80,6 +86,16 @@ def load(repo):
         if unknown:
             raise SystemExit(f"BENCH_PEERS: unknown peer(s) {unknown}; known: {PEER_ORDER}")
         s.peers = [p for p in PEER_ORDER if p in wanted]
+    s.burst_count = _int("BENCH_BURST", s.burst_count)
+    if os.environ.get("BENCH_MEASUREMENTS", "").strip():
+        wanted = [m.strip() for m in os.environ["BENCH_MEASUREMENTS"].split(",")]
+        unknown = [m for m in wanted if m not in MEASUREMENT_ORDER]
+        if unknown:
+            raise SystemExit(f"BENCH_MEASUREMENTS: unknown {unknown}; known: {MEASUREMENT_ORDER}")
+        s.measurements = [m for m in MEASUREMENT_ORDER if m in wanted]
+    for pair in os.environ.get("BENCH_HTTPGATE_ENV", "").split():
+        name, _, value = pair.partition("=")
+        s.httpgate_env[name] = value
     s.keep_tmp = os.environ.get("BENCH_KEEP_TMP", "") not in ("", "0")
     s.chart = os.environ.get("BENCH_CHART", "1") != "0"
     if s.rounds < 1:

@@ -272,6 +272,8 @@ void appendBackendRequestHead(std::string& out, const RequestHead& head,
   if (head.upgrade && !options.upgrade.empty()) {
     out.append("Connection: upgrade\r\n");
     appendField(out, "Upgrade", options.upgrade);
+  } else if (options.close) {
+    out.append("Connection: close\r\n");
   } else if (head.version == Version::Http10) {
     // The backend connection is the gate's, not the client's: ask for it to
     // stay open. An answer to an HTTP/1.0 request is never chunked, so the

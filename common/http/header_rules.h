@@ -34,6 +34,11 @@ struct ForwardOptions {
   // the configuration allows (see upgrade_offer.h). When empty, an upgrade
   // request goes on as an ordinary one, without Upgrade and Connection.
   std::string_view upgrade = {};
+  // Ask the backend to close after its answer ("Connection: close" instead
+  // of keep-alive): for a connection that is never pooled, such as a raw
+  // tunnel (gate/raw_tunnel.h), whose bytes after the head must never be
+  // read as a second request.
+  bool close = false;
 };
 
 // True for Connection, Keep-Alive, Proxy-Connection, TE, Trailer, Upgrade,
@@ -50,9 +55,9 @@ bool isForwardingHeader(std::string_view name);
 //   the client's fields in order, minus hop-by-hop ones, fields named in its
 //   Connection header, and forwarding fields; Host carries head.host
 //   Connection: upgrade + "Upgrade: options.upgrade" when head.upgrade and
-//   options.upgrade is not empty, else
-//   Connection: keep-alive for an HTTP/1.0 request (the backend connection
-//   is pooled whatever the client does)
+//   options.upgrade is not empty, else Connection: close when
+//   options.close, else Connection: keep-alive for an HTTP/1.0 request (the
+//   backend connection is pooled whatever the client does)
 //   X-Forwarded-For, X-Forwarded-Proto, X-Forwarded-Host, Forwarded (forwarded)
 //   CRLF
 // `path` must start with '/' (or be "*"); `pathPrefix` is "" or starts with '/'.

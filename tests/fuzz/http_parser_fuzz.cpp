@@ -16,6 +16,7 @@
 #include "common/http/head_parser.h"
 #include "common/http/header_rules.h"
 #include "common/http/responses.h"
+#include "common/http/upgrade_offer.h"
 
 namespace httpgate::http {
 namespace {
@@ -143,8 +144,12 @@ void fuzzRequest(std::string_view in, SplitRandom& random) {
   // framed the same way: no request can turn into two on the way.
   if (!head.isConnect) {
     std::string out;
+    // As the gate does: only an allowed protocol keeps the upgrade.
+    const std::string offer = allowedUpgrades(head.headers, {"websocket"});
+    ForwardOptions options;
+    options.upgrade = offer;
     appendBackendRequestHead(out, head, "", head.path, ClientInfo{"::1", "https", "TLS_X"},
-                             ForwardOptions{});
+                             options);
     RequestHead forwarded;
     HeadLimits roomy;
     roomy.maxHeadBytes = 1 << 20;
@@ -153,7 +158,7 @@ void fuzzRequest(std::string_view in, SplitRandom& random) {
     FUZZ_CHECK(r3.status == ParseStatus::Done && r3.consumed == out.size());
     FUZZ_CHECK(forwarded.method == head.method && forwarded.path == head.path);
     FUZZ_CHECK(forwarded.body == head.body && forwarded.contentLength == head.contentLength);
-    FUZZ_CHECK(forwarded.upgrade == head.upgrade);
+    FUZZ_CHECK(forwarded.upgrade == (head.upgrade && !offer.empty()));
   }
   checkBody(head.body, head.contentLength, in.substr(r.consumed), random);
 }

@@ -17,7 +17,7 @@ constexpr Millis kBackendIdle{120'000};
 
 Backend::Backend(BackendHandler handler, BackendOptions options)
     : handler_(handler ? std::move(handler) : BackendHandler(defaultReply)), options_(options) {
-  listener_ = listenTcp(options_.host, 128, &port_);
+  listener_ = listenTcp(options_.host, 128, &port_, options_.port);
   acceptor_ = std::thread([this] { acceptLoop(); });
 }
 

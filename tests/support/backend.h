@@ -25,6 +25,7 @@ struct BackendOptions {
   bool closeOnAccept = false;      // close every connection right after accept()
   bool answerContinue = true;      // send "100 Continue" to Expect: 100-continue before the body
   std::string host = "127.0.0.1";  // the loopback address to listen on
+  uint16_t port = 0;               // 0: an ephemeral port
 };
 
 class Backend {

@@ -16,13 +16,21 @@
 namespace httpgate::test {
 namespace {
 
-// Starts a non-blocking connect to 127.0.0.1:port and returns the socket.
-UniqueFd startConnect(uint16_t port) {
-  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+// An IPv4 loopback address such as 127.0.0.2 with `port`.
+sockaddr_in ipv4(const std::string& host, uint16_t port) {
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (inet_pton(AF_INET, host.c_str(), &address.sin_addr) != 1) {
+    throw std::invalid_argument("not an IPv4 literal: " + host);
+  }
+  return address;
+}
+
+// Starts a non-blocking connect to host:port and returns the socket.
+UniqueFd startConnect(const std::string& host, uint16_t port) {
+  UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  const sockaddr_in address = ipv4(host, port);
   connect(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address);
   return fd;
 }
@@ -35,11 +43,9 @@ bool connectCompletes(const UniqueFd& fd, Millis timeout) {
 
 }  // namespace
 
-uint16_t refusingPort() {
+uint16_t refusingPort(const std::string& host) {
   UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const sockaddr_in address = ipv4(host, 0);
   if (bind(fd.get(), reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
     throw std::runtime_error(std::string("bind: ") + std::strerror(errno));
   }
@@ -50,11 +56,11 @@ SilentListener::SilentListener() {
   listener_ = listenTcp("127.0.0.1", 64, &port_);
 }
 
-Blackhole::Blackhole() {
-  listener_ = listenTcp("127.0.0.1", 0, &port_);
+Blackhole::Blackhole(const std::string& host) : host_(host) {
+  listener_ = listenTcp(host, 0, &port_);
   // Backlog 0 still admits one connection into the accept queue; fill it.
   for (int i = 0; i < 2; ++i) {
-    UniqueFd filler = startConnect(port_);
+    UniqueFd filler = startConnect(host, port_);
     const bool completed = connectCompletes(filler, Millis{200});
     fillerPorts_.insert(localPort(filler.get()));
     fillers_.push_back(std::move(filler));
@@ -64,7 +70,7 @@ Blackhole::Blackhole() {
       return;
     }
   }
-  UniqueFd probe = startConnect(port_);
+  UniqueFd probe = startConnect(host, port_);
   fillerPorts_.insert(localPort(probe.get()));  // it may linger in SYN_SENT
   works_ = !connectCompletes(probe, Millis{300});
   if (!works_) {
@@ -72,12 +78,17 @@ Blackhole::Blackhole() {
   }
 }
 
+void Blackhole::close() {
+  listener_.reset();
+  fillers_.clear();
+}
+
 std::set<uint16_t> Blackhole::connectingPorts() const {
   // "sl local_address rem_address st ...": an address is the in_addr as a
   // host-order hex number, a colon and the port ("0100007F:1F90" on x86).
   constexpr const char* kSynSent = "02";
   char remote[32];
-  std::snprintf(remote, sizeof remote, "%08X:%04X", htonl(INADDR_LOOPBACK), port_);
+  std::snprintf(remote, sizeof remote, "%08X:%04X", ipv4(host_, port_).sin_addr.s_addr, port_);
   std::set<uint16_t> result;
   std::ifstream table("/proc/net/tcp");
   std::string line;

@@ -45,6 +45,16 @@ std::optional<ProcIds> readIds(const std::string& statusPath) {
   return ids;
 }
 
+std::optional<long> rssAnonKib(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("RssAnon:", 0) == 0) {
+      return std::stol(line.substr(8));
+    }
+  }
+  return std::nullopt;
+}
+
 std::vector<pid_t> threadsOf(pid_t pid) {
   std::vector<pid_t> result;
   std::error_code ignored;

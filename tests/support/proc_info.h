@@ -1,5 +1,6 @@
-// What /proc says about a process: its threads' credentials, its children,
-// and which of its descriptors are listening TCP sockets.
+// What /proc says about a process: its threads' credentials, its anonymous
+// memory, its children, and which of its descriptors are listening TCP
+// sockets.
 #pragma once
 
 #include <sys/types.h>
@@ -19,6 +20,10 @@ struct ProcIds {
   std::vector<long> groups;
 };
 std::optional<ProcIds> readIds(const std::string& statusPath);
+
+// The RssAnon: line of /proc/PID/status in KiB (the process's resident
+// anonymous memory: heap, stacks); nullopt when the process is gone.
+std::optional<long> rssAnonKib(pid_t pid);
 
 // The thread ids of `pid` (its /proc/PID/task entries).
 std::vector<pid_t> threadsOf(pid_t pid);

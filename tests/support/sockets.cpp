@@ -107,13 +107,18 @@ UniqueFd connectTcp(const std::string& host, uint16_t port, Millis timeout, std:
   return fd;
 }
 
-UniqueFd listenTcp(const std::string& host, int backlog, uint16_t* port) {
+UniqueFd listenTcp(const std::string& host, int backlog, uint16_t* port, uint16_t wanted) {
   (void)kSigpipeIgnored;
-  const Address address = makeAddress(host, 0);
+  const Address address = makeAddress(host, wanted);
   UniqueFd fd(socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (fd.valid() && wanted != 0) {
+    const int one = 1;
+    setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  }
   if (!fd.valid() || bind(fd.get(), address.get(), address.length) != 0 ||
       listen(fd.get(), backlog) != 0) {
-    throw std::runtime_error("listen on " + host + ":0: " + std::strerror(errno));
+    throw std::runtime_error("listen on " + host + ":" + std::to_string(wanted) + ": " +
+                             std::strerror(errno));
   }
   if (port != nullptr) {
     *port = localPort(fd.get());

@@ -35,9 +35,10 @@ class UniqueFd {
 UniqueFd connectTcp(const std::string& host, uint16_t port, Millis timeout,
                     std::string* error = nullptr);
 
-// A socket bound to `host`:0 and listening with `backlog`; its port is
-// stored in `port`. Throws on failure.
-UniqueFd listenTcp(const std::string& host, int backlog, uint16_t* port);
+// A socket bound to `host`:`wanted` (0: any free port; else with
+// SO_REUSEADDR, to take over a port a test just closed) and listening with
+// `backlog`; its port is stored in `port`. Throws on failure.
+UniqueFd listenTcp(const std::string& host, int backlog, uint16_t* port, uint16_t wanted = 0);
 
 // The local port of a bound socket.
 uint16_t localPort(int fd);

@@ -73,6 +73,32 @@ TEST(ConfigRoutes, PortsAllowAndDeny) {
             "test.yaml:5:5: routes.ports.alow: unknown key");
 }
 
+TEST(ConfigRoutes, RawPaths) {
+  // bin/ssl's replication passes by default, as through httpGate.
+  EXPECT_EQ(loads(routes("  default: 9000\n")).routes.rawPaths,
+            std::vector<std::string>{"!replica"});
+  EXPECT_EQ(loads(routes("  raw_paths: [\"!replica\", \"!sync\", 42]\n")).routes.rawPaths,
+            (std::vector<std::string>{"!replica", "!sync", "42"}));
+  EXPECT_TRUE(loads(routes("  raw_paths: []\n")).routes.rawPaths.empty());
+  EXPECT_EQ(fails(routes("  raw_paths: [\"!replica\", \"\"]\n")),
+            "test.yaml:4:27: routes.raw_paths[1]: empty (expected a final path segment such as "
+            "\"!replica\")");
+  EXPECT_EQ(fails(routes("  raw_paths:\n    - \"40003/!replica\"\n")),
+            "test.yaml:5:7: routes.raw_paths[0]: \"40003/!replica\" is not one path segment (no "
+            "'/', '?', space or control character)");
+  EXPECT_EQ(fails(routes("  raw_paths: [\"!replica?x\"]\n")),
+            "test.yaml:4:15: routes.raw_paths[0]: \"!replica?x\" is not one path segment (no "
+            "'/', '?', space or control character)");
+  EXPECT_EQ(fails(routes("  raw_paths: [\"a b\"]\n")),
+            "test.yaml:4:15: routes.raw_paths[0]: \"a b\" is not one path segment (no '/', '?', "
+            "space or control character)");
+  EXPECT_EQ(fails(routes("  raw_paths: [[\"!replica\"]]\n")),
+            "test.yaml:4:15: routes.raw_paths[0]: expected a final path segment such as "
+            "\"!replica\"");
+  EXPECT_EQ(fails(routes("  raw_paths: \"!replica\"\n")),
+            "test.yaml:4:14: routes.raw_paths: expected a list");
+}
+
 TEST(ConfigRoutes, Hosts) {
   const Config config =
       loads(routes("  hosts:\n    - range: 20000-29999\n      host: 10.0.0.5\n    - range: 30000\n"

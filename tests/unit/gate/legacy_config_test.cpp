@@ -104,6 +104,8 @@ TEST(LegacyConfig, PortModeKeepsTheYamlDefaults) {
   EXPECT_EQ(config.timeouts.response, Duration{420000});
   EXPECT_EQ(config.timeouts.tunnel, Duration{420000});
   EXPECT_EQ(config.timeouts.keepalive, Duration{75000});
+  // httpGate passes bin/ssl's replication through (see raw_tunnel.h).
+  EXPECT_EQ(config.routes.rawPaths, std::vector<std::string>{"!replica"});
 }
 
 TEST(LegacyConfig, NamesFileVoidAndTls) {

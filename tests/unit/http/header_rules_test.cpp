@@ -187,6 +187,28 @@ TEST(HeaderRules, Ipv6ClientAndHttp10WithoutHost) {
             "\r\n");
 }
 
+// A raw tunnel's head (gate/raw_tunnel.h): the backend must close after its
+// answer, whatever the client asked, so that the raw bytes behind the head
+// are never read as a second request.
+TEST(HeaderRules, CloseOptionAsksTheBackendToClose) {
+  ForwardOptions close;
+  close.forwarded = false;
+  close.close = true;
+  const RequestHead old =
+      request("GET /40003/!replica HTTP/1.0\r\nHost: h:443\r\nConnection: keep-alive\r\n\r\n");
+  EXPECT_EQ(backendHead(old, "/", "!replica", kPlainClient, close),
+            "GET /!replica HTTP/1.0\r\n"
+            "X-Pil: *Gate=http\r\n"
+            "X-Pil: *Adr=127.0.0.1\r\n"
+            "Host: h:443\r\n"
+            "Connection: close\r\n"
+            "\r\n");
+  const RequestHead current = request("POST /x HTTP/1.1\r\nHost: h\r\n\r\n");
+  close.picolisp = false;
+  EXPECT_EQ(backendHead(current, "", "/x", kPlainClient, close),
+            "POST /x HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+}
+
 TEST(HeaderRules, AbsoluteFormAuthorityBecomesHost) {
   const RequestHead head =
       request("GET http://example.org/a HTTP/1.1\r\nHost: other.example\r\nAccept: x\r\n\r\n");
