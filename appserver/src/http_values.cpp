@@ -195,7 +195,11 @@ bool parseMultipart(std::string_view body, std::string_view boundary, Pairs& fie
         return false;
       }
       head = body.substr(pos, headEnd + 2 - pos);
-      content = body.substr(headEnd + 4, partEnd - headEnd - 4);
+      // "...CRLF CRLF--boundary": the second CRLF is the delimiter's, and
+      // the part has headers but no content (RFC 2046 5.1.1).
+      if (headEnd + 4 <= partEnd) {
+        content = body.substr(headEnd + 4, partEnd - headEnd - 4);
+      }
     }
     std::optional<std::string> name;
     std::optional<std::string> filename;

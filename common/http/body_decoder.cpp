@@ -60,6 +60,8 @@ BodyDecoder::Step BodyDecoder::run(std::string_view in, OnPayload onPayload) {
   while (pos < in.size() && state_ != State::Done && state_ != State::Error) {
     switch (state_) {
       case State::UntilClose:
+        onPayload(in.substr(pos));
+        payload_ += in.size() - pos;
         pos = in.size();
         break;
       case State::Length:

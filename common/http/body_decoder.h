@@ -34,9 +34,9 @@ class BodyDecoder {
   // called with any split of the input, one byte at a time included.
   Step feed(std::string_view in);
   // As feed(), and also appends the payload within the consumed bytes (chunk
-  // data or Length bytes, without any framing) to `payload`: for a gateway
-  // that must hand a chunked body on with a Content-Length. On error,
-  // `payload` may hold part of the rejected input.
+  // data, Length bytes or, until close, all of them; never framing) to
+  // `payload`: for a gateway that must hand a chunked body on with a
+  // Content-Length. On error, `payload` may hold part of the rejected input.
   Step decode(std::string_view in, std::string& payload);
 
   bool done() const { return state_ == State::Done; }

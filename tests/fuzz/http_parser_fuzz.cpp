@@ -6,114 +6,23 @@
 //  - a body decodes to the same end however the input is cut.
 // A failed check aborts, so libFuzzer (and the replay test) report it.
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <string_view>
 
-#include "common/http/body_decoder.h"
 #include "common/http/chars.h"
 #include "common/http/head_parser.h"
 #include "common/http/header_rules.h"
 #include "common/http/responses.h"
 #include "common/http/upgrade_offer.h"
+#include "tests/fuzz/fuzz_support.h"
 
 namespace httpgate::http {
 namespace {
 
-#define FUZZ_CHECK(cond)                                                            \
-  do {                                                                              \
-    if (!(cond)) {                                                                  \
-      std::fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                 \
-    }                                                                               \
-  } while (false)
-
-// A small deterministic generator: the cuts depend on the input only, so a
-// crash replays.
-class SplitRandom {
- public:
-  explicit SplitRandom(std::string_view seed) {
-    for (char c : seed) {
-      state_ = (state_ ^ static_cast<unsigned char>(c)) * 0x100000001B3ULL;
-    }
-  }
-  size_t below(size_t n) {
-    state_ ^= state_ << 13;
-    state_ ^= state_ >> 7;
-    state_ ^= state_ << 17;
-    return n == 0 ? 0 : static_cast<size_t>(state_ % n);
-  }
-
- private:
-  uint64_t state_ = 0xCBF29CE484222325ULL;
-};
-
-bool inside(std::string_view part, std::string_view whole) {
-  return part.empty() ||
-         (part.data() >= whole.data() && part.data() + part.size() <= whole.data() + whole.size());
-}
-
-void checkFields(const std::vector<HeaderField>& fields, std::string_view head) {
-  for (const HeaderField& f : fields) {
-    FUZZ_CHECK(isToken(f.name));
-    FUZZ_CHECK(inside(f.name, head));
-    FUZZ_CHECK(inside(f.value, head));
-    for (char c : f.value) {
-      FUZZ_CHECK(isFieldValueChar(static_cast<unsigned char>(c)));
-    }
-    if (!f.value.empty()) {
-      FUZZ_CHECK(f.value.front() != ' ' && f.value.front() != '\t');
-      FUZZ_CHECK(f.value.back() != ' ' && f.value.back() != '\t');
-    }
-  }
-}
-
-struct BodyOutcome {
-  size_t consumed = 0;
-  bool done = false;
-  bool error = false;
-  bool operator==(const BodyOutcome&) const = default;
-};
-
-// Feeds `in` to a fresh decoder in pieces of random size, or whole when
-// `random` is null.
-BodyOutcome decodeBody(BodyKind kind, uint64_t length, std::string_view in, SplitRandom* random) {
-  BodyDecoder d;
-  d.reset(kind, length);
-  BodyOutcome total;
-  size_t pos = 0;
-  do {
-    const size_t left = in.size() - pos;
-    const size_t piece = (random == nullptr || left == 0) ? left : 1 + random->below(left);
-    const BodyDecoder::Step step = d.feed(in.substr(pos, piece));
-    if (step.error) {
-      FUZZ_CHECK(step.consumed == 0);
-      return BodyOutcome{0, false, true};
-    }
-    FUZZ_CHECK(step.consumed <= piece);
-    FUZZ_CHECK(step.done == d.done());
-    total.consumed += step.consumed;
-    if (step.done) {
-      total.done = true;
-      return total;
-    }
-    FUZZ_CHECK(step.consumed == piece);  // a body that is not done takes everything
-    pos += piece;
-  } while (pos < in.size());
-  return total;
-}
-
-void checkBody(BodyKind kind, uint64_t length, std::string_view in, SplitRandom& random) {
-  const BodyOutcome whole = decodeBody(kind, length, in, nullptr);
-  FUZZ_CHECK(whole.consumed <= in.size());
-  if (kind == BodyKind::UntilClose) {
-    FUZZ_CHECK(whole.consumed == in.size() && !whole.done && !whole.error);
-  }
-  for (int i = 0; i < 3; ++i) {
-    FUZZ_CHECK(decodeBody(kind, length, in, &random) == whole);
-  }
-}
+using fuzz::checkBody;
+using fuzz::checkFields;
+using fuzz::inside;
+using fuzz::SplitRandom;
 
 void fuzzRequest(std::string_view in, SplitRandom& random) {
   RequestHead head;

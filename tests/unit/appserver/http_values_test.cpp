@@ -79,6 +79,21 @@ TEST(Multipart, EmptyValuesAndEmptyFiles) {
   EXPECT_EQ(uploads[0].data, "");
 }
 
+// Found by the fuzz target: when the CRLF that ends a part's headers is the
+// one of the next delimiter, the part is empty; it used to get the rest of
+// the body, the delimiter and later parts included.
+TEST(Multipart, HeadersEndingAtTheDelimiterGiveAnEmptyPart) {
+  const std::string body =
+      "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\n--b\r\n"
+      "Content-Disposition: form-data; name=\"c\"\r\n\r\n2\r\n--b--\r\n";
+  Pairs fields;
+  std::vector<Upload> uploads;
+  std::string error;
+  ASSERT_TRUE(parseMultipart(body, "b", fields, uploads, error)) << error;
+  EXPECT_EQ(fields, (Pairs{P{"a", ""}, P{"c", "2"}}));
+  EXPECT_TRUE(uploads.empty());
+}
+
 TEST(Multipart, MalformedBodiesAreRefused) {
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"no boundary at all", "no opening boundary"},

@@ -111,6 +111,28 @@ TEST(BodyDecoder, UntilCloseTakesEverything) {
   }
 }
 
+// decode() hands on what feed() consumes, minus the chunk framing. Found by
+// the fuzz targets: until close it consumed everything and handed on nothing.
+TEST(BodyDecoder, DecodeHandsOnThePayload) {
+  BodyDecoder d;
+  std::string payload;
+  d.reset(BodyKind::UntilClose);
+  EXPECT_EQ(d.decode("abc", payload).consumed, 3u);
+  EXPECT_EQ(d.decode("de", payload).consumed, 2u);
+  EXPECT_EQ(payload, "abcde");
+  EXPECT_EQ(d.payloadBytes(), 5u);
+
+  payload.clear();
+  d.reset(BodyKind::Length, 4);
+  EXPECT_EQ(d.decode("abcdef", payload).consumed, 4u);
+  EXPECT_EQ(payload, "abcd");
+
+  payload.clear();
+  d.reset(BodyKind::Chunked);
+  EXPECT_TRUE(d.decode("3\r\nabc\r\n2;x=y\r\nde\r\n0\r\n\r\nNEXT", payload).done);
+  EXPECT_EQ(payload, "abcde");
+}
+
 TEST(BodyDecoder, ChunkedStopsAtEndOfBody) {
   const std::string body = "5\r\nhello\r\n1A\r\n" + std::string(26, 'x') + "\r\n0\r\n\r\n";
   EXPECT_EQ(chunked(body + "GET / HTTP/1.1\r\n"), (Outcome{body.size(), true, false}));
