@@ -7,15 +7,18 @@
 // The app is a shell script that notes each start in a file (with its
 // environment), waits a moment, then becomes the echo backend on $PORT.
 // As root the apps run as a dedicated unprivileged user (created here if
-// missing); otherwise as the user running the tests.
+// missing), and the gate is started with supplementary groups that the app
+// must not inherit; otherwise the apps run as the user running the tests.
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdlib>
+#include <memory>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -27,6 +30,8 @@
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_process.h"
 #include "tests/support/gate_test.h"
+#include "tests/support/proc_info.h"
+#include "tests/support/supplementary_groups.h"
 #include "tests/support/temp_dir.h"
 
 namespace httpgate::test {
@@ -83,6 +88,11 @@ class AppStartTest : public GateTest {
     chmod(script_.c_str(), 0755);
     starts_ = appDir_ + "/starts.txt";
     appPort_ = refusingPort();
+    if (geteuid() == 0) {
+      // Every gate of the test starts with groups its apps must not get.
+      groups_ = std::make_unique<SupplementaryGroups>(kForeignGroups);
+      ASSERT_TRUE(groups_->ok()) << groups_->error();
+    }
   }
 
   void TearDown() override {
@@ -148,6 +158,7 @@ class AppStartTest : public GateTest {
   std::string starts_;
   uint16_t appPort_ = 0;
   Backend backend_;
+  std::unique_ptr<SupplementaryGroups> groups_;
 };
 
 TEST_F(AppStartTest, TwentyConcurrentFirstRequestsStartTheAppOnce) {
@@ -201,6 +212,36 @@ TEST_F(AppStartTest, TwentyConcurrentFirstRequestsStartTheAppOnce) {
   const HttpResponse response = again.exchange(getRequest("/shop/later"));
   EXPECT_EQ(response.status, 200) << response.describe();
   EXPECT_EQ(startLines().size(), 1u);
+}
+
+TEST_F(AppStartTest, TheAppRunsWithItsUsersIdsAndGroups) {
+  ASSERT_NO_FATAL_FAILURE(
+      startGate(standardGateYaml(cert_, backend_.port(), appYaml(echoApp("0")))));
+  Client client = Client::tls(tlsPort());
+  const HttpResponse response = client.exchange(getRequest("/shop/ids"), false, Millis{20'000});
+  ASSERT_EQ(response.status, 200) << response.describe();
+  const std::vector<pid_t> pids = startedPids();
+  ASSERT_EQ(pids.size(), 1u) << readFile(starts_).value_or("");
+  const std::string status = "/proc/" + std::to_string(pids[0]) + "/status";
+  const std::optional<ProcIds> ids = readIds(status);
+  ASSERT_TRUE(ids) << status;
+  const passwd* pw = getpwnam(user_.c_str());
+  ASSERT_NE(pw, nullptr);
+  EXPECT_EQ(ids->uids, std::vector<long>(4, pw->pw_uid)) << status;
+  EXPECT_EQ(ids->gids, std::vector<long>(4, pw->pw_gid)) << status;
+  std::vector<long> groups = ids->groups;
+  std::sort(groups.begin(), groups.end());
+  if (geteuid() == 0) {
+    // initgroups(3) of the app's user: none of the gate's own groups.
+    EXPECT_EQ(groups, groupsOfUser(user_, pw->pw_gid)) << status;
+  } else {
+    // Not root: the groups cannot change, the app has the test's.
+    std::vector<gid_t> own(static_cast<size_t>(getgroups(0, nullptr)));
+    own.resize(static_cast<size_t>(getgroups(static_cast<int>(own.size()), own.data())));
+    std::vector<long> expected(own.begin(), own.end());
+    std::sort(expected.begin(), expected.end());
+    EXPECT_EQ(groups, expected) << status;
+  }
 }
 
 TEST_F(AppStartTest, TwoGatesStartTheAppOnceThroughTheLogLock) {

@@ -2,6 +2,11 @@
 // after it: the gate answers the status the contract names, closes the
 // connection, and the backend sees nothing (or at most the one request the
 // gate had begun to forward, never a smuggled second one).
+//
+// Every attack runs over both paths a request body can take: with
+// headers.picolisp a chunked body is collected and re-framed
+// (session_reframe.cpp), without it the body streams to the backend as it
+// is validated (session_request.cpp).
 #include <gtest/gtest.h>
 
 #include <thread>
@@ -10,19 +15,29 @@
 #include "tests/support/client.h"
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_test.h"
+#include "tests/support/timeout_bounds.h"
 
 namespace httpgate::test {
 namespace {
 
-class AttacksTest : public GateTest {
+constexpr Millis kRequestHeaderTimeout{1000};
+
+// The test parameter: headers.picolisp, which picks the body path.
+class AttacksTest : public GateTest, public ::testing::WithParamInterface<bool> {
  protected:
   void SetUp() override {
     GateTest::SetUp();
     ASSERT_NO_FATAL_FAILURE(startGate(standardGateYaml(
-        cert_, backend_.port(), "", "timeouts:\n  request_header: 1s\n" + limitsYaml())));
+        cert_, backend_.port(), "",
+        "timeouts:\n  request_header: " + std::to_string(kRequestHeaderTimeout.count()) +
+            "ms\nheaders:\n  picolisp: " + (picolisp() ? "true" : "false") + "\n" + limitsYaml())));
     client_ = Client::tls(tlsPort());
     ASSERT_TRUE(client_.connected()) << client_.error();
   }
+
+  // headers.picolisp: chunked bodies take the re-framing path, and the
+  // gate adds its X-Pil fields.
+  bool picolisp() const { return GetParam(); }
 
   // A small head limit, so that oversized heads stay small enough for the
   // gate to read in one go (no reset racing the error response).
@@ -55,11 +70,30 @@ class AttacksTest : public GateTest {
         << backend_.receivedBytes();
   }
 
+  // A chunked POST whose body starts well and then has `badChunk`: the
+  // good part is sent and, on the streaming path, seen arriving at the
+  // backend first, so that the bad part is decoded on its own, after the
+  // request went out.
+  void expectBadChunkAfterAGoodOneRejected(std::string_view badChunk) {
+    ASSERT_TRUE(client_.send(chunkedPost("5\r\nhello\r\n")));
+    if (!picolisp()) {
+      const Deadline deadline(kIoTimeout);
+      while (backend_.receivedBytes().find("5\r\nhello\r\n") == std::string::npos &&
+             !deadline.expired()) {
+        std::this_thread::sleep_for(Millis{5});
+      }
+      ASSERT_NE(backend_.receivedBytes().find("5\r\nhello\r\n"), std::string::npos)
+          << "the first chunk did not reach the backend";
+    }
+    expectRejected(std::string(badChunk), 400);
+    expectNothingSmuggled();
+  }
+
   Backend backend_;
   Client client_;
 };
 
-TEST_F(AttacksTest, ContentLengthWithTransferEncoding) {
+TEST_P(AttacksTest, ContentLengthWithTransferEncoding) {
   expectRejected("POST " + pathTo(backend_, "/x") +
                      " HTTP/1.1\r\nHost: gate.test\r\nContent-Length: 6\r\n"
                      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\nG",
@@ -67,7 +101,7 @@ TEST_F(AttacksTest, ContentLengthWithTransferEncoding) {
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, DuplicateDifferingContentLength) {
+TEST_P(AttacksTest, DuplicateDifferingContentLength) {
   expectRejected("POST " + pathTo(backend_, "/x") +
                      " HTTP/1.1\r\nHost: gate.test\r\nContent-Length: 5\r\n"
                      "Content-Length: 6\r\n\r\nhello!",
@@ -75,47 +109,47 @@ TEST_F(AttacksTest, DuplicateDifferingContentLength) {
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, ObsFold) {
+TEST_P(AttacksTest, ObsFold) {
   expectRejected(getRequest(pathTo(backend_, "/x"), "X-Folded: a\r\n b\r\n"), 400);
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, BareCrInField) {
+TEST_P(AttacksTest, BareCrInField) {
   expectRejected(getRequest(pathTo(backend_, "/x"), "X-A: a\rX-B: b\r\n"), 400);
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, BareLfLineEnd) {
+TEST_P(AttacksTest, BareLfLineEnd) {
   expectRejected(getRequest(pathTo(backend_, "/x"), "X-A: a\nX-B: b\r\n"), 400);
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, NulInFieldValue) {
+TEST_P(AttacksTest, NulInFieldValue) {
   expectRejected(getRequest(pathTo(backend_, "/x"), std::string("X-A: a\0b\r\n", 10)), 400);
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, ControlCharacterInFieldName) {
+TEST_P(AttacksTest, ControlCharacterInFieldName) {
   expectRejected(getRequest(pathTo(backend_, "/x"), "X-\x01Name: v\r\n"), 400);
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, SpaceBeforeColon) {
+TEST_P(AttacksTest, SpaceBeforeColon) {
   expectRejected(getRequest(pathTo(backend_, "/x"), "Transfer-Encoding : chunked\r\n"), 400);
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, MissingHostOnHttp11) {
+TEST_P(AttacksTest, MissingHostOnHttp11) {
   expectRejected("GET " + pathTo(backend_, "/x") + " HTTP/1.1\r\nAccept: */*\r\n\r\n", 400);
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, DuplicateHost) {
+TEST_P(AttacksTest, DuplicateHost) {
   expectRejected(getRequest(pathTo(backend_, "/x"), "Host: evil.test\r\n"), 400);
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, OversizedHeaderBlock) {
+TEST_P(AttacksTest, OversizedHeaderBlock) {
   // limits.max_request_header is 4 KiB here; send 6 KiB of fields.
   std::string fields;
   for (int i = 0; i < 12; ++i) {
@@ -125,14 +159,14 @@ TEST_F(AttacksTest, OversizedHeaderBlock) {
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, RequestLineLongerThanHeaderLimit) {
+TEST_P(AttacksTest, RequestLineLongerThanHeaderLimit) {
   // The request line alone outgrows max_request_header (4 KiB) and is still
   // unfinished: the URI is what is too long, so 414, not 431.
   expectRejected("GET " + pathTo(backend_, "/" + std::string(6000, 'a')), 414);
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, UnsupportedTransferCoding) {
+TEST_P(AttacksTest, UnsupportedTransferCoding) {
   expectRejected("POST " + pathTo(backend_, "/x") +
                      " HTTP/1.1\r\nHost: gate.test\r\nTransfer-Encoding: foo, chunked\r\n\r\n"
                      "0\r\n\r\n",
@@ -140,7 +174,7 @@ TEST_F(AttacksTest, UnsupportedTransferCoding) {
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, TransferCodingNotEndingInChunked) {
+TEST_P(AttacksTest, TransferCodingNotEndingInChunked) {
   // The body length cannot be known: 400 (RFC 9112 6.3).
   expectRejected("POST " + pathTo(backend_, "/x") +
                      " HTTP/1.1\r\nHost: gate.test\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"
@@ -149,18 +183,18 @@ TEST_F(AttacksTest, TransferCodingNotEndingInChunked) {
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, UnsupportedHttpVersion) {
+TEST_P(AttacksTest, UnsupportedHttpVersion) {
   expectRejected("GET " + pathTo(backend_, "/x") + " HTTP/2.0\r\nHost: gate.test\r\n\r\n", 505);
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, BadChunkSize) {
+TEST_P(AttacksTest, BadChunkSize) {
   expectRejected(chunkedPost("zz\r\nabc\r\n0\r\n\r\n"), 400);
   expectNothingSmuggled();
   EXPECT_EQ(backend_.receivedBytes().find("zz"), std::string::npos);
 }
 
-TEST_F(AttacksTest, SmuggledRequestAfterChunkOverrun) {
+TEST_P(AttacksTest, SmuggledRequestAfterChunkOverrun) {
   // The chunk says 3 bytes but runs on into a second request.
   expectRejected(chunkedPost("3\r\nabcGET /smuggled HTTP/1.1\r\nHost: gate.test\r\n\r\n"
                              "0\r\n\r\n"),
@@ -168,19 +202,19 @@ TEST_F(AttacksTest, SmuggledRequestAfterChunkOverrun) {
   expectNothingSmuggled();
 }
 
-TEST_F(AttacksTest, SmuggledRequestThroughChunkSizeOverflow) {
+TEST_P(AttacksTest, SmuggledRequestThroughChunkSizeOverflow) {
   // 2^64 + 0x30 wraps to 0x30 in a parser that does not check overflow.
   const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: gate.test\r\n\r\n";
   expectRejected(chunkedPost("10000000000000030\r\n" + smuggled + "0\r\n\r\n"), 400);
   expectNothingSmuggled();
 }
 
-TEST_F(AttacksTest, SmuggledRequestInTrailerSection) {
+TEST_P(AttacksTest, SmuggledRequestInTrailerSection) {
   expectRejected(chunkedPost("0\r\nGET /smuggled HTTP/1.1\r\nHost: gate.test\r\n\r\n"), 400);
   expectNothingSmuggled();
 }
 
-TEST_F(AttacksTest, ForgedXPil) {
+TEST_P(AttacksTest, ForgedXPil) {
   const HttpResponse response = client_.exchange(
       getRequest(pathTo(backend_, "/x"),
                  "X-Pil: *Adr=6.6.6.6\r\nX-Pil: *Gate=http\r\nx-pil: *Cipher=NONE\r\n"));
@@ -188,42 +222,96 @@ TEST_F(AttacksTest, ForgedXPil) {
   EXPECT_EQ(response.status, 200);
   ASSERT_EQ(backend_.requestCount(), 1U);
   const RecordedRequest request = backend_.requests()[0];
-  EXPECT_EQ(countField(request.fields, "X-Pil"), 3U) << request.head;
   EXPECT_EQ(request.head.find("6.6.6.6"), std::string::npos) << request.head;
   EXPECT_EQ(request.head.find("NONE"), std::string::npos) << request.head;
+  if (!picolisp()) {
+    // Without headers.picolisp the gate adds no X-Pil of its own.
+    EXPECT_EQ(countField(request.fields, "X-Pil"), 0U) << request.head;
+    return;
+  }
+  EXPECT_EQ(countField(request.fields, "X-Pil"), 3U) << request.head;
   EXPECT_NE(request.head.find("X-Pil: *Adr=127.0.0.1\r\n"), std::string::npos) << request.head;
   EXPECT_NE(request.head.find("X-Pil: *Gate=https\r\n"), std::string::npos) << request.head;
 }
 
-TEST_F(AttacksTest, SlowHeader) {
-  // timeouts.request_header is 1 s: half a head, then silence.
-  const Deadline deadline(Millis{3500});
+TEST_P(AttacksTest, SlowHeader) {
+  // Half a head, then silence: the gate's own 408 at timeouts.request_header.
+  const Clock::time_point start = Clock::now();
   ASSERT_TRUE(client_.send("GET " + pathTo(backend_, "/x") + " HTTP/1.1\r\nHost: gate"));
-  EXPECT_TRUE(client_.waitClosed(deadline.remaining())) << "still open after 3.5 s";
-  const std::string answer = client_.unread();
-  if (!answer.empty()) {
-    EXPECT_EQ(answer.substr(0, 12), "HTTP/1.1 408") << answer;
-  }
+  const HttpResponse response = client_.readResponse(false, Millis{3500});
+  const auto elapsed = Clock::now() - start;
+  EXPECT_TRUE(isGateResponse(response, 408, true));
+  EXPECT_TRUE(endedByTimeout(elapsed, kRequestHeaderTimeout)) << "timeouts.request_header";
+  EXPECT_TRUE(client_.waitClosed(Millis{2000})) << "the gate kept the connection open";
   expectBackendUntouched();
 }
 
-TEST_F(AttacksTest, SlowHeaderDrip) {
+TEST_P(AttacksTest, SlowHeaderDrip) {
   // One byte every 100 ms keeps every read short but the head unfinished:
-  // the 1 s request_header limit must still end it.
+  // timeouts.request_header counts from the head's first byte all the same.
   const std::string request =
       getRequest(pathTo(backend_, "/x"), "X-Slow: " + std::string(100, 'a') + "\r\n");
   const Clock::time_point start = Clock::now();
+  const Deadline giveUp(Millis{3500});
   bool closed = false;
-  for (size_t i = 0; i < request.size() && !closed; ++i) {
+  for (size_t i = 0; i < request.size() && !closed && !giveUp.expired(); ++i) {
     if (!client_.send(request.substr(i, 1))) {
-      closed = true;
       break;
     }
     closed = client_.waitClosed(Millis{100});  // paces the drip and sees the close
   }
-  EXPECT_TRUE(closed) << "the whole head was dripped without the gate closing";
-  EXPECT_LT(Clock::now() - start, Millis{3500});
+  const auto elapsed = Clock::now() - start;
+  ASSERT_TRUE(closed) << "still open after 3.5 s of dripping";
+  EXPECT_TRUE(endedByTimeout(elapsed, kRequestHeaderTimeout)) << "timeouts.request_header";
+  const std::string answer = client_.unread();
+  EXPECT_EQ(answer.substr(0, answer.find("\r\n") + 2), "HTTP/1.1 408 Request Timeout\r\n")
+      << answer;
   expectBackendUntouched();
+}
+
+// Malformed chunk sizes, on both body paths.
+
+TEST_P(AttacksTest, NegativeChunkSize) {
+  expectRejected(chunkedPost("-5\r\nhello\r\n0\r\n\r\n"), 400);
+  expectNothingSmuggled();
+}
+
+TEST_P(AttacksTest, HexPrefixedChunkSize) {
+  // "0x5" is 0 to a strtol-style parser that stops at the 'x'.
+  expectRejected(chunkedPost("0x5\r\nhello\r\n0\r\n\r\n"), 400);
+  expectNothingSmuggled();
+}
+
+TEST_P(AttacksTest, ChunkSizeNegativeAsSigned) {
+  // Sixteen digits fit 64 bits, but as a signed length this one is -1.
+  const std::string smuggled = "GET /smuggled HTTP/1.1\r\nHost: gate.test\r\n\r\n";
+  expectRejected(chunkedPost("FFFFFFFFFFFFFFFF\r\n" + smuggled + "0\r\n\r\n"), 400);
+  expectNothingSmuggled();
+}
+
+TEST_P(AttacksTest, ChunkSizeWithSpaceInside) {
+  expectRejected(chunkedPost("1 0\r\n0123456789abcdef\r\n0\r\n\r\n"), 400);
+  expectNothingSmuggled();
+}
+
+TEST_P(AttacksTest, EmptyChunkSize) {
+  expectRejected(chunkedPost("\r\nhello\r\n0\r\n\r\n"), 400);
+  expectNothingSmuggled();
+}
+
+TEST_P(AttacksTest, BareLfAfterChunkSize) {
+  expectRejected(chunkedPost("5\nhello\r\n0\r\n\r\n"), 400);
+  expectNothingSmuggled();
+}
+
+TEST_P(AttacksTest, BadChunkSizeAfterAGoodChunk) {
+  expectBadChunkAfterAGoodOneRejected("zz\r\nabc\r\n0\r\n\r\n");
+}
+
+TEST_P(AttacksTest, SmuggledRequestAfterAGoodChunk) {
+  // The second chunk runs over its size into a request of its own.
+  expectBadChunkAfterAGoodOneRejected(
+      "3\r\nabcGET /smuggled HTTP/1.1\r\nHost: gate.test\r\n\r\n0\r\n\r\n");
 }
 
 // The same attacks with the default limits (16 KiB of head).
@@ -232,12 +320,12 @@ class DefaultLimitsAttacksTest : public AttacksTest {
   std::string limitsYaml() const override { return ""; }
 };
 
-TEST_F(DefaultLimitsAttacksTest, OverlongRequestLine) {
+TEST_P(DefaultLimitsAttacksTest, OverlongRequestLine) {
   expectRejected(getRequest(pathTo(backend_, "/" + std::string(10000, 'a'))), 414);
   expectBackendUntouched();
 }
 
-TEST_F(DefaultLimitsAttacksTest, TooManyHeaderFields) {
+TEST_P(DefaultLimitsAttacksTest, TooManyHeaderFields) {
   std::string fields;
   for (int i = 0; i < 300; ++i) {
     fields += "X-" + std::to_string(i) + ": v\r\n";
@@ -245,6 +333,13 @@ TEST_F(DefaultLimitsAttacksTest, TooManyHeaderFields) {
   expectRejected(getRequest(pathTo(backend_, "/x"), fields), 431);
   expectBackendUntouched();
 }
+
+std::string bodyPathName(const ::testing::TestParamInfo<bool>& info) {
+  return info.param ? "PicolispReframe" : "Streaming";
+}
+
+INSTANTIATE_TEST_SUITE_P(BodyPath, AttacksTest, ::testing::Bool(), bodyPathName);
+INSTANTIATE_TEST_SUITE_P(BodyPath, DefaultLimitsAttacksTest, ::testing::Bool(), bodyPathName);
 
 }  // namespace
 }  // namespace httpgate::test

@@ -1,7 +1,11 @@
 // Backends that fail: refused connects (502, or 410 with the void page for
 // a session URL), connects that hang and responses that never come (504),
 // backends that close or die mid-response, without harming other clients.
+// Each 504 comes when its own timeout expires, not before and not much
+// after, and the connect failures are counted by their reason.
 #include <gtest/gtest.h>
+
+#include <regex>
 
 #include "tests/support/backend.h"
 #include "tests/support/client.h"
@@ -9,26 +13,43 @@
 #include "tests/support/files.h"
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_test.h"
+#include "tests/support/metrics_page.h"
+#include "tests/support/timeout_bounds.h"
 
 namespace httpgate::test {
 namespace {
 
 constexpr std::string_view kVoidPage = "<html><body>Your session has expired.</body></html>\n";
 
+// Apart by more than kTimeoutSlack, so that one standing in for another
+// shows (timeouts.keepalive stays at its 75 s).
+constexpr Millis kConnectTimeout{500};
+constexpr Millis kResponseTimeout{2000};
+
 class FailuresTest : public GateTest {
  protected:
-  // Starts the gate with short connect (500 ms) and idle (1 s) timeouts,
-  // and the void page when `withVoidPage`.
+  // Starts the gate with the timeouts above, the admin endpoint, and the
+  // void page when `withVoidPage`.
   void start(bool withVoidPage) {
-    std::string topLevel = "timeouts:\n  connect: 500ms\n  idle: 1s\n";
+    std::string topLevel = "timeouts:\n  connect: " + std::to_string(kConnectTimeout.count()) +
+                           "ms\n  response: " + std::to_string(kResponseTimeout.count()) +
+                           "ms\nadmin:\n  listen: 127.0.0.1:0\n";
     if (withVoidPage) {
       const std::string page = dir_.file("void.html");
       writeFile(page, kVoidPage);
       topLevel += "void_page: \"" + page + "\"\n";
     }
     ASSERT_NO_FATAL_FAILURE(startGate(standardGateYaml(cert_, backend_.port(), "", topLevel)));
+    adminPort_ = adminPortOf(gate());
+    ASSERT_NE(adminPort_, 0) << "no \"admin listening on\" line";
     client_ = Client::tls(tlsPort());
     ASSERT_TRUE(client_.connected()) << client_.error();
+  }
+
+  // The connect failures counted for `reason`, once it is `expected` or
+  // after a bounded wait.
+  double connectFailuresCounted(const std::string& reason, double expected) {
+    return waitForSample(adminPort_, connectFailures(reason), expected).value_or(-1);
   }
 
   // The same connection still reaches a working backend.
@@ -40,6 +61,7 @@ class FailuresTest : public GateTest {
 
   Backend backend_;
   Client client_;
+  uint16_t adminPort_ = 0;
 };
 
 TEST_F(FailuresTest, RefusedBackendIs502AndConnectionStaysUsable) {
@@ -49,6 +71,8 @@ TEST_F(FailuresTest, RefusedBackendIs502AndConnectionStaysUsable) {
       client_.exchange(getRequest("/" + std::to_string(refusing) + "/page"));
   EXPECT_TRUE(isGateResponse(response, 502, false));
   EXPECT_NE(response.body.find("<"), std::string::npos) << "not an HTML body: " << response.body;
+  EXPECT_EQ(connectFailuresCounted("refused", 1), 1);
+  EXPECT_EQ(connectFailuresCounted("timeout", 0), 0);
   expectStillUsable(client_);
 }
 
@@ -83,13 +107,23 @@ TEST_F(FailuresTest, ConnectTimeoutIs504) {
                  << "); ResponseTimeoutIs504 covers the 504 path";
   }
   ASSERT_NO_FATAL_FAILURE(start(false));
+  const std::string port = std::to_string(blackhole.port());
+  ConnectAttempts attempts(blackhole, Millis{10'000});
   const Clock::time_point start = Clock::now();
-  const HttpResponse response =
-      client_.exchange(getRequest("/" + std::to_string(blackhole.port()) + "/x"));
+  const HttpResponse response = client_.exchange(getRequest("/" + port + "/x"));
   const auto elapsed = Clock::now() - start;
+  const std::set<uint16_t> tried = attempts.stop();
   EXPECT_TRUE(isGateResponse(response, 504, false));
-  EXPECT_GE(elapsed, Millis{400}) << "answered before timeouts.connect (500 ms) could expire";
-  EXPECT_LT(elapsed, Millis{3000}) << "timeouts.connect is 500 ms";
+  EXPECT_TRUE(endedByTimeout(elapsed, kConnectTimeout)) << "timeouts.connect";
+  // One connect, given up at the timeout: a timed-out connect is not retried.
+  EXPECT_EQ(tried.size(), 1u) << "connect attempts to the port";
+  EXPECT_EQ(connectFailuresCounted("timeout", 1), 1);
+  EXPECT_EQ(connectFailuresCounted("refused", 0), 0);
+  EXPECT_EQ(connectFailuresCounted("error", 0), 0);
+  EXPECT_EQ(gate().countLog(std::regex("backend [^ ]+:" + port +
+                                       " did not accept the connection within 500 ms")),
+            1u)
+      << gate().log();
   expectStillUsable(client_);
 }
 
@@ -104,9 +138,10 @@ TEST_F(FailuresTest, ResponseTimeoutIs504) {
   const HttpResponse response = client_.exchange(getRequest(pathTo(silent, "/x")));
   const auto elapsed = Clock::now() - start;
   EXPECT_TRUE(isGateResponse(response, 504, false));
-  EXPECT_GE(elapsed, Millis{900}) << "answered before timeouts.idle (1 s) could expire";
-  EXPECT_LT(elapsed, Millis{4000}) << "timeouts.idle is 1 s";
+  EXPECT_TRUE(endedByTimeout(elapsed, kResponseTimeout)) << "timeouts.response";
   EXPECT_EQ(silent.requestCount(), 1U);
+  // The connection was opened: a response timeout is no connect failure.
+  EXPECT_EQ(connectFailuresCounted("timeout", 0), 0);
   expectStillUsable(client_);
 }
 
@@ -114,9 +149,13 @@ TEST_F(FailuresTest, NeverAcceptedBackendIs504) {
   // The kernel completes the handshake and takes the request; nobody reads it.
   SilentListener listener;
   ASSERT_NO_FATAL_FAILURE(start(false));
+  const Clock::time_point start = Clock::now();
   const HttpResponse response =
       client_.exchange(getRequest("/" + std::to_string(listener.port()) + "/x"));
+  const auto elapsed = Clock::now() - start;
   EXPECT_TRUE(isGateResponse(response, 504, false));
+  EXPECT_TRUE(endedByTimeout(elapsed, kResponseTimeout)) << "timeouts.response";
+  EXPECT_EQ(connectFailuresCounted("timeout", 0), 0);
 }
 
 TEST_F(FailuresTest, BackendClosingRightAfterAcceptIs502) {

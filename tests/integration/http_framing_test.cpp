@@ -180,11 +180,11 @@ TEST_F(HttpFramingTest, CloseDelimitedResponseArrivesIntact) {
   const HttpResponse response = client_.exchange(getRequest(pathTo(untilClose, "/c")));
   ASSERT_TRUE(response.complete) << response.describe();
   EXPECT_EQ(sha256Hex(response.body), sha256Hex(body));
-  if (response.framing == BodyFraming::UntilClose) {
-    EXPECT_TRUE(client_.waitClosed());  // framed by the close, so it must close
-  } else {
-    expectConnectionStillWorks(fallback_);  // re-framed: the connection may stay
-  }
+  // Passed on as it came, framed by the close: the gate says so and closes.
+  EXPECT_EQ(response.head, "HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+      << printable(response.head);
+  EXPECT_EQ(response.framing, BodyFraming::UntilClose);
+  EXPECT_TRUE(client_.waitClosed(Millis{2000})) << "the connection stayed open";
 }
 
 TEST_F(HttpFramingTest, HeadResponseWithContentLengthIsFollowedByAnotherRequest) {

@@ -15,37 +15,17 @@
 #include "tests/support/files.h"
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_test.h"
+#include "tests/support/metrics_page.h"
 
 namespace httpgate::test {
 namespace {
-
-const std::regex kAdminListening(R"(admin listening on 127\.0\.0\.1:([0-9]+) )");
-
-// The value of the sample `series` (name and labels exactly as written) in
-// a /metrics page, or nullopt when there is no such line.
-std::optional<double> sampleValue(const std::string& page, const std::string& series) {
-  const std::string prefix = series + " ";
-  size_t at = 0;
-  while (at < page.size()) {
-    size_t end = page.find('\n', at);
-    if (end == std::string::npos) {
-      end = page.size();
-    }
-    if (page.compare(at, prefix.size(), prefix) == 0) {
-      return std::stod(page.substr(at + prefix.size(), end - at - prefix.size()));
-    }
-    at = end + 1;
-  }
-  return std::nullopt;
-}
 
 class MetricsTest : public GateTest {
  protected:
   void start(std::string_view topLevel = "") {
     ASSERT_NO_FATAL_FAILURE(startGate(yaml(topLevel)));
-    const auto match = gate().waitForLog(kAdminListening, Millis{1000});
-    ASSERT_TRUE(match) << "no \"admin listening on\" line";
-    adminPort_ = static_cast<uint16_t>(std::stoi((*match)[1]));
+    adminPort_ = adminPortOf(gate());
+    ASSERT_NE(adminPort_, 0) << "no \"admin listening on\" line";
   }
 
   std::string yaml(std::string_view topLevel) const {
@@ -70,17 +50,10 @@ class MetricsTest : public GateTest {
   }
 
   // Scrapes until `series` has `expected` (the gate counts some events just
-  // after the client sees their effect), at most 100 times, and then
-  // asserts on the last value.
+  // after the client sees their effect), for up to 5 s, and then asserts on
+  // the last value.
   void expectSample(const std::string& series, double expected) {
-    std::optional<double> value;
-    for (int i = 0; i < 100; ++i) {
-      value = sampleValue(scrape(), series);
-      if (value == expected) {
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
+    const std::optional<double> value = waitForSample(adminPort_, series, expected);
     ASSERT_TRUE(value) << "no sample " << series << " in:\n" << scrape();
     EXPECT_EQ(*value, expected) << series;
   }
@@ -153,6 +126,26 @@ TEST_F(MetricsTest, CountersFollowAKnownSequence) {
   expectSample(requests("2xx", "port"), kN + 1);
   EXPECT_GT(sample("httpgate_received_bytes_total"), received);
   EXPECT_GT(sample("httpgate_sent_bytes_total"), sent);
+}
+
+TEST_F(MetricsTest, ConnectTimeoutsAndRefusalsAreCountedApart) {
+  Blackhole blackhole;
+  if (!blackhole.works()) {
+    GTEST_SKIP() << "cannot make a loopback connect hang here (" << blackhole.why() << ")";
+  }
+  ASSERT_NO_FATAL_FAILURE(start("timeouts:\n  connect: 300ms\n"));
+  Client client = Client::tls(tlsPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  ASSERT_EQ(client.exchange(getRequest("/" + std::to_string(blackhole.port()) + "/x")).status, 504);
+  expectSample(connectFailures("timeout"), 1);
+  expectSample(connectFailures("refused"), 0);
+  expectSample(connectFailures("error"), 0);
+  ASSERT_EQ(client.exchange(getRequest("/" + std::to_string(refusingPort()) + "/x")).status, 502);
+  ASSERT_EQ(client.exchange(getRequest("/" + std::to_string(refusingPort()) + "/y")).status, 502);
+  expectSample(connectFailures("refused"), 2);
+  expectSample(connectFailures("timeout"), 1);
+  expectSample(connectFailures("error"), 0);
+  expectSample(requests("5xx", "port"), 3);
 }
 
 TEST_F(MetricsTest, OpenConnectionsByListener) {

@@ -1,7 +1,8 @@
 // Started as root with `user:`, the gate binds, loads its keys, and then
 // every thread runs as that user with no supplementary group, before it
 // reads from the network. The privileged start helper is the one process
-// that stays root, and it holds no listening socket.
+// that stays root, and it holds no listening socket. The gate is started
+// with supplementary groups of its own, which the drop must shed.
 #include <gtest/gtest.h>
 #include <pwd.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_test.h"
 #include "tests/support/proc_info.h"
+#include "tests/support/supplementary_groups.h"
 
 namespace httpgate::test {
 namespace {
@@ -30,8 +32,13 @@ TEST_F(PrivilegeDropTest, EveryThreadRunsUnprivilegedAndOnlyTheHelperStaysRoot) 
   }
   const long uid = nobody->pw_uid;
   const long gid = nobody->pw_gid;
-  ASSERT_NO_FATAL_FAILURE(startGate(
-      standardGateYaml(cert_, backend_.port(), "", "user: nobody\nlog:\n  access: \"off\"\n")));
+  {
+    // A root started by a service manager has groups; the test's root may not.
+    const SupplementaryGroups groups(kForeignGroups);
+    ASSERT_TRUE(groups.ok()) << groups.error();
+    ASSERT_NO_FATAL_FAILURE(startGate(
+        standardGateYaml(cert_, backend_.port(), "", "user: nobody\nlog:\n  access: \"off\"\n")));
+  }
   // It serves: the keys were read before the drop.
   Client client = Client::tls(tlsPort());
   ASSERT_TRUE(client.connected()) << client.error();
@@ -58,6 +65,12 @@ TEST_F(PrivilegeDropTest, EveryThreadRunsUnprivilegedAndOnlyTheHelperStaysRoot) 
     }
   }
   ASSERT_EQ(rootChildren.size(), 1u) << "exactly one root process: the start helper";
+  // The helper was forked before the drop: it shows the groups the gate
+  // started with, so the test did give it some to shed.
+  const std::optional<ProcIds> helper =
+      readIds("/proc/" + std::to_string(rootChildren[0]) + "/status");
+  ASSERT_TRUE(helper);
+  EXPECT_EQ(helper->groups, std::vector<long>(kForeignGroups.begin(), kForeignGroups.end()));
   const std::set<unsigned long> listening = listeningTcpInodes();
   for (unsigned long inode : socketInodes(rootChildren[0])) {
     EXPECT_EQ(listening.count(inode), 0u)

@@ -104,5 +104,16 @@ TEST_F(RoutingTest, DeniedPortIs403AndNeverContacted) {
   EXPECT_EQ(denied_.connectionCount(), 0U);
 }
 
+TEST_F(RoutingTest, RefusedRequestWithABodyClosesTheConnection) {
+  // The gate answers without reading the body, so the connection must end:
+  // kept open, it would read the body as the next request.
+  const HttpResponse response =
+      client_.exchange(postRequest(pathTo(denied_, "/x"), getRequest("/smuggled")));
+  EXPECT_TRUE(isGateResponse(response, 403, true));
+  EXPECT_TRUE(client_.waitClosed(Millis{3000})) << "the gate kept the connection open";
+  EXPECT_EQ(fallback_.requestCount(), 0U);
+  EXPECT_EQ(denied_.connectionCount(), 0U);
+}
+
 }  // namespace
 }  // namespace httpgate::test

@@ -7,7 +7,10 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace httpgate::test {
@@ -53,12 +56,13 @@ SilentListener::SilentListener() {
   listener_ = listenTcp("127.0.0.1", 64, &port_);
 }
 
-Blackhole::Blackhole(const std::string& host) {
+Blackhole::Blackhole(const std::string& host) : host_(host) {
   listener_ = listenTcp(host, 0, &port_);
   // Backlog 0 still admits one connection into the accept queue; fill it.
   for (int i = 0; i < 2; ++i) {
     UniqueFd filler = startConnect(host, port_);
     const bool completed = connectCompletes(filler, Millis{200});
+    fillerPorts_.insert(localPort(filler.get()));
     fillers_.push_back(std::move(filler));
     if (!completed) {
       // This one hangs already: the queue is full.
@@ -67,6 +71,7 @@ Blackhole::Blackhole(const std::string& host) {
     }
   }
   UniqueFd probe = startConnect(host, port_);
+  fillerPorts_.insert(localPort(probe.get()));  // it may linger in SYN_SENT
   works_ = !connectCompletes(probe, Millis{300});
   if (!works_) {
     why_ = "connects to a full accept queue still complete on this kernel";
@@ -76,6 +81,56 @@ Blackhole::Blackhole(const std::string& host) {
 void Blackhole::close() {
   listener_.reset();
   fillers_.clear();
+}
+
+std::set<uint16_t> Blackhole::connectingPorts() const {
+  // "sl local_address rem_address st ...": an address is the in_addr as a
+  // host-order hex number, a colon and the port ("0100007F:1F90" on x86).
+  constexpr const char* kSynSent = "02";
+  char remote[32];
+  std::snprintf(remote, sizeof remote, "%08X:%04X", ipv4(host_, port_).sin_addr.s_addr, port_);
+  std::set<uint16_t> result;
+  std::ifstream table("/proc/net/tcp");
+  std::string line;
+  std::getline(table, line);  // the heading
+  while (std::getline(table, line)) {
+    std::istringstream fields(line);
+    std::string sl, local, rem, state;
+    if (!(fields >> sl >> local >> rem >> state) || rem != remote || state != kSynSent) {
+      continue;
+    }
+    const size_t colon = local.find(':');
+    const auto localPortNumber =
+        static_cast<uint16_t>(std::stoul(local.substr(colon + 1), nullptr, 16));
+    if (fillerPorts_.count(localPortNumber) == 0) {
+      result.insert(localPortNumber);
+    }
+  }
+  return result;
+}
+
+ConnectAttempts::ConnectAttempts(const Blackhole& blackhole, Millis limit) {
+  thread_ = std::thread([this, &blackhole, limit] {
+    const Deadline deadline(limit);
+    while (!stop_ && !deadline.expired()) {
+      for (uint16_t port : blackhole.connectingPorts()) {
+        seen_.insert(port);
+      }
+      std::this_thread::sleep_for(Millis{5});
+    }
+  });
+}
+
+ConnectAttempts::~ConnectAttempts() {
+  stop();
+}
+
+std::set<uint16_t> ConnectAttempts::stop() {
+  stop_ = true;
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+  return seen_;
 }
 
 }  // namespace httpgate::test

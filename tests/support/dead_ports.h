@@ -1,8 +1,11 @@
 // Ports that misbehave at the TCP level, for the gate's failure paths.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/sockets.h"
@@ -40,12 +43,39 @@ class Blackhole {
   bool works() const { return works_; }
   const std::string& why() const { return why_; }
 
+  // The local ports of the sockets now trying to connect to port() (in
+  // SYN_SENT, per /proc/net/tcp), the blackhole's own fillers left out.
+  std::set<uint16_t> connectingPorts() const;
+
  private:
+  std::string host_;
   UniqueFd listener_;
   std::vector<UniqueFd> fillers_;
+  std::set<uint16_t> fillerPorts_;
   uint16_t port_ = 0;
   bool works_ = false;
   std::string why_;
+};
+
+// Counts the connect attempts to a Blackhole: a thread polls
+// connectingPorts() every few milliseconds until stop() or `limit`, and
+// every socket seen trying is one attempt (a retry is a new socket on a new
+// local port). An attempt lives for the gate's connect timeout, far longer
+// than the polling interval.
+class ConnectAttempts {
+ public:
+  ConnectAttempts(const Blackhole& blackhole, Millis limit);
+  ~ConnectAttempts();
+  ConnectAttempts(const ConnectAttempts&) = delete;
+  ConnectAttempts& operator=(const ConnectAttempts&) = delete;
+
+  // Stops watching; the local ports of every attempt seen.
+  std::set<uint16_t> stop();
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::set<uint16_t> seen_;
+  std::thread thread_;
 };
 
 }  // namespace httpgate::test
