@@ -93,7 +93,7 @@ TEST_F(WebSocketTest, H2cUpgradeIsProxiedAsAnOrdinaryRequest) {
   Backend plain;
   const HttpResponse response =
       client_.exchange(getRequest(pathTo(plain, "/h2c"),
-                                  "Connection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                                  "Connection: Upgrade\r\nUpgrade: h2c\r\n"
                                   "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n"));
   ASSERT_EQ(response.status, 200) << response.describe();
   EXPECT_EQ(response.body, Backend::defaultBody(plain.port(), "/h2c"));
