@@ -18,6 +18,7 @@
 #include "tests/support/files.h"
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_test.h"
+#include "tests/support/metrics_page.h"
 
 namespace httpgate::test {
 namespace {
@@ -35,23 +36,6 @@ const std::regex kMarkedUp(R"(backend host 127\.0\.0\.2 is up)");
 const std::string kHostUp = "httpgate_backend_host_up{host=\"127.0.0.2\"}";
 const std::string kTimeouts = "httpgate_backend_connect_failures_total{reason=\"timeout\"}";
 const std::string kHostDown = "httpgate_backend_connect_failures_total{reason=\"host_down\"}";
-
-// The value of the sample `series` (name and labels exactly as written) in
-// a /metrics page, or nullopt when there is no such line.
-std::optional<double> sampleValue(const std::string& page, const std::string& series) {
-  const std::string prefix = series + " ";
-  for (size_t at = 0; at < page.size();) {
-    size_t end = page.find('\n', at);
-    if (end == std::string::npos) {
-      end = page.size();
-    }
-    if (page.compare(at, prefix.size(), prefix) == 0) {
-      return std::stod(page.substr(at + prefix.size(), end - at - prefix.size()));
-    }
-    at = end + 1;
-  }
-  return std::nullopt;
-}
 
 class HostHealthTest : public GateTest {
  protected:
