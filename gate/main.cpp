@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "gate/legacy_config.h"
-#include "gate/logging.h"
-#include "gate/server.h"
+#include "gate/config/legacy_config.h"
+#include "gate/process/server.h"
+#include "gate/telemetry/logging.h"
 #include "version.h"
 
 namespace {

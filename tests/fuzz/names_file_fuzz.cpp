@@ -17,8 +17,8 @@
 #include <string_view>
 #include <variant>
 
-#include "gate/config.h"
-#include "gate/names_file.h"
+#include "gate/config/config.h"
+#include "gate/config/names_file.h"
 #include "tests/fuzz/fuzz_support.h"
 
 namespace httpgate::gate {

@@ -244,12 +244,11 @@ def main():
         print(result.stdout, file=sys.stderr)
         return 2
     try:
-        # ctest lists the tests of a test program not built yet as
-        # PROGRAM_NOT_BUILT: build those the mutants name, then ask again.
-        # (One regex per ctest call: CMake's regexes allow few groups.)
+        # ctest lists a test program not built yet as one test named
+        # PROGRAM_NOT_BUILT, which a mutant's regex cannot select by its
+        # tests' names: build every such program, then ask again.
         missing = {re.sub(r"_NOT_BUILT.*", "", name)
-                   for m in mutants for name in tests_of(build_dir, m["tests"])[0]
-                   if "_NOT_BUILT" in name}
+                   for name in tests_of(build_dir)[0] if "_NOT_BUILT" in name}
         if missing:
             log("building " + ", ".join(sorted(missing)))
             result = build(build_dir, missing, args.jobs)

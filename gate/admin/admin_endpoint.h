@@ -1,0 +1,68 @@
+// The admin endpoint (admin.listen): plain HTTP on a loopback address by
+// default, answering GET /metrics and GET /healthz on a thread and event
+// loop of its own, so that scrapes never run on a worker's loop and a busy
+// worker cannot stall a scrape either. Every connection carries one request
+// and is closed after the answer; reads are bounded (kMaxAdminRequest) and
+// timed out, and few connections are served at once.
+#pragma once
+
+#include <event2/event.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "gate/admin/metrics_report.h"
+#include "gate/config/config.h"
+
+namespace httpgate::gate {
+
+class Worker;
+
+class AdminEndpoint {
+ public:
+  // Binds admin.listen of `config` (before privileges are dropped, so a
+  // port below 1024 works). Returns null when admin.listen is empty, or the
+  // error "FILE:LINE:COL: admin.listen: cannot listen on ADDR: reason".
+  static std::variant<std::unique_ptr<AdminEndpoint>, std::string> open(const Config& config);
+
+  // Stops the thread and closes the socket and every admin connection.
+  ~AdminEndpoint();
+  AdminEndpoint(const AdminEndpoint&) = delete;
+  AdminEndpoint& operator=(const AdminEndpoint&) = delete;
+
+  // Starts answering on its own thread with the counters of `workers`,
+  // listener labels made from `config` and the bound `ports`, and the
+  // health of the hosts `hosts` publishes (may be null; must outlive this
+  // endpoint). Logs "admin listening on ADDR:PORT". Call with the handled
+  // signals blocked (the main thread must get them).
+  void start(const Config& config, const std::vector<uint16_t>& ports,
+             const std::vector<std::unique_ptr<Worker>>& workers,
+             const HostHealthRegistry* hosts = nullptr);
+
+  uint16_t port() const { return port_; }
+
+  // Internal, for the connections (admin thread only).
+  struct Connection;
+  void finish(Connection* connection);
+  void answer(Connection* connection, std::string_view in);
+
+ private:
+  AdminEndpoint(int fd, uint16_t port, std::string address);
+  static void onAccept(evutil_socket_t fd, short, void* arg);
+  void acceptAll();
+
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::string address_;  // as logged: "127.0.0.1:9180"
+  event_base* base_ = nullptr;
+  event* accept_ = nullptr;
+  std::thread thread_;
+  MetricsSources sources_;
+  std::vector<Connection*> connections_;  // open ones, at most kMaxAdminConnections
+};
+
+}  // namespace httpgate::gate

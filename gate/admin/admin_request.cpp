@@ -1,0 +1,71 @@
+#include "gate/admin/admin_request.h"
+
+#include "common/http/head_parser.h"
+#include "common/http/message.h"
+#include "common/http/responses.h"
+
+namespace httpgate::gate {
+namespace {
+
+AdminRequest answer(int status, AdminPage page = AdminPage::None, bool headOnly = false) {
+  return AdminRequest{true, status, page, headOnly};
+}
+
+// The path without its query.
+std::string_view pathOnly(std::string_view path) {
+  const size_t query = path.find('?');
+  return query == std::string_view::npos ? path : path.substr(0, query);
+}
+
+}  // namespace
+
+AdminRequest classifyAdminRequest(std::string_view in) {
+  http::HeadLimits limits;
+  limits.maxHeadBytes = kMaxAdminRequest;
+  limits.maxRequestLine = kMaxAdminRequest / 2;
+  limits.maxFields = 64;
+  http::RequestHead head;
+  const http::ParseResult result = http::parseRequestHead(in, head, limits);
+  switch (result.status) {
+    case http::ParseStatus::NeedMore:
+      // The parser reports a full buffer itself; this covers a caller that
+      // hands over more than the limit in one piece.
+      return in.size() >= kMaxAdminRequest ? answer(431) : AdminRequest{};
+    case http::ParseStatus::Error:
+      return answer(result.errorStatus);
+    case http::ParseStatus::Done:
+      break;
+  }
+  const std::string_view path = pathOnly(head.path);
+  AdminPage page = AdminPage::None;
+  if (path == "/metrics") {
+    page = AdminPage::Metrics;
+  } else if (path == "/healthz") {
+    page = AdminPage::Health;
+  } else {
+    return answer(404, AdminPage::None, head.isHead);
+  }
+  if (head.method != "GET" && head.method != "HEAD") {
+    return answer(405);
+  }
+  return answer(200, page, head.isHead);
+}
+
+std::string formatAdminResponse(int status, std::string_view contentType, std::string_view body,
+                                bool headOnly) {
+  std::string out = "HTTP/1.1 " + std::to_string(status) + " ";
+  out.append(http::reasonPhrase(status));
+  out.append("\r\nServer: httpgate\r\n");
+  if (status == 405) {
+    out.append("Allow: GET, HEAD\r\n");
+  }
+  out.append("Content-Type: ").append(contentType).append("\r\n");
+  out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  out.append("Cache-Control: no-store\r\nConnection: close\r\n\r\n");
+  if (!headOnly) {
+    out.append(body);
+  }
+  return out;
+}
+
+}  // namespace httpgate::gate

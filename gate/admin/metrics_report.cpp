@@ -1,0 +1,167 @@
+#include "gate/admin/metrics_report.h"
+
+#include <algorithm>
+#include <ctime>
+
+#include "gate/telemetry/prometheus_text.h"
+
+namespace httpgate::gate {
+namespace {
+
+using Workers = std::vector<std::shared_ptr<const WorkerMetrics>>;
+
+// The sum of one counter over the workers.
+template <typename Pick>
+uint64_t total(const Workers& workers, Pick pick) {
+  uint64_t sum = 0;
+  for (const auto& worker : workers) {
+    sum += pick(*worker).get();
+  }
+  return sum;
+}
+
+void connections(PrometheusText& out, const MetricsSources& sources) {
+  out.family("httpgate_open_connections", "Client connections open now, by listener.", "gauge");
+  for (size_t i = 0; i < sources.listenerLabels.size(); ++i) {
+    int64_t open = 0;
+    for (const auto& worker : sources.workers) {
+      if (i < worker->openConnections.size()) {
+        open += worker->openConnections[i].get();
+      }
+    }
+    out.sample("httpgate_open_connections", {{"listener", sources.listenerLabels[i]}}, open);
+  }
+}
+
+void requests(PrometheusText& out, const Workers& workers) {
+  out.family("httpgate_requests_total",
+             "Requests answered, by status class and by where the router sent them.", "counter");
+  for (size_t c = 0; c < kStatusClasses; ++c) {
+    for (size_t r = 0; r < kRouteKinds; ++r) {
+      out.sample("httpgate_requests_total",
+                 {{"code", labelOf(static_cast<StatusClass>(c))},
+                  {"route", labelOf(static_cast<RouteKind>(r))}},
+                 total(workers,
+                       [&](const WorkerMetrics& w) -> const Counter& { return w.requests[c][r]; }));
+    }
+  }
+}
+
+void traffic(PrometheusText& out, const Workers& workers) {
+  out.family("httpgate_received_bytes_total", "Bytes received from clients (after TLS decryption).",
+             "counter");
+  out.sample(
+      "httpgate_received_bytes_total", {},
+      total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.bytesReceived; }));
+  out.family("httpgate_sent_bytes_total", "Bytes sent to clients (before TLS encryption).",
+             "counter");
+  out.sample("httpgate_sent_bytes_total", {},
+             total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.bytesSent; }));
+}
+
+void tls(PrometheusText& out, const Workers& workers) {
+  out.family("httpgate_tls_handshakes_total", "TLS handshakes completed.", "counter");
+  out.sample("httpgate_tls_handshakes_total", {},
+             total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.handshakes; }));
+  out.family("httpgate_tls_handshake_failures_total", "TLS handshakes that failed, by reason.",
+             "counter");
+  for (size_t i = 0; i < kHandshakeFailures; ++i) {
+    out.sample("httpgate_tls_handshake_failures_total",
+               {{"reason", labelOf(static_cast<HandshakeFailure>(i))}},
+               total(workers, [&](const WorkerMetrics& w) -> const Counter& {
+                 return w.handshakeFailures[i];
+               }));
+  }
+}
+
+void backends(PrometheusText& out, const Workers& workers) {
+  out.family("httpgate_backend_connect_failures_total",
+             "Connections to backends that could not be opened, by reason.", "counter");
+  for (size_t i = 0; i < kConnectFailures; ++i) {
+    out.sample("httpgate_backend_connect_failures_total",
+               {{"reason", labelOf(static_cast<ConnectFailure>(i))}},
+               total(workers, [&](const WorkerMetrics& w) -> const Counter& {
+                 return w.connectFailures[i];
+               }));
+  }
+}
+
+// One sample per remote host of the running configuration (routes.hosts):
+// 1 while up, 0 while marked down. The family is written even without hosts.
+void hostHealth(PrometheusText& out, const HostHealthRegistry* registry) {
+  out.family("httpgate_backend_host_up",
+             "Whether a host of routes.hosts is up (1) or marked down after failed connects (0).",
+             "gauge");
+  const std::shared_ptr<const HostHealthSet> set =
+      registry != nullptr ? registry->current() : nullptr;
+  if (!set) {
+    return;
+  }
+  for (const auto& host : set->hosts()) {
+    out.sample("httpgate_backend_host_up", {{"host", host->name()}},
+               uint64_t{host->up() ? 1u : 0u});
+  }
+}
+
+void process(PrometheusText& out, const MetricsSources& sources) {
+  const ProcessMetrics& p = *sources.process;
+  out.family("httpgate_app_starts_total", "Apps started on demand and running.", "counter");
+  out.sample("httpgate_app_starts_total", {}, p.appsStarted.get());
+  out.family("httpgate_app_start_failures_total", "On-demand app starts that failed.", "counter");
+  out.sample("httpgate_app_start_failures_total", {}, p.appStartFailures.get());
+  out.family("httpgate_reloads_total", "Configuration reloads (SIGHUP), by outcome.", "counter");
+  out.sample("httpgate_reloads_total", {{"result", "ok"}}, p.reloadsOk.get());
+  out.sample("httpgate_reloads_total", {{"result", "failed"}}, p.reloadsFailed.get());
+  out.family("httpgate_build_info", "Always 1; the labels name the build.", "gauge");
+  out.sample("httpgate_build_info", {{"version", sources.version}}, uint64_t{1});
+  out.family("httpgate_start_time_seconds", "When the gate started, in seconds since the epoch.",
+             "gauge");
+  out.sample("httpgate_start_time_seconds", {}, p.startTimeSeconds);
+}
+
+void loops(PrometheusText& out, const Workers& workers) {
+  out.family("httpgate_workers", "Worker event-loop threads.", "gauge");
+  out.sample("httpgate_workers", {}, static_cast<uint64_t>(workers.size()));
+  out.family("httpgate_worker_loop_lag_seconds",
+             "How late a worker's loop timer fired at most, over the last 10 to 20 seconds.",
+             "gauge");
+  for (size_t i = 0; i < workers.size(); ++i) {
+    const WorkerMetrics& w = *workers[i];
+    const int64_t lag = std::max(w.lagMaxNs.get(), w.lagPreviousMaxNs.get());
+    out.sample("httpgate_worker_loop_lag_seconds", {{"worker", std::to_string(i)}},
+               static_cast<double>(lag) / 1e9);
+  }
+}
+
+}  // namespace
+
+std::string renderMetrics(const MetricsSources& sources) {
+  PrometheusText out;
+  connections(out, sources);
+  requests(out, sources.workers);
+  traffic(out, sources.workers);
+  tls(out, sources.workers);
+  backends(out, sources.workers);
+  hostHealth(out, sources.hosts);
+  process(out, sources);
+  loops(out, sources.workers);
+  return out.text();
+}
+
+bool workersHealthy(const MetricsSources& sources, int64_t nowNs, std::string& problem) {
+  for (size_t i = 0; i < sources.workers.size(); ++i) {
+    const WorkerMetrics& w = *sources.workers[i];
+    if (w.stopped.load(std::memory_order_relaxed)) {
+      problem = "worker " + std::to_string(i) + " has stopped";
+      return false;
+    }
+    const int64_t beat = w.heartbeatNs.get();
+    if (beat == 0 || nowNs - beat > kHeartbeatLimitNs) {
+      problem = "worker " + std::to_string(i) + " is not responding";
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace httpgate::gate

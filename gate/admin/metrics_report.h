@@ -1,0 +1,36 @@
+// What the admin endpoint reports: the /metrics page built from the
+// workers' and the process's counters, and the /healthz verdict. Runs on the
+// admin thread; it only reads the counters (relaxed loads), so a scrape
+// never slows a worker down.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "gate/proxy/host_health.h"
+#include "gate/telemetry/metrics.h"
+
+namespace httpgate::gate {
+
+struct MetricsSources {
+  std::vector<std::string> listenerLabels;  // "[::]:443", by listener index
+  std::vector<std::shared_ptr<const WorkerMetrics>> workers;
+  const ProcessMetrics* process = nullptr;
+  std::string version;
+  const HostHealthRegistry* hosts = nullptr;  // routes.hosts health; null = none
+};
+
+// A worker whose loop timer has not fired for this long is not responsive.
+constexpr int64_t kHeartbeatLimitNs = 5'000'000'000;
+
+// The /metrics page in Prometheus text format 0.0.4.
+std::string renderMetrics(const MetricsSources& sources);
+
+// Whether every worker's loop is running and its timer fired within
+// kHeartbeatLimitNs of `nowNs` (CLOCK_MONOTONIC nanoseconds); when not, `problem` says which worker
+// and why.
+bool workersHealthy(const MetricsSources& sources, int64_t nowNs, std::string& problem);
+
+}  // namespace httpgate::gate

@@ -1,0 +1,235 @@
+#include "gate/config/config_values.h"
+
+#include <netdb.h>
+#include <netinet/in.h>
+
+#include <cstring>
+#include <limits>
+
+namespace httpgate::gate {
+
+namespace {
+
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Splits "123unit" into the digits and the rest.
+std::pair<std::string_view, std::string_view> splitDigits(std::string_view text) {
+  size_t n = 0;
+  while (n < text.size() && isDigit(text[n])) {
+    ++n;
+  }
+  return {text.substr(0, n), text.substr(n)};
+}
+
+std::string quoted(std::string_view text) {
+  return "\"" + std::string(text) + "\"";
+}
+
+// Looks `host` up for a stream socket; `numericOnly` for bracketed IPv6 text,
+// which must never go to DNS.
+Parsed<SocketAddress> lookup(const std::string& host, uint16_t port, bool numericOnly) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICSERV | (numericOnly ? AI_NUMERICHOST : 0);
+  addrinfo* result = nullptr;
+  const std::string service = std::to_string(port);
+  const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &result);
+  if (rc != 0) {
+    return Parsed<SocketAddress>::fail("cannot resolve " + quoted(host) + ": " + gai_strerror(rc));
+  }
+  SocketAddress address;
+  std::memcpy(&address.storage, result->ai_addr, result->ai_addrlen);
+  address.length = result->ai_addrlen;
+  freeaddrinfo(result);
+  return Parsed<SocketAddress>::ok(address);
+}
+
+}  // namespace
+
+std::optional<uint64_t> parseNumber(std::string_view text, uint64_t max) {
+  if (text.empty() || text.size() > 19) {
+    return std::nullopt;  // 19 digits always fit in uint64_t
+  }
+  uint64_t value = 0;
+  for (char c : text) {
+    if (!isDigit(c)) {
+      return std::nullopt;
+    }
+    value = value * 10 + static_cast<uint64_t>(c - '0');
+  }
+  if (value > max) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+Parsed<Duration> parseDuration(std::string_view text) {
+  const auto [digits, unit] = splitDigits(text);
+  uint64_t perUnit = 0;
+  if (unit == "ms") {
+    perUnit = 1;
+  } else if (unit == "s") {
+    perUnit = 1000;
+  } else if (unit == "m") {
+    perUnit = 60 * 1000;
+  } else if (unit == "h") {
+    perUnit = 60 * 60 * 1000;
+  }
+  const auto count = parseNumber(digits, std::numeric_limits<uint64_t>::max());
+  if (perUnit == 0 || !count) {
+    return Parsed<Duration>::fail("invalid duration " + quoted(text) + " (use ms, s, m or h)");
+  }
+  const uint64_t max = static_cast<uint64_t>(std::numeric_limits<Duration::rep>::max());
+  if (*count > max / perUnit) {
+    return Parsed<Duration>::fail("duration " + quoted(text) + " is too large");
+  }
+  return Parsed<Duration>::ok(Duration(static_cast<Duration::rep>(*count * perUnit)));
+}
+
+Parsed<uint64_t> parseSize(std::string_view text) {
+  const auto [digits, unit] = splitDigits(text);
+  uint64_t perUnit = 0;
+  if (unit.empty()) {
+    perUnit = 1;
+  } else if (unit == "KiB") {
+    perUnit = 1024;
+  } else if (unit == "MiB") {
+    perUnit = 1024 * 1024;
+  }
+  const auto count = parseNumber(digits, std::numeric_limits<uint64_t>::max());
+  if (perUnit == 0 || !count) {
+    return Parsed<uint64_t>::fail("invalid size " + quoted(text) + " (use bytes, KiB or MiB)");
+  }
+  if (*count > std::numeric_limits<uint64_t>::max() / perUnit) {
+    return Parsed<uint64_t>::fail("size " + quoted(text) + " is too large");
+  }
+  return Parsed<uint64_t>::ok(*count * perUnit);
+}
+
+Parsed<PortRange> parsePortRange(std::string_view text) {
+  const size_t dash = text.find('-');
+  const std::string_view firstText = text.substr(0, dash);
+  const std::string_view lastText =
+      dash == std::string_view::npos ? firstText : text.substr(dash + 1);
+  // Parse beyond 65535 so that "70000" gets the range message, not the syntax one.
+  const auto first = parseNumber(firstText, 999'999);
+  const auto last = parseNumber(lastText, 999'999);
+  if (!first || !last) {
+    return Parsed<PortRange>::fail("invalid port range " + quoted(text) +
+                                   " (use a port or \"first-last\")");
+  }
+  if (*first < 1 || *last < 1 || *first > 65535 || *last > 65535) {
+    return Parsed<PortRange>::fail("port range " + quoted(text) +
+                                   ": ports are numbers from 1 to 65535");
+  }
+  if (*first > *last) {
+    return Parsed<PortRange>::fail("port range " + quoted(text) +
+                                   ": the first port is greater than the last");
+  }
+  return Parsed<PortRange>::ok(
+      PortRange{static_cast<uint16_t>(*first), static_cast<uint16_t>(*last)});
+}
+
+Parsed<HostPort> splitHostPort(std::string_view text) {
+  const auto invalid = [&] {
+    return Parsed<HostPort>::fail("invalid address " + quoted(text) +
+                                  " (use HOST:PORT, e.g. \"[::]:443\" or \"127.0.0.1:8443\")");
+  };
+  HostPort result;
+  std::string_view portText;
+  if (!text.empty() && text.front() == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string_view::npos || close == 1 || close + 1 >= text.size() ||
+        text[close + 1] != ':') {
+      return invalid();
+    }
+    result.host = std::string(text.substr(1, close - 1));
+    result.bracketed = true;
+    portText = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      return invalid();
+    }
+    if (text.substr(0, colon).find(':') != std::string_view::npos) {
+      return Parsed<HostPort>::fail("invalid address " + quoted(text) +
+                                    " (write IPv6 addresses in brackets, e.g. \"[::1]:443\")");
+    }
+    result.host = std::string(text.substr(0, colon));
+    portText = text.substr(colon + 1);
+  }
+  const auto port = parseNumber(portText, 65535);
+  if (!port) {
+    return invalid();
+  }
+  result.port = static_cast<uint16_t>(*port);
+  return Parsed<HostPort>::ok(std::move(result));
+}
+
+Parsed<SocketAddress> resolveAddress(std::string_view text) {
+  auto split = splitHostPort(text);
+  if (!split.value) {
+    return Parsed<SocketAddress>::fail(std::move(split.error));
+  }
+  return lookup(split.value->host, split.value->port, split.value->bracketed);
+}
+
+Parsed<SocketAddress> resolveHost(std::string_view host) {
+  const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
+  if (bracketed) {
+    host = host.substr(1, host.size() - 2);
+  }
+  if (host.empty() || host.find_first_of("[]/ ") != std::string_view::npos) {
+    return Parsed<SocketAddress>::fail("invalid host " + quoted(host));
+  }
+  // A colon can only be part of an IPv6 address here: a port is not allowed.
+  if (bracketed || host.find(':') != std::string_view::npos) {
+    auto numeric = lookup(std::string(host), 0, true);
+    if (!numeric.value) {
+      return Parsed<SocketAddress>::fail("invalid host " + quoted(host) +
+                                         " (a name or an address, without a port)");
+    }
+    return numeric;
+  }
+  return lookup(std::string(host), 0, false);
+}
+
+bool sameBindAddress(const SocketAddress& a, const SocketAddress& b) {
+  if (a.storage.ss_family != b.storage.ss_family) {
+    return false;
+  }
+  if (a.storage.ss_family == AF_INET) {
+    const auto* x = reinterpret_cast<const sockaddr_in*>(&a.storage);
+    const auto* y = reinterpret_cast<const sockaddr_in*>(&b.storage);
+    return x->sin_port != 0 && x->sin_port == y->sin_port &&
+           x->sin_addr.s_addr == y->sin_addr.s_addr;
+  }
+  if (a.storage.ss_family == AF_INET6) {
+    const auto* x = reinterpret_cast<const sockaddr_in6*>(&a.storage);
+    const auto* y = reinterpret_cast<const sockaddr_in6*>(&b.storage);
+    return x->sin6_port != 0 && x->sin6_port == y->sin6_port &&
+           std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0 &&
+           x->sin6_scope_id == y->sin6_scope_id;
+  }
+  return false;
+}
+
+bool isLoopback(const SocketAddress& address) {
+  if (address.storage.ss_family == AF_INET) {
+    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address.storage);
+    return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;  // 127.0.0.0/8
+  }
+  if (address.storage.ss_family == AF_INET6) {
+    const in6_addr& v6 = reinterpret_cast<const sockaddr_in6*>(&address.storage)->sin6_addr;
+    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
+      return v6.s6_addr[12] == 127;  // ::ffff:127.0.0.0/104
+    }
+    return IN6_IS_ADDR_LOOPBACK(&v6);
+  }
+  return false;
+}
+
+}  // namespace httpgate::gate

@@ -1,0 +1,430 @@
+#include "gate/process/server.h"
+
+#include <grp.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstring>
+#include <thread>
+
+#include "common/time/clock.h"
+#include "gate/apps/start_helper.h"
+#include "gate/process/detach.h"
+#include "gate/process/socket_activation.h"
+#include "gate/process/systemd_notify.h"
+
+namespace httpgate::gate {
+namespace {
+
+// Delivered to the main thread's event base; blocked in the workers.
+constexpr int kHandledSignals[] = {SIGHUP, SIGTERM, SIGINT, SIGUSR2};
+
+unsigned workerCount(const Config& config) {
+  if (config.workers != 0) {
+    return config.workers;
+  }
+  unsigned cores = std::thread::hardware_concurrency();
+  return cores == 0 ? 1 : cores;
+}
+
+// A reload may change everything but the set of listening sockets, which
+// the workers hold open: those need a restart.
+bool sameListeners(const Config& a, const Config& b) {
+  if (a.listeners.size() != b.listeners.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.listeners.size(); ++i) {
+    const ListenConfig& x = a.listeners[i];
+    const ListenConfig& y = b.listeners[i];
+    if (x.address != y.address || x.tls.has_value() != y.tls.has_value() ||
+        x.redirectHttps != y.redirectHttps) {
+      return false;
+    }
+  }
+  return true;
+}
+
+const char* listenerKind(const ListenConfig& listener) {
+  if (listener.tls) {
+    return "tls";
+  }
+  return listener.redirectHttps ? "redirect" : "plain";
+}
+
+}  // namespace
+
+int checkConfiguration(const std::string& path) {
+  return checkConfiguration(yamlConfigLoader(path), path);
+}
+
+int checkConfiguration(const ConfigLoader& loader, const std::string& name) {
+  auto loaded = loader();
+  if (auto* error = std::get_if<std::string>(&loaded)) {
+    fprintf(stderr, "%s\n", error->c_str());
+    return 1;
+  }
+  auto config = std::get<std::shared_ptr<const Config>>(loaded);
+  std::vector<uint16_t> ports(config->listeners.size(), 0);
+  auto runtime = buildRuntime(config, ports, 0);
+  if (auto* error = std::get_if<std::string>(&runtime)) {
+    fprintf(stderr, "%s\n", error->c_str());
+    return 1;
+  }
+  fprintf(stderr, "configuration %s is valid\n", name.c_str());
+  return 0;
+}
+
+Server::~Server() {
+  workers_.clear();
+  stopStartHelper();
+  upgrade_.reset();
+  for (event* ev : signals_) {
+    event_free(ev);
+  }
+  if (shutdownTick_ != nullptr) {
+    event_free(shutdownTick_);
+  }
+  workers_.clear();
+  if (base_ != nullptr) {
+    event_base_free(base_);
+  }
+}
+
+int Server::run(ServerOptions options) {
+  auto loaded = loader_();
+  if (auto* error = std::get_if<std::string>(&loaded)) {
+    spdlog::error("{}", *error);
+    return 1;
+  }
+  auto config = std::get<std::shared_ptr<const Config>>(loaded);
+  setLogLevel(config->log.level);
+  unsigned workers = workerCount(*config);
+
+  UpgradeHandoff handoff = takeUpgradeHandoff();
+  std::vector<int> inherited = handoff.listenFds;
+  std::string origin = "upgrade";
+  std::vector<int> activated = takeActivatedSockets();
+  if (!activated.empty()) {
+    // Both at once only if someone set the variables by hand: adopt all.
+    origin = inherited.empty() ? "socket activation" : "upgrade and socket activation";
+    inherited.insert(inherited.end(), activated.begin(), activated.end());
+  }
+  auto bound = bindListeners(*config, workers, inherited, origin);
+  if (auto* error = std::get_if<std::string>(&bound)) {
+    spdlog::error("{}", *error);
+    return 1;
+  }
+  listeners_ = std::move(std::get<std::vector<BoundListener>>(bound));
+  for (const BoundListener& listener : listeners_) {
+    ports_.push_back(listener.port);
+  }
+  // Certificates and keys are read (and the access log opened) before the
+  // privileges go, and before detaching, so that an error still reaches the
+  // terminal with exit status 1.
+  auto built = buildRuntime(config, ports_, ++generation_, &hostHealth_);
+  if (auto* error = std::get_if<std::string>(&built)) {
+    spdlog::error("{}", *error);
+    return 1;
+  }
+  runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
+  hostHealth_.publish(runtime_->hostHealth);
+  // The admin endpoint's socket, bound while the privileges last.
+  auto admin = AdminEndpoint::open(*config);
+  if (auto* error = std::get_if<std::string>(&admin)) {
+    spdlog::error("{}", *error);
+    return 1;
+  }
+  admin_ = std::move(std::get<std::unique_ptr<AdminEndpoint>>(admin));
+  if (options.detach && !detachFromTerminal()) {
+    spdlog::error("cannot detach: fork: {}", std::strerror(errno));
+    return 1;
+  }
+  // The start helper keeps the privileges the gate is about to give up,
+  // and must be forked while the process has a single thread (and after
+  // detaching, so that it is the daemon's child).
+  if (auto helper = forkStartHelper(loader_, config)) {
+    appStarts_ = std::make_unique<AppStarts>(helper->fd);
+    startHelper_ = helper->pid;
+  } else {
+    spdlog::warn("apps cannot be started on demand: the start helper did not start");
+  }
+  if (!dropPrivileges(*config)) {
+    return 1;
+  }
+
+  base_ = event_base_new();
+  for (int signal : kHandledSignals) {
+    event* ev = evsignal_new(base_, signal, onSignal, this);
+    event_add(ev, nullptr);
+    signals_.push_back(ev);
+  }
+  ::signal(SIGPIPE, SIG_IGN);
+  if (appStarts_) {
+    appStarts_->attach(base_);
+  }
+
+  // Workers inherit a mask that blocks the handled signals, so they are
+  // delivered to the main thread only.
+  sigset_t handled;
+  sigemptyset(&handled);
+  for (int signal : kHandledSignals) {
+    sigaddset(&handled, signal);
+  }
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &handled, &previous);
+  auto sockets = assignToWorkers(listeners_, workers);
+  for (unsigned w = 0; w < workers; ++w) {
+    workers_.push_back(std::make_unique<Worker>(w, std::move(sockets[w]), runtime_, connections_,
+                                                appStarts_.get()));
+    workers_.back()->start();
+  }
+  if (admin_) {
+    // Its thread, too, leaves signals to this one.
+    admin_->start(*config, ports_, workers_, &hostHealth_);
+  }
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+
+  for (size_t i = 0; i < config->listeners.size(); ++i) {
+    spdlog::info("listening on {} ({})", describeAddress(config->listeners[i].socket, ports_[i]),
+                 listenerKind(config->listeners[i]));
+  }
+  spdlog::info("httpgate ready, {} workers", workers);
+  // systemd first: after an upgrade, the new main PID must be known before
+  // the old process, on "ready", starts to drain and exits.
+  systemd::notifyReady(servingStatus());
+  signalUpgradeReady(handoff.readyFd);
+  event_base_dispatch(base_);
+
+  for (auto& worker : workers_) {
+    worker->join();
+  }
+  workers_.clear();
+  stopStartHelper();
+  spdlog::info("stopped");
+  return 0;
+}
+
+// "serving on [::]:443 (tls), [::]:80 (redirect); 2 workers" for STATUS=.
+std::string Server::servingStatus() const {
+  const Config& config = *runtime_->config;
+  std::string status = "serving on ";
+  for (size_t i = 0; i < config.listeners.size(); ++i) {
+    status += (i == 0 ? "" : ", ") + describeAddress(config.listeners[i].socket, ports_[i]) + " (" +
+              listenerKind(config.listeners[i]) + ")";
+  }
+  return status + "; " + std::to_string(workers_.size()) + " workers";
+}
+
+bool Server::dropPrivileges(const Config& config) {
+  if (config.user.empty()) {
+    return true;
+  }
+  if (geteuid() != 0) {
+    spdlog::debug("user: not running as root, staying {}", geteuid());
+    return true;
+  }
+  errno = 0;
+  passwd* pw = getpwnam(config.user.c_str());
+  if (pw == nullptr) {
+    spdlog::error("{}: user: unknown user \"{}\"", config.file, config.user);
+    return false;
+  }
+  if (pw->pw_uid == 0) {
+    spdlog::warn("{}: user: \"{}\" is root: privileges are not dropped", config.file, config.user);
+    return true;
+  }
+  if (pw->pw_gid == 0) {
+    spdlog::error("{}: user: \"{}\" has group 0 (root): name a user with a group of its own",
+                  config.file, config.user);
+    return false;
+  }
+  // Supplementary groups are cleared, not taken from /etc/group: only the
+  // user and its primary group remain (root's groups, 0 among them, go).
+  // Group before user: after setuid() the group can no longer change.
+  if (setgroups(0, nullptr) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0) {
+    spdlog::error("cannot switch to user {}: {}", config.user, std::strerror(errno));
+    return false;
+  }
+  // A drop that can be undone is no drop: refuse to run if it can.
+  if (setuid(0) == 0 || setgid(0) == 0) {
+    spdlog::error("cannot switch to user {}: root privileges could be regained", config.user);
+    return false;
+  }
+  spdlog::info("running as user {} (uid {}, gid {})", config.user, pw->pw_uid, pw->pw_gid);
+  return true;
+}
+
+// Closing our end of the socketpair ends the helper; starts it has under
+// way finish on their own.
+void Server::stopStartHelper() {
+  appStarts_.reset();
+  if (startHelper_ > 0) {
+    waitpid(startHelper_, nullptr, 0);
+    startHelper_ = -1;
+  }
+}
+
+void Server::onSignal(evutil_socket_t signal, short, void* arg) {
+  auto* self = static_cast<Server*>(arg);
+  if (signal == SIGHUP) {
+    self->reload();
+    return;
+  }
+  if (signal == SIGUSR2) {
+    self->startUpgrade();
+    return;
+  }
+  if (self->shuttingDown_) {
+    spdlog::info("second stop signal: closing all connections now");
+    for (auto& worker : self->workers_) {
+      worker->stop();
+    }
+    event_base_loopbreak(self->base_);
+    return;
+  }
+  self->beginShutdown(true);
+}
+
+void Server::reload() {
+  if (shuttingDown_) {
+    return;
+  }
+  systemd::notifyReloading();
+  auto loaded = loader_();
+  std::string error;
+  if (auto* message = std::get_if<std::string>(&loaded)) {
+    error = *message;
+  } else {
+    auto config = std::get<std::shared_ptr<const Config>>(loaded);
+    if (!sameListeners(*runtime_->config, *config)) {
+      error = config->file + ": listen: listeners cannot change on reload; restart the gate";
+    } else if (config->admin.listen != runtime_->config->admin.listen) {
+      error = config->file + ": admin.listen: cannot change on reload; restart the gate";
+    } else {
+      auto built = buildRuntime(config, ports_, generation_ + 1, &hostHealth_);
+      if (auto* buildError = std::get_if<std::string>(&built)) {
+        error = *buildError;
+      } else {
+        ++generation_;
+        runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
+        hostHealth_.publish(runtime_->hostHealth);
+      }
+    }
+  }
+  if (!error.empty()) {
+    processMetrics().reloadsFailed.add();
+    spdlog::error("reload failed, keeping the running configuration: {}", error);
+    systemd::notifyReloaded("reload failed, still serving the previous configuration: " + error);
+    return;
+  }
+  processMetrics().reloadsOk.add();
+  setLogLevel(runtime_->config->log.level);
+  for (auto& worker : workers_) {
+    worker->publish(runtime_);
+  }
+  if (appStarts_) {
+    appStarts_->reload();
+  }
+  spdlog::info("configuration reloaded");
+  systemd::notifyReloaded(servingStatus() + "; configuration reloaded");
+}
+
+void Server::rememberCommandLine(int argc, char** argv) {
+  binary_ = currentBinaryPath();
+  argv_.assign(argv, argv + argc);
+}
+
+void Server::startUpgrade() {
+  if (shuttingDown_) {
+    spdlog::info("upgrade: SIGUSR2 ignored while shutting down");
+    return;
+  }
+  if (upgrade_ && upgrade_->inProgress()) {
+    spdlog::info("upgrade: SIGUSR2 ignored, new process {} is still starting", upgrade_->pid());
+    return;
+  }
+  if (binary_.empty() || argv_.empty()) {
+    spdlog::error("upgrade failed: the path of the running binary is unknown");
+    return;
+  }
+  std::vector<int> fds;
+  for (const BoundListener& listener : listeners_) {
+    fds.insert(fds.end(), listener.fds.begin(), listener.fds.end());
+  }
+  upgrade_ =
+      std::make_unique<Upgrade>(base_, [this](bool ready, pid_t pid, const std::string& failure) {
+        upgradeDone(ready, pid, failure);
+      });
+  std::string error;
+  if (!upgrade_->start(binary_, argv_, fds, error)) {
+    spdlog::error("upgrade failed: {}", error);
+    systemd::notifyStatus(servingStatus() + "; upgrade failed: " + error);
+    return;
+  }
+  spdlog::info("upgrade: started {} as process {}", binary_, upgrade_->pid());
+}
+
+// The new process serves on the same sockets from now on: this one stops
+// accepting and drains exactly as on SIGTERM. Closing our copies of the
+// listening sockets leaves them, and their queued connections, open in the
+// new process.
+void Server::upgradeDone(bool ready, pid_t pid, const std::string& failure) {
+  if (!ready) {
+    spdlog::error("upgrade failed: {}; still serving", failure);
+    systemd::notifyStatus(servingStatus() + "; upgrade failed: " + failure);
+    return;
+  }
+  spdlog::info("upgrade: new process {} is ready; draining", pid);
+  if (!shuttingDown_) {
+    // The new process is systemd's main process now (it sent MAINPID=):
+    // from here on this one tells systemd nothing, since a STOPPING=1 from
+    // it would stop the whole service, the new process included.
+    beginShutdown(false);
+  }
+}
+
+void Server::beginShutdown(bool tellSystemd) {
+  shuttingDown_ = true;
+  if (tellSystemd) {
+    systemd::notifyStopping("stopping: draining " + std::to_string(connections_.load()) +
+                            " connections");
+  }
+  admin_.reset();  // a draining gate is no longer one to scrape or to check
+  spdlog::info("shutting down: no new connections, draining open ones");
+  shutdownDeadline_ = clock::monotonicMs() + runtime_->config->timeouts.shutdown.count();
+  for (auto& worker : workers_) {
+    worker->drain();
+  }
+  shutdownTick_ = event_new(base_, -1, EV_PERSIST, onShutdownTick, this);
+  timeval every{0, 50 * 1000};
+  event_add(shutdownTick_, &every);
+}
+
+void Server::onShutdownTick(evutil_socket_t, short, void* arg) {
+  static_cast<Server*>(arg)->checkShutdown();
+}
+
+void Server::checkShutdown() {
+  bool all = true;
+  for (auto& worker : workers_) {
+    all = all && worker->finished();
+  }
+  if (all) {
+    event_base_loopbreak(base_);
+    return;
+  }
+  if (clock::monotonicMs() >= shutdownDeadline_) {
+    spdlog::warn("timeouts.shutdown reached: closing {} remaining connections",
+                 connections_.load());
+    for (auto& worker : workers_) {
+      worker->stop();
+    }
+    event_base_loopbreak(base_);
+  }
+}
+
+}  // namespace httpgate::gate

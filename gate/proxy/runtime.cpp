@@ -1,0 +1,49 @@
+#include "gate/proxy/runtime.h"
+
+#include <algorithm>
+
+namespace httpgate::gate {
+
+std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
+    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports, uint64_t generation,
+    const HostHealthRegistry* hosts) {
+  auto runtime = std::make_shared<Runtime>();
+  runtime->generation = generation;
+  runtime->ports = ports;
+  for (size_t i = 0; i < config->listeners.size(); ++i) {
+    const ListenConfig& listener = config->listeners[i];
+    if (!listener.tls) {
+      runtime->tls.emplace_back();
+      continue;
+    }
+    auto made = TlsContextSet::create(*listener.tls, config->file, i);
+    if (auto* error = std::get_if<std::string>(&made)) {
+      return *error;
+    }
+    runtime->tls.push_back(std::get<std::shared_ptr<TlsContextSet>>(made));
+    if (runtime->httpsPort == 0 && i < ports.size()) {
+      runtime->httpsPort = ports[i];
+    }
+  }
+  auto log = AccessLog::open(config->log);
+  if (auto* error = std::get_if<std::string>(&log)) {
+    return config->file + ": " + *error;
+  }
+  runtime->accessLog = std::get<std::shared_ptr<AccessLog>>(log);
+  runtime->headLimits.maxHeadBytes = config->limits.maxRequestHeader;
+  runtime->headLimits.maxRequestLine =
+      std::min<size_t>(runtime->headLimits.maxRequestLine, config->limits.maxRequestHeader);
+  // A response head may fill the backend's input buffer (see Worker), which
+  // is never smaller than 16 KiB: large Set-Cookie or CSP fields still pass.
+  runtime->responseLimits.maxHeadBytes =
+      std::max<size_t>(16 * 1024, config->limits.maxRequestHeader);
+  runtime->responseLimits.maxRequestLine = runtime->responseLimits.maxHeadBytes;
+  runtime->responseLimits.maxFields = 256;
+  if (hosts != nullptr) {
+    runtime->hostHealth = hosts->prepare(*config);
+  }
+  runtime->config = std::move(config);
+  return std::shared_ptr<const Runtime>(std::move(runtime));
+}
+
+}  // namespace httpgate::gate

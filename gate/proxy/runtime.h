@@ -1,0 +1,44 @@
+// A configuration snapshot with everything built from it: TLS contexts per
+// listener and the access log. Built completely (or not at all) on the main
+// thread, then published read-only to the workers; each client connection
+// keeps the snapshot it was accepted with until it closes, so a reload never
+// changes the rules under an open connection.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "common/http/head_parser.h"
+#include "gate/config/config.h"
+#include "gate/proxy/host_health.h"
+#include "gate/telemetry/logging.h"
+#include "gate/tls/tls_context.h"
+
+namespace httpgate::gate {
+
+struct Runtime {
+  std::shared_ptr<const Config> config;
+  std::vector<std::shared_ptr<TlsContextSet>> tls;  // per listener; null for plain ones
+  std::shared_ptr<AccessLog> accessLog;             // null when off
+  std::vector<uint16_t> ports;                      // bound port per listener
+  uint16_t httpsPort = 0;                           // first TLS listener's port, 0 if none
+  http::HeadLimits headLimits;      // for client requests (limits.max_request_header)
+  http::HeadLimits responseLimits;  // for backend responses: the whole input buffer
+  uint64_t generation = 0;
+  // The health of routes.hosts (host_health.h); null when built without a
+  // registry (the -t check), which leaves every host unchecked.
+  std::shared_ptr<const HostHealthSet> hostHealth;
+};
+
+// Builds a snapshot for `config` whose listeners are bound to `ports`, with
+// host health states from `hosts` when given (the caller publishes them
+// once it uses the snapshot). Returns the error text (file:line:col: key:
+// message) when a certificate or the access log cannot be loaded.
+std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
+    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports, uint64_t generation,
+    const HostHealthRegistry* hosts = nullptr);
+
+}  // namespace httpgate::gate

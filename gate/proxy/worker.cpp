@@ -1,0 +1,250 @@
+#include "gate/proxy/worker.h"
+
+#include <netinet/tcp.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "gate/proxy/client_session.h"
+
+namespace httpgate::gate {
+namespace {
+
+// Accepts per readiness event, so one listener cannot monopolise the loop.
+constexpr int kAcceptBatch = 64;
+// Idle backend connections kept per backend port and worker.
+constexpr size_t kMaxIdlePerBackend = 64;
+constexpr std::chrono::seconds kBackendIdleLimit{60};
+
+// Client input holds request heads: 16 KiB, or the configured head limit.
+size_t clientBufferSize(const Runtime& runtime) {
+  return std::max<size_t>(16 * 1024, runtime.config->limits.maxRequestHeader);
+}
+
+// Backend input is where response bodies pass through: 64 KiB takes a large
+// response in a quarter of the reads a 16 KiB buffer needs (four TLS records
+// per read), and is only held while bytes are in flight.
+size_t backendBufferSize(const Runtime& runtime) {
+  return std::max<size_t>(64 * 1024, runtime.responseLimits.maxHeadBytes);
+}
+
+}  // namespace
+
+Worker::Worker(unsigned index, std::vector<ListenSocket> sockets,
+               std::shared_ptr<const Runtime> runtime, std::atomic<uint32_t>& connections,
+               AppStarts* appStarts)
+    : index_(index),
+      sockets_(std::move(sockets)),
+      runtime_(std::move(runtime)),
+      connections_(connections),
+      // Small free lists: enough to skip malloc on the busy path, too few
+      // to hold memory that idle connections do not use.
+      clientBuffers_(clientBufferSize(*runtime_), 32),
+      backendBuffers_(backendBufferSize(*runtime_), 8),
+      appStarts_(appStarts) {
+  // evthread_use_pthreads() (called in main) gives the base the lock that
+  // makes event_active() on notify_ safe from the main thread.
+  base_ = event_base_new();
+  metrics_ = std::make_shared<WorkerMetrics>(runtime_->config->listeners.size());
+  monitor_ = std::make_unique<LoopMonitor>(base_, *metrics_);
+  memoryRelease_ = std::make_unique<MemoryRelease>(base_, index_);
+  backends_ = std::make_unique<BackendPool>(base_, kMaxIdlePerBackend, kBackendIdleLimit);
+  event_assign(&notify_, base_, -1, EV_PERSIST, onNotify, this);
+  event_add(&notify_, nullptr);
+  for (const ListenSocket& socket : sockets_) {
+    auto accept = std::make_unique<AcceptEvent>();
+    accept->worker = this;
+    accept->socket = socket;
+    event_assign(&accept->ev, base_, socket.fd, EV_READ | EV_PERSIST, onAccept, accept.get());
+    event_add(&accept->ev, nullptr);
+    acceptEvents_.push_back(std::move(accept));
+  }
+}
+
+Worker::~Worker() {
+  join();
+  while (sessions_ != nullptr) {
+    destroy(sessions_);
+  }
+  closeListeners();
+  event_del(&notify_);
+  monitor_.reset();
+  memoryRelease_.reset();
+  backends_.reset();
+  event_base_free(base_);
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] {
+    event_base_dispatch(base_);
+    metrics_->stopped = true;
+    finished_ = true;
+  });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void Worker::publish(std::shared_ptr<const Runtime> runtime) {
+  {
+    std::lock_guard lock(mutex_);
+    pending_ = std::move(runtime);
+  }
+  event_active(&notify_, EV_READ, 0);
+}
+
+void Worker::drain() {
+  {
+    std::lock_guard lock(mutex_);
+    drainRequested_ = true;
+  }
+  event_active(&notify_, EV_READ, 0);
+}
+
+void Worker::stop() {
+  event_base_loopbreak(base_);
+}
+
+void Worker::post(std::function<void()> task) {
+  {
+    std::lock_guard lock(mutex_);
+    tasks_.push_back(std::move(task));
+  }
+  event_active(&notify_, EV_READ, 0);
+}
+
+uint64_t Worker::addAppWaiter(ClientSession* session) {
+  uint64_t id = nextAppWaiter_++;
+  appWaiters_.emplace(id, session);
+  return id;
+}
+
+void Worker::removeAppWaiter(uint64_t id) {
+  appWaiters_.erase(id);
+}
+
+void Worker::appStartFinished(uint64_t id, bool ok, const std::string& message) {
+  auto found = appWaiters_.find(id);
+  if (found == appWaiters_.end()) {
+    return;  // the session ended while the app started
+  }
+  ClientSession* session = found->second;
+  appWaiters_.erase(found);
+  session->appStartFinished(ok, message);
+}
+
+void Worker::onNotify(evutil_socket_t, short, void* arg) {
+  static_cast<Worker*>(arg)->handleNotify();
+}
+
+void Worker::handleNotify() {
+  std::shared_ptr<const Runtime> runtime;
+  bool drain = false;
+  std::vector<std::function<void()>> tasks;
+  {
+    std::lock_guard lock(mutex_);
+    runtime = std::move(pending_);
+    drain = drainRequested_ && !draining_;
+    tasks.swap(tasks_);
+  }
+  for (auto& task : tasks) {
+    task();
+  }
+  if (runtime) {
+    runtime_ = std::move(runtime);
+    clientBuffers_.setBlockSize(clientBufferSize(*runtime_));
+    backendBuffers_.setBlockSize(backendBufferSize(*runtime_));
+  }
+  if (drain) {
+    draining_ = true;
+    closeListeners();
+    backends_->clear();
+    // drain() may destroy the session: step to the next one first.
+    for (ClientSession* session = sessions_; session != nullptr;) {
+      ClientSession* next = session->next;
+      session->drain();
+      session = next;
+    }
+    exitIfDrained();
+  }
+}
+
+void Worker::closeListeners() {
+  for (auto& accept : acceptEvents_) {
+    event_del(&accept->ev);
+  }
+  acceptEvents_.clear();
+  for (const ListenSocket& socket : sockets_) {
+    ::close(socket.fd);
+  }
+  sockets_.clear();
+}
+
+void Worker::onAccept(evutil_socket_t, short, void* arg) {
+  auto* accept = static_cast<AcceptEvent*>(arg);
+  accept->worker->acceptFrom(accept->socket);
+}
+
+void Worker::acceptFrom(ListenSocket socket) {
+  for (int i = 0; i < kAcceptBatch && !draining_; ++i) {
+    sockaddr_storage peer{};
+    socklen_t length = sizeof(peer);
+    int fd = ::accept4(socket.fd, reinterpret_cast<sockaddr*>(&peer), &length,
+                       SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE) {
+        spdlog::error("accept: {} (raise the file descriptor limit)", std::strerror(errno));
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+                 errno != ECONNABORTED) {
+        spdlog::warn("accept: {}", std::strerror(errno));
+      }
+      return;
+    }
+    if (connections_.fetch_add(1) >= runtime_->config->limits.maxConnections) {
+      connections_.fetch_sub(1);
+      ::close(fd);
+      spdlog::warn("limits.max_connections ({}) reached: connection refused",
+                   runtime_->config->limits.maxConnections);
+      continue;
+    }
+    auto* session = new ClientSession(*this, runtime_, socket.listener, fd, peer);
+    session->next = sessions_;
+    if (sessions_ != nullptr) {
+      sessions_->prev = session;
+    }
+    sessions_ = session;
+    ++sessionCount_;
+    memoryRelease_->opened(sessionCount_);
+    session->start();  // may destroy it
+  }
+}
+
+void Worker::destroy(ClientSession* session) {
+  if (session->prev != nullptr) {
+    session->prev->next = session->next;
+  } else {
+    sessions_ = session->next;
+  }
+  if (session->next != nullptr) {
+    session->next->prev = session->prev;
+  }
+  --sessionCount_;
+  connections_.fetch_sub(1);
+  delete session;
+  memoryRelease_->closed(sessionCount_);
+  exitIfDrained();
+}
+
+void Worker::exitIfDrained() {
+  if (draining_ && sessionCount_ == 0) {
+    event_base_loopexit(base_, nullptr);
+  }
+}
+
+}  // namespace httpgate::gate

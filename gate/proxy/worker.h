@@ -1,0 +1,119 @@
+// One event-loop thread. It owns its listening sockets (one per configured
+// listener, bound with SO_REUSEPORT so the kernel spreads connections over
+// the workers), every connection it accepts, its buffer pool and its pool of
+// idle backend connections: a connection never leaves its worker. The main
+// thread talks to it only through publish(), drain() and stop(), which are
+// thread-safe.
+#pragma once
+
+#include <event2/event.h>
+#include <event2/event_struct.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "gate/apps/app_starts.h"
+#include "gate/net/buffer.h"
+#include "gate/net/listeners.h"
+#include "gate/proxy/backend_pool.h"
+#include "gate/proxy/memory_release.h"
+#include "gate/proxy/runtime.h"
+#include "gate/telemetry/loop_monitor.h"
+#include "gate/telemetry/metrics.h"
+
+namespace httpgate::gate {
+
+class ClientSession;
+
+class Worker final : public TaskQueue {
+ public:
+  // The worker owns `sockets` and closes them when it drains or ends.
+  // `appStarts` (may be null: no on-demand start) outlives the worker.
+  Worker(unsigned index, std::vector<ListenSocket> sockets, std::shared_ptr<const Runtime> runtime,
+         std::atomic<uint32_t>& connections, AppStarts* appStarts);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  void start();
+  void join();
+
+  // Thread-safe: new connections get `runtime` from now on.
+  void publish(std::shared_ptr<const Runtime> runtime);
+  // Thread-safe: stop accepting, close idle connections, let busy ones
+  // finish; the thread ends when none is left.
+  void drain();
+  // Thread-safe: end the loop now; remaining connections are closed.
+  void stop();
+  bool finished() const { return finished_.load(); }
+  // Thread-safe: runs `task` on this worker's thread.
+  void post(std::function<void()> task) override;
+
+  // For the sessions of this worker (worker thread only).
+  event_base* base() const { return base_; }
+  BufferPool& clientBuffers() { return clientBuffers_; }
+  BufferPool& backendBuffers() { return backendBuffers_; }
+  BackendPool& backends() { return *backends_; }
+  void destroy(ClientSession* session);
+  unsigned index() const { return index_; }
+  // This worker's counters: written by its thread only, read by the admin
+  // endpoint through metricsHandle() (which keeps them alive).
+  WorkerMetrics& metrics() { return *metrics_; }
+  std::shared_ptr<const WorkerMetrics> metricsHandle() const { return metrics_; }
+  AppStarts* appStarts() const { return appStarts_; }
+  // The newest configuration snapshot this worker has received.
+  const std::shared_ptr<const Runtime>& runtime() const { return runtime_; }
+  // Sessions waiting for an app start, by a number that outlives them: the
+  // answer may come after the session is gone.
+  uint64_t addAppWaiter(ClientSession* session);
+  void removeAppWaiter(uint64_t id);
+  void appStartFinished(uint64_t id, bool ok, const std::string& message);
+
+ private:
+  static void onAccept(evutil_socket_t fd, short what, void* arg);
+  static void onNotify(evutil_socket_t fd, short what, void* arg);
+  void acceptFrom(ListenSocket socket);
+  void handleNotify();
+  void closeListeners();
+  void exitIfDrained();
+
+  unsigned index_;
+  event_base* base_ = nullptr;
+  std::vector<ListenSocket> sockets_;
+  struct AcceptEvent {
+    Worker* worker;
+    ListenSocket socket;
+    event ev;
+  };
+  std::vector<std::unique_ptr<AcceptEvent>> acceptEvents_;
+  event notify_{};
+  std::thread thread_;
+
+  std::mutex mutex_;  // guards pending_, drainRequested_, tasks_
+  std::shared_ptr<const Runtime> pending_;
+  bool drainRequested_ = false;
+  std::vector<std::function<void()>> tasks_;
+
+  std::shared_ptr<const Runtime> runtime_;
+  std::atomic<uint32_t>& connections_;
+  BufferPool clientBuffers_;
+  BufferPool backendBuffers_;
+  std::unique_ptr<BackendPool> backends_;
+  AppStarts* appStarts_;
+  std::unordered_map<uint64_t, ClientSession*> appWaiters_;
+  uint64_t nextAppWaiter_ = 1;
+  ClientSession* sessions_ = nullptr;
+  size_t sessionCount_ = 0;
+  bool draining_ = false;
+  std::atomic<bool> finished_{false};
+  std::shared_ptr<WorkerMetrics> metrics_;
+  std::unique_ptr<LoopMonitor> monitor_;
+  std::unique_ptr<MemoryRelease> memoryRelease_;
+};
+
+}  // namespace httpgate::gate

@@ -1,0 +1,223 @@
+#include "gate/tls/tls_context.h"
+
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace httpgate::gate {
+namespace {
+
+// TLS 1.2 suites: ECDHE key exchange (forward secrecy) with AEAD ciphers only.
+constexpr const char* kTls12Ciphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+constexpr const char* kGroups = "X25519:P-256:P-384";
+constexpr unsigned char kSessionIdContext[] = "httpgate";
+
+std::string opensslError() {
+  unsigned long code = ERR_get_error();
+  if (code == 0) {
+    return "unknown OpenSSL error";
+  }
+  char text[256];
+  ERR_error_string_n(code, text, sizeof(text));
+  ERR_clear_error();
+  return text;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// The DNS names a certificate is valid for: its subjectAltName DNS entries,
+// or its subject CN when it has none.
+std::vector<std::string> certificateNames(X509* cert) {
+  std::vector<std::string> names;
+  auto* sans =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  if (sans != nullptr) {
+    for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
+      const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
+      if (name->type == GEN_DNS) {
+        const ASN1_STRING* dns = name->d.dNSName;
+        names.push_back(lower(std::string_view(
+            reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)), ASN1_STRING_length(dns))));
+      }
+    }
+    GENERAL_NAMES_free(sans);
+  }
+  if (names.empty()) {
+    X509_NAME* subject = X509_get_subject_name(cert);
+    int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
+    if (index >= 0) {
+      const ASN1_STRING* cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+      names.push_back(lower(std::string_view(
+          reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)), ASN1_STRING_length(cn))));
+    }
+  }
+  return names;
+}
+
+int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
+               unsigned int inlen, void*) {
+  static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+  unsigned char* selected = nullptr;
+  if (SSL_select_next_proto(&selected, outlen, kHttp11, sizeof(kHttp11), in, inlen) ==
+      OPENSSL_NPN_NEGOTIATED) {
+    *out = selected;
+    return SSL_TLSEXT_ERR_OK;
+  }
+  // A client that offers only h2 still gets HTTP/1.1 without ALPN.
+  return SSL_TLSEXT_ERR_NOACK;
+}
+
+std::variant<SSL_CTX*, std::string> newContext(const TlsConfig& tls) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  if (ctx == nullptr) {
+    return opensslError();
+  }
+  SSL_CTX_set_min_proto_version(ctx, tls.tls12 ? TLS1_2_VERSION : TLS1_3_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, tls.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_IGNORE_UNEXPECTED_EOF |
+                               SSL_OP_SINGLE_ECDH_USE);
+  // Partial and moving writes let the connection write from its buffers as
+  // they are; RELEASE_BUFFERS frees OpenSSL's 16 KiB+ record buffers while a
+  // connection is idle, which is most of the memory of an idle connection.
+  // NO_AUTO_CHAIN: the configured file holds the chain to send; without it
+  // OpenSSL would search its certificate store for one on every handshake.
+  SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                            SSL_MODE_RELEASE_BUFFERS | SSL_MODE_NO_AUTO_CHAIN);
+  if (SSL_CTX_set_cipher_list(ctx, kTls12Ciphers) != 1 ||
+      SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
+    std::string error = opensslError();
+    SSL_CTX_free(ctx);
+    return error;
+  }
+  // Read-ahead lets one recv() take a whole record (and what follows it)
+  // instead of a 5-byte header read and then the rest.
+  SSL_CTX_set_read_ahead(ctx, 1);
+  // Resumption by session tickets only (TLS 1.2 and 1.3): a server-side
+  // cache would keep a session in memory for every new connection.
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  // One TLS 1.3 ticket per handshake (OpenSSL sends two by default): a client
+  // resumes with one, and each ticket costs an encryption and a record.
+  SSL_CTX_set_num_tickets(ctx, 1);
+  SSL_CTX_set_timeout(ctx, 3600);
+  SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof(kSessionIdContext) - 1);
+  SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, nullptr);
+  return ctx;
+}
+
+}  // namespace
+
+TlsContextSet::~TlsContextSet() {
+  for (Entry& entry : entries_) {
+    SSL_CTX_free(entry.ctx);
+  }
+}
+
+std::variant<std::shared_ptr<TlsContextSet>, std::string> TlsContextSet::create(
+    const TlsConfig& tls, const std::string& configFile, size_t listenerIndex) {
+  std::shared_ptr<TlsContextSet> set(new TlsContextSet());
+  for (size_t i = 0; i < tls.certificates.size(); ++i) {
+    const CertificateConfig& cert = tls.certificates[i];
+    std::string key =
+        "listen[" + std::to_string(listenerIndex) + "].tls.certificates[" + std::to_string(i) + "]";
+    auto made = newContext(tls);
+    if (auto* error = std::get_if<std::string>(&made)) {
+      return formatConfigError(configFile, tls.protocolsPos,
+                               "listen[" + std::to_string(listenerIndex) + "].tls", *error);
+    }
+    Entry entry;
+    entry.ctx = std::get<SSL_CTX*>(made);
+    set->entries_.push_back(entry);  // freed by the set from here on
+    ERR_clear_error();
+    if (SSL_CTX_use_certificate_chain_file(entry.ctx, cert.certFile.c_str()) != 1) {
+      return formatConfigError(
+          configFile, cert.certPos, key + ".cert",
+          "cannot load certificate chain from \"" + cert.certFile + "\": " + opensslError());
+    }
+    if (SSL_CTX_use_PrivateKey_file(entry.ctx, cert.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
+      std::string error = opensslError();
+      if (error.find("key values mismatch") != std::string::npos) {
+        return formatConfigError(configFile, cert.keyPos, key + ".key",
+                                 "private key does not match the certificate");
+      }
+      return formatConfigError(configFile, cert.keyPos, key + ".key",
+                               "cannot load private key from \"" + cert.keyFile + "\": " + error);
+    }
+    if (SSL_CTX_check_private_key(entry.ctx) != 1) {
+      ERR_clear_error();
+      return formatConfigError(configFile, cert.keyPos, key + ".key",
+                               "private key does not match the certificate");
+    }
+    set->entries_.back().names = certificateNames(SSL_CTX_get0_certificate(entry.ctx));
+  }
+  if (set->entries_.size() > 1) {
+    SSL_CTX_set_tlsext_servername_callback(set->entries_.front().ctx, onServerName);
+    SSL_CTX_set_tlsext_servername_arg(set->entries_.front().ctx, set.get());
+  }
+  return set;
+}
+
+SSL* TlsContextSet::newConnection(int fd) const {
+  SSL* ssl = SSL_new(entries_.front().ctx);
+  if (ssl == nullptr) {
+    ERR_clear_error();
+    return nullptr;
+  }
+  if (SSL_set_fd(ssl, fd) != 1) {
+    ERR_clear_error();
+    SSL_free(ssl);
+    return nullptr;
+  }
+  SSL_set_accept_state(ssl);
+  return ssl;
+}
+
+SSL_CTX* TlsContextSet::select(std::string_view host) const {
+  std::string name = lower(host);
+  for (const Entry& entry : entries_) {
+    for (const std::string& candidate : entry.names) {
+      if (candidate == name) {
+        return entry.ctx;
+      }
+    }
+  }
+  // A wildcard covers exactly one label: "*.example.org" matches
+  // "a.example.org", not "example.org" nor "a.b.example.org".
+  size_t dot = name.find('.');
+  if (dot != std::string::npos && dot > 0) {
+    std::string wildcard = "*" + name.substr(dot);
+    for (const Entry& entry : entries_) {
+      for (const std::string& candidate : entry.names) {
+        if (candidate == wildcard) {
+          return entry.ctx;
+        }
+      }
+    }
+  }
+  return nullptr;
+}
+
+int TlsContextSet::onServerName(SSL* ssl, int*, void* arg) {
+  const char* host = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+  if (host == nullptr) {
+    return SSL_TLSEXT_ERR_NOACK;  // no SNI: the default certificate
+  }
+  const auto* set = static_cast<const TlsContextSet*>(arg);
+  SSL_CTX* ctx = set->select(host);
+  if (ctx != nullptr && ctx != SSL_get_SSL_CTX(ssl)) {
+    SSL_set_SSL_CTX(ssl, ctx);
+  }
+  return SSL_TLSEXT_ERR_OK;
+}
+
+}  // namespace httpgate::gate

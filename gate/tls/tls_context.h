@@ -1,0 +1,54 @@
+// The TLS side of one listener: one SSL_CTX per configured certificate, the
+// first being the default and the others chosen by SNI. Built from a
+// TlsConfig at start-up and on every reload; a failure names the file, line,
+// column and key of the certificate or key that is wrong, so a bad reload is
+// refused before anything changes.
+#pragma once
+
+#include <openssl/ssl.h>
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "gate/config/config.h"
+
+namespace httpgate::gate {
+
+class TlsContextSet {
+ public:
+  ~TlsContextSet();
+  TlsContextSet(const TlsContextSet&) = delete;
+  TlsContextSet& operator=(const TlsContextSet&) = delete;
+
+  // Loads every certificate chain and key of `tls` (listener `listenerIndex`
+  // of `configFile`) into new contexts: TLS 1.2/1.3 as configured, forward-
+  // secret AEAD ciphers only, X25519/P-256/P-384, ALPN http/1.1, session
+  // tickets and a server-side session cache. Returns the set or the error text.
+  static std::variant<std::shared_ptr<TlsContextSet>, std::string> create(
+      const TlsConfig& tls, const std::string& configFile, size_t listenerIndex);
+
+  // A new server-side SSL for accepted socket `fd`, or nullptr on failure.
+  // The SSL keeps its context alive; `this` must outlive the handshake (the
+  // connection holds the configuration snapshot that owns it).
+  SSL* newConnection(int fd) const;
+
+ private:
+  TlsContextSet() = default;
+
+  struct Entry {
+    SSL_CTX* ctx = nullptr;
+    std::vector<std::string> names;  // DNS names of the certificate, lower case
+  };
+
+  // The context whose certificate names `host` (exact or "*.domain"
+  // wildcard), or nullptr.
+  SSL_CTX* select(std::string_view host) const;
+  static int onServerName(SSL* ssl, int* alert, void* arg);
+
+  std::vector<Entry> entries_;
+};
+
+}  // namespace httpgate::gate

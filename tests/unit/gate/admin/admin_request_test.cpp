@@ -1,0 +1,67 @@
+// The admin endpoint's request handling without sockets: which answer each
+// request gets, and the response bytes.
+#include "gate/admin/admin_request.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace httpgate::gate {
+namespace {
+
+TEST(AdminRequest, WaitsForTheWholeHead) {
+  EXPECT_FALSE(classifyAdminRequest("").complete);
+  EXPECT_FALSE(classifyAdminRequest("GET /metrics HTTP/1.1\r\nHost: x\r\n").complete);
+}
+
+TEST(AdminRequest, KnownPages) {
+  AdminRequest metrics = classifyAdminRequest("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(metrics.complete);
+  EXPECT_EQ(metrics.status, 200);
+  EXPECT_EQ(metrics.page, AdminPage::Metrics);
+  EXPECT_FALSE(metrics.headOnly);
+  AdminRequest health = classifyAdminRequest("HEAD /healthz?probe=1 HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(health.status, 200);
+  EXPECT_EQ(health.page, AdminPage::Health);
+  EXPECT_TRUE(health.headOnly);
+}
+
+TEST(AdminRequest, UnknownPathIs404) {
+  EXPECT_EQ(classifyAdminRequest("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, 404);
+  EXPECT_EQ(classifyAdminRequest("GET /metrics/ HTTP/1.1\r\nHost: x\r\n\r\n").status, 404);
+  EXPECT_EQ(classifyAdminRequest("POST /other HTTP/1.1\r\nHost: x\r\n\r\n").status, 404);
+}
+
+TEST(AdminRequest, OtherMethodIs405) {
+  EXPECT_EQ(classifyAdminRequest("POST /metrics HTTP/1.1\r\nHost: x\r\n\r\n").status, 405);
+  EXPECT_EQ(classifyAdminRequest("DELETE /healthz HTTP/1.1\r\nHost: x\r\n\r\n").status, 405);
+}
+
+TEST(AdminRequest, MalformedIs400) {
+  EXPECT_EQ(classifyAdminRequest("GARBAGE\r\n\r\n").status, 400);
+  EXPECT_EQ(classifyAdminRequest("GET /metrics HTTP/1.1\r\nBad Header\r\n\r\n").status, 400);
+}
+
+TEST(AdminRequest, OversizedHeadIsRefused) {
+  std::string big = "GET /metrics HTTP/1.1\r\nX: " + std::string(kMaxAdminRequest, 'a');
+  const AdminRequest request = classifyAdminRequest(big);
+  EXPECT_TRUE(request.complete);
+  EXPECT_EQ(request.status, 431);
+}
+
+TEST(AdminResponse, ClosesAndNamesItsLength) {
+  EXPECT_EQ(formatAdminResponse(200, "text/plain", "ok\n", false),
+            "HTTP/1.1 200 OK\r\nServer: httpgate\r\nContent-Type: text/plain\r\n"
+            "Content-Length: 3\r\nCache-Control: no-store\r\nConnection: close\r\n\r\nok\n");
+  EXPECT_EQ(formatAdminResponse(200, "text/plain", "ok\n", true),
+            "HTTP/1.1 200 OK\r\nServer: httpgate\r\nContent-Type: text/plain\r\n"
+            "Content-Length: 3\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
+}
+
+TEST(AdminResponse, MethodNotAllowedSaysWhatIs) {
+  const std::string response = formatAdminResponse(405, "text/plain", "x\n", false);
+  EXPECT_NE(response.find("\r\nAllow: GET, HEAD\r\n"), std::string::npos) << response;
+}
+
+}  // namespace
+}  // namespace httpgate::gate
