@@ -1,10 +1,19 @@
 """results.png: the headline figures as bars per peer (medians), with the
 lowest and highest round as whiskers."""
 
-from .peers import LABELS
+from .peers import compare_name, label as peer_label
 
 COLORS = {"httpgate": "#1f77b4", "nginx": "#2ca02c", "haproxy": "#d62728",
           "httpGate": "#9467bd", "direct": "#7f7f7f"}
+OTHER_BUILD_COLORS = ["#6baed6", "#9ecae1", "#c6dbef", "#08519c"]  # httpgate@NAME: blues
+
+
+def _color(peer, peers):
+    """Other httpgate builds get lighter blues than httpgate, in their order."""
+    if compare_name(peer) is None:
+        return COLORS[peer]
+    others = [p for p in peers if compare_name(p) is not None]
+    return OTHER_BUILD_COLORS[others.index(peer) % len(OTHER_BUILD_COLORS)]
 
 
 def _panels(data):
@@ -54,11 +63,11 @@ def draw(data, path):
             figure_ = summary.get(measurement, {}).get(peer, {}).get(key)
             if not figure_ or figure_.get("median") is None:
                 continue
-            names.append(LABELS[peer].split(" (")[0].replace("backend directly", "direct"))
+            names.append(peer_label(peer).split(" (")[0].replace("backend directly", "direct"))
             values.append(figure_["median"])
             low.append(figure_["median"] - figure_["min"])
             high.append(figure_["max"] - figure_["median"])
-            colors.append(COLORS[peer])
+            colors.append(_color(peer, data["settings"]["peers"]))
         top = _clip(values)
         ticks = [f"{name}\n{_label(value)}" + (" ↑" if top and value > top else "")
                  for name, value in zip(names, values)]

@@ -108,3 +108,10 @@ TARGETS = [
     ("latency", "p50_ms", "nginx", 1.0, "lower", "first-request p50 no worse than nginx"),
     ("latency", "p99_ms", "nginx", 1.0, "lower", "first-request p99 no worse than nginx"),
 ]
+
+# The bound for a change to httpgate, measured against the build
+# before it (BENCH_HTTPGATE_COMPARE): these figures may get at most 3% worse.
+BUILD_BOUND = 0.03
+BUILD_WATCH = [("keepalive", "cpu_us_per_request"), ("routed", "cpu_us_per_request"),
+               ("throughput", "cpu_us_per_mib"), ("memory", "rss_kib_per_conn_{small}"),
+               ("memory", "rss_kib_per_conn_{large}")]

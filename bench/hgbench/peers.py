@@ -1,6 +1,7 @@
 """The peers side by side: each starts on its own ports with the same
 certificates in front of the same backend. `direct` is the backend itself,
-over plain HTTP: the ceiling."""
+over plain HTTP: the ceiling. `httpgate@NAME` is another httpgate build
+(BENCH_HTTPGATE_COMPARE), run like `httpgate` from its own binary."""
 
 import shutil
 import subprocess
@@ -20,6 +21,25 @@ LABELS = {
     "direct": "backend directly (plain HTTP)",
 }
 
+COMPARE_PREFIX = "httpgate@"
+
+
+def compare_peer(name):
+    """The peer name of the other httpgate build NAME."""
+    return COMPARE_PREFIX + name
+
+
+def compare_name(peer):
+    """NAME of an `httpgate@NAME` peer, None for every other peer."""
+    return peer[len(COMPARE_PREFIX):] if peer.startswith(COMPARE_PREFIX) else None
+
+
+def label(peer):
+    """How a peer reads in results: LABELS, or "httpgate @NAME" for another
+    build, whose names are only known at run time."""
+    name = compare_name(peer)
+    return LABELS[peer] if name is None else f"httpgate @{name}"
+
 
 class Peer:
     """A proxy under test: `port` has the ECDSA certificate, `rsa_port`
@@ -31,7 +51,7 @@ class Peer:
 
     def __init__(self, name, workdir, certs, backend, use_cgroup):
         self.name = name
-        self.label = LABELS[name]
+        self.label = label(name)
         self.dir = workdir / name
         self.dir.mkdir(exist_ok=True)
         self.certs = certs
@@ -79,6 +99,10 @@ class Peer:
 
 
 class Httpgate(Peer):
+    """httpgate, or another build of it: the binary is the peer's own
+    (`httpgate_binary`, set by make), the configuration and the environment
+    the same for every build, so that only the code differs."""
+
     def launch(self):
         conf = templates.render("httpgate.yaml.in", self.dir / "httpgate.yaml", **self.values())
         return self.service.spawn([str(self.httpgate_binary), "-c", str(conf)],
@@ -156,17 +180,25 @@ KINDS = {"httpgate": Httpgate, "nginx": Nginx, "haproxy": Haproxy, "httpGate": H
          "direct": Direct}
 
 
-def make(name, workdir, certs, backend, use_cgroup, httpgate_binary, httpgate_env=None):
-    """`httpgate_env` (a dict) is added to httpgate's environment only, e.g.
-    GLIBC_TUNABLES to compare allocator settings."""
-    peer = KINDS[name](name, workdir, certs, backend, use_cgroup)
-    peer.httpgate_binary = httpgate_binary
+def kind(peer):
+    """The class that runs `peer`: every `httpgate@NAME` is an Httpgate."""
+    return Httpgate if compare_name(peer) is not None else KINDS[peer]
+
+
+def make(name, workdir, certs, backend, use_cgroup, httpgate_binaries, httpgate_env=None):
+    """`httpgate_binaries` maps each httpgate peer (`httpgate`,
+    `httpgate@NAME`) to its binary; `httpgate_env` (a dict) is added to the
+    environment of every httpgate build only, e.g. GLIBC_TUNABLES to compare
+    allocator settings."""
+    peer = kind(name)(name, workdir, certs, backend, use_cgroup)
+    peer.httpgate_binary = httpgate_binaries.get(name)
     peer.httpgate_env = httpgate_env or {}
     return peer
 
 
-def versions(httpgate_binary):
-    """One line per program, as each reports its own version."""
+def versions(httpgate_binaries):
+    """One line per program, as each reports its own version; one per
+    httpgate build (`httpgate_binaries`: peer name to binary)."""
     def run(argv):
         try:
             out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
@@ -177,8 +209,9 @@ def versions(httpgate_binary):
     def deb(package):
         return run(["dpkg-query", "-W", "-f", "${Package} ${Version}", package])
 
+    builds = {peer: run([str(binary), "--version"]) for peer, binary in httpgate_binaries.items()}
     return {
-        "httpgate": run([str(httpgate_binary), "--version"]),
+        **builds,
         "nginx": run(["nginx", "-v"]),
         "haproxy": run(["haproxy", "-v"]),
         "httpGate": deb("picolisp"),

@@ -3,7 +3,7 @@
 import dataclasses
 
 from . import aggregate, measure, metrics, notes
-from .peers import LABELS
+from .peers import compare_name, label as peer_label
 
 REFERENCES = ("nginx", "haproxy")
 
@@ -43,6 +43,14 @@ def _fmt_ratio(value):
     return "—" if value is None else f"{value:.2f}×"
 
 
+def _verdict(value, bound, better):
+    """A ratio against its bound, the way `better` reads."""
+    if value is None:
+        return "—"
+    met = value <= bound if better == "lower" else value >= bound
+    return "met" if met else "**missed**"
+
+
 def _table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -53,11 +61,22 @@ def _peers(data):
     return list(data["settings"]["peers"])
 
 
+def _other_builds(data):
+    """The `httpgate@NAME` peers: other builds of httpgate."""
+    return [p for p in _peers(data) if compare_name(p) is not None]
+
+
+def _measurements(data):
+    """The measurements that ran, in their order."""
+    ran = data["settings"].get("measurements", [m.name for m in measure.MEASUREMENTS])
+    return [m for m in measure.MEASUREMENTS if m.name in ran]
+
+
 def _summary_section(data):
     summary, sizes = data["summary"], _hold_sizes(data)
     peers = _peers(data)
-    header = (["figure"] + [LABELS[p] for p in peers] +
-              [f"httpgate/{LABELS[r]}" for r in REFERENCES])
+    header = (["figure"] + [peer_label(p) for p in peers] +
+              [f"httpgate/{peer_label(r)}" for r in REFERENCES])
     rows = []
     for measurement, key, label in _sized(metrics.SUMMARY, sizes):
         row = [label]
@@ -86,7 +105,7 @@ def _spread_section(data):
                        if figure and "min" in figure else "—")
         rows.append(row)
     return ("## Spread over the rounds (lowest – highest)\n\n" +
-            _table(["figure"] + [LABELS[p] for p in peers], rows))
+            _table(["figure"] + [peer_label(p) for p in peers], rows))
 
 
 def _targets_section(data):
@@ -94,12 +113,7 @@ def _targets_section(data):
     rows = []
     for measurement, key, reference, bound, better, text in _sized(metrics.TARGETS, sizes):
         value = aggregate.ratio(summary, measurement, key, "httpgate", reference)
-        if value is None:
-            verdict = "—"
-        else:
-            met = value <= bound if better == "lower" else value >= bound
-            verdict = "met" if met else "**missed**"
-        rows.append([text, _fmt_ratio(value), verdict])
+        rows.append([text, _fmt_ratio(value), _verdict(value, bound, better)])
     large = sizes["large"]
     held = aggregate.median(summary, "memory", "httpgate", f"held_{large}")
     errors = aggregate.median(summary, "memory", "httpgate", f"errors_{large}")
@@ -126,23 +140,79 @@ def _measurement_section(data, m):
     header = ["peer"] + [x.header for x in table_metrics]
     rows = []
     for peer in peers:
-        row = [LABELS[peer]]
+        row = [peer_label(peer)]
         for x in table_metrics:
             row.append(_fmt(aggregate.median(data["summary"], m.name, peer, x.key), x.digits))
         rows.append(row)
     for reference in REFERENCES:
-        row = [f"httpgate/{LABELS[reference]}"]
+        row = [f"httpgate/{peer_label(reference)}"]
         for x in table_metrics:
             value = aggregate.ratio(data["summary"], m.name, x.key, "httpgate", reference)
             row.append(_fmt_ratio(value) if x.better else "")
         rows.append(row)
     text = f"## {m.title}\n\n" + _table(header, rows)
-    negotiated = [f"{LABELS[p]}: {summary[p]['group']['value']}, "
+    negotiated = [f"{peer_label(p)}: {summary[p]['group']['value']}, "
                   f"{summary[p]['cipher']['value']}"
                   for p in peers if "group" in summary[p] and "cipher" in summary[p]]
     if negotiated:
         text += "\n\nNegotiated: " + "; ".join(negotiated) + "."
     return text
+
+
+def _ratio_figures(data):
+    """(measurement, key, label, better) of each figure that has ratios to
+    the references, once: the summary's, then the measurement tables' other
+    figures with a better direction (of the measurements that ran)."""
+    sizes = _hold_sizes(data)
+    counts = sorted(set(data["settings"]["hold_counts"]))
+    tables = {m.name: metrics.table_metrics(m.name, counts) for m in measure.MEASUREMENTS}
+    better = {(name, x.key): x.better for name, xs in tables.items() for x in xs}
+    seen = set()
+    for measurement, key, text in _sized(metrics.SUMMARY, sizes):
+        seen.add((measurement, key))
+        if better.get((measurement, key)):
+            yield measurement, key, text, better[(measurement, key)]
+    for m in _measurements(data):
+        for x in tables[m.name]:
+            if x.better and (m.name, x.key) not in seen:
+                seen.add((m.name, x.key))
+                yield m.name, x.key, f"{m.title}: {x.header}", x.better
+
+
+def _compare_section(data):
+    """httpgate over each other build (BENCH_HTTPGATE_COMPARE), figure by
+    figure, with the issue's 3% bound on the figures it names: a change
+    measured before and after in one run. None without other builds."""
+    others = _other_builds(data)
+    if not others:
+        return None
+    summary, sizes = data["summary"], _hold_sizes(data)
+    watched = set(_sized(metrics.BUILD_WATCH, sizes))
+    bound = metrics.BUILD_BOUND
+    header = ["figure"]
+    for other in others:
+        header += [f"httpgate/{peer_label(other)}", f"≤ {bound:.0%} worse"]
+    rows = []
+    for measurement, key, text, better in _ratio_figures(data):
+        row = [text]
+        for other in others:
+            value = aggregate.ratio(summary, measurement, key, "httpgate", other)
+            limit = 1 + bound if better == "lower" else 1 - bound
+            verdict = _verdict(value, limit, better) if (measurement, key) in watched else ""
+            row += [_fmt_ratio(value), verdict]
+        rows.append(row)
+    s = data["settings"]
+    builds = "; ".join([f"httpgate: `{s['build_dir']}/httpgate`"] +
+                       [f"{peer_label(p)}: `{s.get('httpgate_compare', {}).get(compare_name(p))}`"
+                        for p in others])
+    return ("## httpgate against other builds of itself\n\n"
+            f"Ratios of the medians, httpgate to each other build ({builds}). Every build "
+            "runs with the same configuration and environment, right after httpgate in "
+            "every round. Below 1.00× httpgate spends less CPU, memory or time; for "
+            "requests/s, handshakes/s and MiB/s above 1.00× is better. The issue bounds "
+            "keep-alive CPU per request, routed keep-alive CPU per request, CPU per MiB and "
+            f"RSS per idle TLS connection: at most {bound:.0%} worse than the build before "
+            f"(the “≤ {bound:.0%} worse” columns).\n\n" + _table(header, rows))
 
 
 def _crypto_section(data):
@@ -214,9 +284,8 @@ def _header(data):
 
 def markdown(data):
     parts = [_header(data), notes.METHOD, _summary_section(data), _targets_section(data),
-             _spread_section(data)]
-    ran = data["settings"].get("measurements", [m.name for m in measure.MEASUREMENTS])
-    parts += [_measurement_section(data, m) for m in measure.MEASUREMENTS if m.name in ran]
+             _compare_section(data), _spread_section(data)]
+    parts += [_measurement_section(data, m) for m in _measurements(data)]
     parts += [_crypto_section(data), "## The configurations\n\n" + notes.CONFIGURATIONS,
               _events_section(data)]
-    return "\n\n".join(parts).rstrip() + "\n"
+    return "\n\n".join(part for part in parts if part).rstrip() + "\n"

@@ -55,7 +55,7 @@ class Run:
         s = self.settings
         info = {"machine": sysinfo.describe(s.repo), "load_before": sysinfo.load_average(),
                 "cpu_accounting": "cgroup-v1 cpuacct" if self.use_cgroup else "/proc/PID/stat",
-                "versions": peers.versions(s.httpgate)}
+                "versions": peers.versions(s.httpgate_binaries)}
         started = self.started = time.monotonic()
         try:
             print("crypto floor (openssl speed) ...", flush=True)
@@ -64,7 +64,7 @@ class Run:
             self.backend = Backend(self.workdir, self.use_cgroup)
             self.backend.start()
             self.peers = [peers.make(name, self.workdir, made, self.backend, self.use_cgroup,
-                                     s.httpgate, s.httpgate_env) for name in s.peers]
+                                     s.httpgate_binaries, s.httpgate_env) for name in s.peers]
             for round_number in range(1, s.rounds + 1):
                 self._round(round_number)
         finally:
@@ -101,7 +101,7 @@ class Run:
         s = self.settings
         minutes, seconds = divmod(int(time.monotonic() - self.started), 60)
         label = (f"{minutes:3d}:{seconds:02d} [round {number}/{s.rounds}] "
-                 f"{m.name:<16} {peer.name:<9}")
+                 f"{m.name:<16} {peer.name:<{self._name_width()}}")
         try:
             result = measure.RUNNERS[m.name](context, peer)
         except Stop:
@@ -124,6 +124,10 @@ class Run:
             peer.stop()
             peer.start()
         time.sleep(s.settle_seconds)
+
+    def _name_width(self):
+        """Progress lines stay aligned with longer names (httpgate@NAME)."""
+        return max([9] + [len(peer.name) for peer in self.peers])
 
     def _collect_log(self, number, peer):
         if peer.proxy and peer.service:

@@ -1,12 +1,16 @@
 """Run settings, from environment variables (see bench/README.md)."""
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .peers import compare_peer
 
 PEER_ORDER = ["httpgate", "nginx", "haproxy", "httpGate", "direct"]
 MEASUREMENT_ORDER = ["memory", "memory_burst", "latency", "keepalive", "routed",
                      "handshakes_ecdsa", "handshakes_rsa", "throughput"]
+COMPARE_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def _int(name, default):
@@ -41,6 +45,7 @@ class Settings:
     burst_watch_seconds: float = 10.0
     measurements: list = field(default_factory=lambda: list(MEASUREMENT_ORDER))
     httpgate_env: dict = field(default_factory=dict)
+    httpgate_compare: dict = field(default_factory=dict)  # NAME: path of another httpgate
     settle_seconds: float = 1.0
     peers: list = field(default_factory=lambda: list(PEER_ORDER))
     keep_tmp: bool = False
@@ -53,6 +58,52 @@ class Settings:
     @property
     def httpgate(self):
         return self.build_dir / "httpgate"
+
+    @property
+    def httpgate_binaries(self):
+        """Each httpgate peer's binary: this build's, then the others'."""
+        others = {compare_peer(name): Path(path) for name, path in self.httpgate_compare.items()}
+        return {"httpgate": self.httpgate, **others}
+
+
+def _compare(text):
+    """BENCH_HTTPGATE_COMPARE's NAME=PATH pairs as {NAME: absolute path},
+    checked here so that a typo stops the run before it starts instead of
+    failing every round (and absolute, because peers start in their own
+    directories)."""
+    builds = {}
+    for pair in text.split():
+        name, sep, path = pair.partition("=")
+        if not sep or not path or not COMPARE_NAME.fullmatch(name):
+            raise SystemExit(f"BENCH_HTTPGATE_COMPARE: {pair!r} is not NAME=PATH "
+                             "with a NAME of letters, digits, '.', '_' and '-'")
+        if name in builds:
+            raise SystemExit(f"BENCH_HTTPGATE_COMPARE: {name} is named twice")
+        binary = Path(os.path.abspath(os.path.expanduser(path)))
+        if not binary.is_file() or not os.access(binary, os.X_OK):
+            raise SystemExit(f"BENCH_HTTPGATE_COMPARE: {name}={path}: {binary} "
+                             "does not exist or is not executable")
+        builds[name] = str(binary)
+    return builds
+
+
+def peer_order(compare):
+    """PEER_ORDER with the other httpgate builds right after httpgate, so
+    that within a round each measurement runs on them one after another."""
+    return PEER_ORDER[:1] + [compare_peer(name) for name in compare] + PEER_ORDER[1:]
+
+
+def _peers(wanted, compare):
+    """The peers of the run in their order: the BENCH_PEERS subset (all when
+    empty), and the other httpgate builds whether it names them or not."""
+    order = peer_order(compare)
+    if not wanted:
+        return order
+    unknown = [p for p in wanted if p not in order]
+    if unknown:
+        raise SystemExit(f"BENCH_PEERS: unknown peer(s) {unknown}; known: {order}")
+    wanted = set(wanted) | {compare_peer(name) for name in compare}
+    return [p for p in order if p in wanted]
 
 
 def load(repo):
@@ -80,12 +131,9 @@ def load(repo):
     if os.environ.get("BENCH_HOLD", "").strip():
         s.hold_counts = [int(n) for n in os.environ["BENCH_HOLD"].split(",") if n.strip()]
     s.httpgate_legacy_hold_cap = _int("BENCH_HTTPGATE_LEGACY_HOLD_CAP", s.httpgate_legacy_hold_cap)
-    if os.environ.get("BENCH_PEERS", "").strip():
-        wanted = [p.strip() for p in os.environ["BENCH_PEERS"].split(",")]
-        unknown = [p for p in wanted if p not in PEER_ORDER]
-        if unknown:
-            raise SystemExit(f"BENCH_PEERS: unknown peer(s) {unknown}; known: {PEER_ORDER}")
-        s.peers = [p for p in PEER_ORDER if p in wanted]
+    s.httpgate_compare = _compare(os.environ.get("BENCH_HTTPGATE_COMPARE", ""))
+    s.peers = _peers([p.strip() for p in os.environ.get("BENCH_PEERS", "").split(",")
+                      if p.strip()], s.httpgate_compare)
     s.burst_count = _int("BENCH_BURST", s.burst_count)
     if os.environ.get("BENCH_MEASUREMENTS", "").strip():
         wanted = [m.strip() for m in os.environ["BENCH_MEASUREMENTS"].split(",")]
