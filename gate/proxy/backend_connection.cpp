@@ -44,13 +44,11 @@ size_t BackendKeyHash::operator()(const BackendKey& key) const {
   return static_cast<size_t>(hash ^ (hash >> 32));
 }
 
-BackendConnection::BackendConnection(event_base* base, const BackendKey& key) : key_(key) {
-  event_assign(&readEvent_, base, -1, EV_READ | EV_PERSIST, onEvent, this);
-  event_assign(&writeEvent_, base, -1, EV_WRITE | EV_PERSIST, onEvent, this);
-}
+BackendConnection::BackendConnection(event_base* base, const BackendKey& key)
+    : base_(base), key_(key) {}
 
 BackendConnection::~BackendConnection() {
-  watch(false, false);
+  events_.stop();
   transport_.close();
 }
 
@@ -72,11 +70,9 @@ BackendConnection::ConnectResult BackendConnection::connect(const SocketAddress&
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   transport_.attach(fd, nullptr);
-  event_assign(&readEvent_, event_get_base(&readEvent_), fd, EV_READ | EV_PERSIST, onEvent, this);
-  event_assign(&writeEvent_, event_get_base(&writeEvent_), fd, EV_WRITE | EV_PERSIST, onEvent,
-               this);
+  events_.assign(base_, fd, onEvent, this);
   if (::connect(fd, target.get(), target.length) == 0) {
-    writable = true;
+    events_.ready().writable = true;
     attempt.finish(HostVerdict::Alive);
     return ConnectResult::Connected;
   }
@@ -85,7 +81,7 @@ BackendConnection::ConnectResult BackendConnection::connect(const SocketAddress&
     // that the handshake has ended (either way), and SO_ERROR read before
     // it is 0 for a connect still in progress.
     connecting_ = true;
-    writable = false;
+    events_.ready().writable = false;
     return ConnectResult::InProgress;
   }
   return connectFailed(errno);
@@ -114,29 +110,69 @@ BackendConnection::ConnectResult BackendConnection::finishConnect() {
   return connectFailed(error);
 }
 
-void BackendConnection::watch(bool read, bool write) {
-  if (read != readArmed_) {
-    read ? event_add(&readEvent_, nullptr) : event_del(&readEvent_);
-    readArmed_ = read;
+std::string& BackendConnection::newRequest() {
+  out_.clear();
+  return out_.bytes();
+}
+
+OutputQueue::Flushed BackendConnection::flush(Buffer& source, size_t& forward, bool keepHead) {
+  OutputQueue::Flushed flushed =
+      out_.flush(transport_, events_.ready(), &source, forward, keepHead);
+  if (flushed.failed) {
+    eof_ = true;  // the backend closed or reset while we were sending
+    events_.ready().writable = false;
   }
-  if (write != writeArmed_) {
-    write ? event_add(&writeEvent_, nullptr) : event_del(&writeEvent_);
-    writeArmed_ = write;
+  return flushed;
+}
+
+BackendConnection::Received BackendConnection::receive(BufferPool& pool) {
+  if (!in_.acquire(pool)) {
+    return Received::NoMemory;
+  }
+  const size_t room = in_.writable();
+  if (room == 0) {
+    return Received::Blocked;
+  }
+  const IoResult result = transport_.read(in_.writePtr(), room);
+  switch (result.status) {
+    case IoStatus::Ok:
+      in_.commit(result.bytes);
+      if (result.bytes < room) {
+        events_.ready().readable = false;  // drained; the event reports more
+      }
+      return Received::Bytes;
+    case IoStatus::WantRead:
+    case IoStatus::WantWrite:
+      events_.ready().readBlocked(result.status);
+      return Received::Blocked;
+    case IoStatus::Eof:
+    case IoStatus::Error:
+      break;
+  }
+  eof_ = true;
+  events_.ready().readable = false;
+  return Received::Ended;
+}
+
+void BackendConnection::arm(bool wantInput, bool outputPending) {
+  // A connect in progress ends with the socket writable, either way.
+  if (connecting_) {
+    events_.watch(wantInput, true);
+  } else {
+    events_.arm(wantInput, outputPending);
   }
 }
 
-void BackendConnection::onEvent(evutil_socket_t, short what, void* arg) {
-  auto* self = static_cast<BackendConnection*>(arg);
-  if (what & EV_READ) {
-    self->readable = true;
-  }
-  if (what & EV_WRITE) {
-    self->writable = true;
-  }
-  if (self->owner_ != nullptr) {
-    self->owner_->onBackendEvent(what);
-  } else if (self->pool_ != nullptr) {
-    self->pool_->onIdleEvent(self);  // may delete self
+void BackendConnection::watchIdle() {
+  events_.watch(true, false);
+}
+
+void BackendConnection::onEvent(void* self, short what) {
+  auto* connection = static_cast<BackendConnection*>(self);
+  if (connection->owner_ != nullptr) {
+    connection->owner_->onBackendEvent(what);
+  } else if (connection->pool_ != nullptr) {
+    connection->pool_->onIdleEvent(connection);  // may delete it
   }
 }
 

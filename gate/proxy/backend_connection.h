@@ -1,19 +1,19 @@
 // One plain-HTTP connection from the gate to a backend port. While a request
-// uses it, it belongs to that request's ClientSession (its owner), which gets
+// uses it, it belongs to that request's Exchange (its owner), which gets
 // its events; while idle it belongs to the worker's BackendPool, which only
 // watches it for the backend closing it.
 #pragma once
 
 #include <event2/event.h>
-#include <event2/event_struct.h>
 #include <netinet/in.h>
 
 #include <cstdint>
-#include <ctime>
 #include <string>
 
 #include "gate/config/config.h"
 #include "gate/net/buffer.h"
+#include "gate/net/output_queue.h"
+#include "gate/net/socket_events.h"
 #include "gate/net/transport.h"
 #include "gate/proxy/host_health.h"
 
@@ -47,6 +47,9 @@ class BackendOwner {
 class BackendConnection {
  public:
   enum class ConnectResult { InProgress, Connected, Refused, Failed };
+  // What a read brought: bytes, nothing for now, the end of the backend's
+  // side (a close or an error), or no buffer to read into.
+  enum class Received { Bytes, Blocked, Ended, NoMemory };
 
   BackendConnection(event_base* base, const BackendKey& key);
   ~BackendConnection();
@@ -69,17 +72,45 @@ class BackendConnection {
   BackendOwner* owner() const { return owner_; }
   void setPool(BackendPool* pool) { pool_ = pool; }
 
-  // Arms or disarms the read and write events (level-triggered).
-  void watch(bool read, bool write);
+  // The request to send, gate-made bytes sent before any forwarded body:
+  // newRequest() empties the queue and returns it to append a head to (a
+  // pooled connection's string keeps its capacity), send() replaces it.
+  std::string& newRequest();
+  void send(std::string request) { out_.reset(std::move(request)); }
+  // Whether gate-made bytes are still to be written.
+  bool requestPending() const { return out_.pending(); }
+  // The request head is kept after it was written (flush with keepHead)
+  // until the response begins, so that it can go again on a fresh
+  // connection: whether it is still here, and taking it.
+  bool keepsRequest() const { return !out_.bytes().empty(); }
+  std::string takeRequest() { return out_.take(); }
+  // The response has begun: a request head kept for a retry can go.
+  void dropSentRequest() {
+    if (!out_.pending()) {
+      out_.clear();
+    }
+  }
+
+  // Writes the request and then the first `forward` bytes of `source`
+  // (see OutputQueue::flush); a write that fails marks the backend's side
+  // ended (eof()).
+  OutputQueue::Flushed flush(Buffer& source, size_t& forward, bool keepHead);
+  // Reads what the backend sent into in(), taking a buffer from `pool`.
+  Received receive(BufferPool& pool);
+
+  // Arms the events (level-triggered): reading while `wantInput`, writing
+  // while connecting or while output is pending and the socket is full.
+  void arm(bool wantInput, bool outputPending);
+  // Idle in the pool: only a close (or stray bytes) from the backend.
+  void watchIdle();
 
   Transport& transport() { return transport_; }
   Buffer& in() { return in_; }
   const BackendKey& key() const { return key_; }
-
-  // Bytes the gate produced for the backend (a request head), sent before
-  // any forwarded body bytes.
-  std::string out;
-  size_t outSent = 0;
+  bool readable() const { return events_.ready().readable; }
+  bool writable() const { return events_.ready().writable; }
+  // The backend closed its side (or the connection failed).
+  bool eof() const { return eof_; }
 
   // The health of the host a new connection is for (host_health.h): begun
   // by the owner before connect(), ended by the connect's outcome; empty
@@ -87,23 +118,20 @@ class BackendConnection {
   HostAttempt attempt;
 
   bool reused = false;    // taken from the pool rather than newly connected
-  bool readable = false;  // the socket may have bytes (cleared on WantRead)
-  bool writable = false;  // the socket may take bytes (set by connect and the write event)
-  bool eof = false;       // the backend closed its side
-  timespec idleSince{};   // when it went back to the pool
+  int64_t idleSince = 0;  // coarse monotonic ms when it went back to the pool
 
  private:
-  static void onEvent(evutil_socket_t fd, short what, void* arg);
+  static void onEvent(void* self, short what);
   // Ends `attempt` with what connect error `error` shows; sets errno to it.
   ConnectResult connectFailed(int error);
 
+  event_base* base_;
   BackendKey key_;
   Transport transport_;
+  SocketEvents events_;
   Buffer in_;
-  event readEvent_{};
-  event writeEvent_{};
-  bool readArmed_ = false;
-  bool writeArmed_ = false;
+  OutputQueue out_;
+  bool eof_ = false;
   bool connecting_ = false;
   BackendOwner* owner_ = nullptr;
   BackendPool* pool_ = nullptr;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/time/clock.h"
+
 namespace httpgate::gate {
 
 BackendPool::BackendPool(event_base* base, size_t maxIdlePerBackend, std::chrono::seconds idleLimit)
@@ -38,10 +40,9 @@ void BackendPool::give(std::unique_ptr<BackendConnection> connection) {
   connection->setOwner(nullptr);
   connection->setPool(this);
   connection->in().release();
-  connection->out.clear();  // its capacity is reused by the next request
-  connection->outSent = 0;
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &connection->idleSince);
-  connection->watch(true, false);  // readable while idle = closed by the backend
+  connection->newRequest();  // its capacity is reused by the next request
+  connection->idleSince = clock::coarseMs();
+  connection->watchIdle();  // readable while idle = closed by the backend
   list.push_back(std::move(connection));
   ++idleCount_;
 }
@@ -71,13 +72,12 @@ void BackendPool::remove(BackendConnection* connection) {
 
 void BackendPool::onSweep(evutil_socket_t, short, void* arg) {
   auto* self = static_cast<BackendPool*>(arg);
-  timespec now{};
-  clock_gettime(CLOCK_MONOTONIC_COARSE, &now);
+  const int64_t now = clock::coarseMs();
   for (auto it = self->idle_.begin(); it != self->idle_.end();) {
     auto& list = it->second;
     size_t before = list.size();
     std::erase_if(list, [&](const auto& connection) {
-      return now.tv_sec - connection->idleSince.tv_sec >= self->idleLimit_.count();
+      return now - connection->idleSince >= self->idleLimit_.count() * 1000;
     });
     self->idleCount_ -= before - list.size();
     it = list.empty() ? self->idle_.erase(it) : std::next(it);

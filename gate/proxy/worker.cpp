@@ -8,7 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "gate/proxy/client_session.h"
+#include "gate/proxy/http1_connection.h"
 
 namespace httpgate::gate {
 namespace {
@@ -66,8 +66,8 @@ Worker::Worker(unsigned index, std::vector<ListenSocket> sockets,
 
 Worker::~Worker() {
   join();
-  while (sessions_ != nullptr) {
-    destroy(sessions_);
+  while (clients_ != nullptr) {
+    destroy(clients_);
   }
   closeListeners();
   event_del(&notify_);
@@ -119,9 +119,9 @@ void Worker::post(std::function<void()> task) {
   event_active(&notify_, EV_READ, 0);
 }
 
-uint64_t Worker::addAppWaiter(ClientSession* session) {
+uint64_t Worker::addAppWaiter(Exchange* exchange) {
   uint64_t id = nextAppWaiter_++;
-  appWaiters_.emplace(id, session);
+  appWaiters_.emplace(id, exchange);
   return id;
 }
 
@@ -132,11 +132,11 @@ void Worker::removeAppWaiter(uint64_t id) {
 void Worker::appStartFinished(uint64_t id, bool ok, const std::string& message) {
   auto found = appWaiters_.find(id);
   if (found == appWaiters_.end()) {
-    return;  // the session ended while the app started
+    return;  // the exchange ended while the app started
   }
-  ClientSession* session = found->second;
+  Exchange* exchange = found->second;
   appWaiters_.erase(found);
-  session->appStartFinished(ok, message);
+  exchange->appStartFinished(ok, message);
 }
 
 void Worker::onNotify(evutil_socket_t, short, void* arg) {
@@ -165,11 +165,11 @@ void Worker::handleNotify() {
     draining_ = true;
     closeListeners();
     backends_->clear();
-    // drain() may destroy the session: step to the next one first.
-    for (ClientSession* session = sessions_; session != nullptr;) {
-      ClientSession* next = session->next;
-      session->drain();
-      session = next;
+    // drain() may destroy the connection: step to the next one first.
+    for (Http1Connection* client = clients_; client != nullptr;) {
+      Http1Connection* next = client->next;
+      client->drain();
+      client = next;
     }
     exitIfDrained();
   }
@@ -213,36 +213,36 @@ void Worker::acceptFrom(ListenSocket socket) {
                    runtime_->config->limits.maxConnections);
       continue;
     }
-    auto* session = new ClientSession(*this, runtime_, socket.listener, fd, peer);
-    session->next = sessions_;
-    if (sessions_ != nullptr) {
-      sessions_->prev = session;
+    auto* client = new Http1Connection(*this, runtime_, socket.listener, fd, peer);
+    client->next = clients_;
+    if (clients_ != nullptr) {
+      clients_->prev = client;
     }
-    sessions_ = session;
-    ++sessionCount_;
-    memoryRelease_->opened(sessionCount_);
-    session->start();  // may destroy it
+    clients_ = client;
+    ++clientCount_;
+    memoryRelease_->opened(clientCount_);
+    client->start();  // may destroy it
   }
 }
 
-void Worker::destroy(ClientSession* session) {
-  if (session->prev != nullptr) {
-    session->prev->next = session->next;
+void Worker::destroy(Http1Connection* client) {
+  if (client->prev != nullptr) {
+    client->prev->next = client->next;
   } else {
-    sessions_ = session->next;
+    clients_ = client->next;
   }
-  if (session->next != nullptr) {
-    session->next->prev = session->prev;
+  if (client->next != nullptr) {
+    client->next->prev = client->prev;
   }
-  --sessionCount_;
+  --clientCount_;
   connections_.fetch_sub(1);
-  delete session;
-  memoryRelease_->closed(sessionCount_);
+  delete client;
+  memoryRelease_->closed(clientCount_);
   exitIfDrained();
 }
 
 void Worker::exitIfDrained() {
-  if (draining_ && sessionCount_ == 0) {
+  if (draining_ && clientCount_ == 0) {
     event_base_loopexit(base_, nullptr);
   }
 }

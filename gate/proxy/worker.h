@@ -28,7 +28,8 @@
 
 namespace httpgate::gate {
 
-class ClientSession;
+class Exchange;
+class Http1Connection;
 
 class Worker final : public TaskQueue {
  public:
@@ -54,12 +55,12 @@ class Worker final : public TaskQueue {
   // Thread-safe: runs `task` on this worker's thread.
   void post(std::function<void()> task) override;
 
-  // For the sessions of this worker (worker thread only).
+  // For the client connections of this worker (worker thread only).
   event_base* base() const { return base_; }
   BufferPool& clientBuffers() { return clientBuffers_; }
   BufferPool& backendBuffers() { return backendBuffers_; }
   BackendPool& backends() { return *backends_; }
-  void destroy(ClientSession* session);
+  void destroy(Http1Connection* connection);
   unsigned index() const { return index_; }
   // This worker's counters: written by its thread only, read by the admin
   // endpoint through metricsHandle() (which keeps them alive).
@@ -68,9 +69,9 @@ class Worker final : public TaskQueue {
   AppStarts* appStarts() const { return appStarts_; }
   // The newest configuration snapshot this worker has received.
   const std::shared_ptr<const Runtime>& runtime() const { return runtime_; }
-  // Sessions waiting for an app start, by a number that outlives them: the
-  // answer may come after the session is gone.
-  uint64_t addAppWaiter(ClientSession* session);
+  // Exchanges waiting for an app start, by a number that outlives them: the
+  // answer may come after the exchange is gone.
+  uint64_t addAppWaiter(Exchange* exchange);
   void removeAppWaiter(uint64_t id);
   void appStartFinished(uint64_t id, bool ok, const std::string& message);
 
@@ -105,10 +106,10 @@ class Worker final : public TaskQueue {
   BufferPool backendBuffers_;
   std::unique_ptr<BackendPool> backends_;
   AppStarts* appStarts_;
-  std::unordered_map<uint64_t, ClientSession*> appWaiters_;
+  std::unordered_map<uint64_t, Exchange*> appWaiters_;
   uint64_t nextAppWaiter_ = 1;
-  ClientSession* sessions_ = nullptr;
-  size_t sessionCount_ = 0;
+  Http1Connection* clients_ = nullptr;  // an intrusive list
+  size_t clientCount_ = 0;
   bool draining_ = false;
   std::atomic<bool> finished_{false};
   std::shared_ptr<WorkerMetrics> metrics_;

@@ -3,8 +3,8 @@
 // is read with its chunk framing inside the file), so on a route with
 // headers.picolisp a chunked body is decoded into memory, up to
 // limits.max_reframed_body, and only then sent on as one request with a
-// Content-Length. Everything else streams through client_session.cpp as it
-// comes, without a copy.
+// Content-Length. Everything else streams through the exchange as it comes,
+// without a copy.
 //
 // While the body is being collected the exchange has no backend connection:
 // the client's reads drive collectReframedBody(), timeouts.request_body
@@ -14,17 +14,17 @@
 #include <spdlog/spdlog.h>
 
 #include "common/http/header_rules.h"
-#include "gate/proxy/client_session.h"
+#include "gate/proxy/exchange.h"
 #include "gate/proxy/worker.h"
 
 namespace httpgate::gate {
 
-bool ClientSession::wantsReframe() const {
-  return config().headers.picolisp && request_.body == http::BodyKind::Chunked;
+bool Exchange::wantsReframe(const http::RequestHead& request) const {
+  return config().headers.picolisp && request.body == http::BodyKind::Chunked;
 }
 
 // Takes the backend head made with ForwardOptions::reframe.
-void ClientSession::beginReframe(std::string head) {
+void Exchange::beginReframe(std::string head) {
   reframe_ = std::make_unique<Reframe>();
   reframe_->head = std::move(head);
   collectReframedBody();  // body bytes that came with the head
@@ -33,10 +33,11 @@ void ClientSession::beginReframe(std::string head) {
 // Decodes what the client sent of its body; returns whether anything
 // happened. Ends the request with 400 (bad chunking) or 413 (over the limit),
 // or sends it on once the last chunk and the trailers are in.
-bool ClientSession::collectReframedBody() {
-  std::string_view pending = clientIn_.view();
+bool Exchange::collectReframedBody() {
+  Buffer& in = client_.requestBytes();
+  const std::string_view pending = in.view();
   if (pending.empty()) {
-    if (clientEof_) {
+    if (client_.requestEnded()) {
       reframe_.reset();
       abortExchange();  // the client went away in the middle of its body
       return true;
@@ -45,25 +46,20 @@ bool ClientSession::collectReframedBody() {
   }
   const http::BodyDecoder::Step step = requestBody_.decode(pending, reframe_->body);
   if (step.error) {
-    spdlog::info("{}: bad request body: {}", clientAddress_, step.reason);
-    reframe_.reset();
-    respondLocal(400, true);
+    spdlog::info("{}: bad request body: {}", client_.address(), step.reason);
+    answer(400, true);
     return true;
   }
-  clientIn_.consume(step.consumed);  // trailers go with the framing
-  if (step.consumed > 0) {
-    lastBodyByte_ = now();
-    bodyWindowBytes_ += step.consumed;
-  }
+  in.consume(step.consumed);  // trailers go with the framing
+  countBodyBytes(step.consumed);
   uint64_t limit = config().limits.maxReframedBody;
   if (requestBodyLimit_ != 0 && requestBodyLimit_ < limit) {
     limit = requestBodyLimit_;
   }
   if (reframe_->body.size() > limit) {
     spdlog::info("{}: chunked body for backend port {} is over its limit ({} bytes)",
-                 clientAddress_, backendPort_, limit);
-    reframe_.reset();
-    respondLocal(413, true);
+                 client_.address(), backendPort_, limit);
+    answer(413, true);
     return true;
   }
   if (step.done) {
@@ -74,7 +70,7 @@ bool ClientSession::collectReframedBody() {
 
 // The body is complete: the head gets its Content-Length, and head and body
 // go to the backend together.
-void ClientSession::sendReframed() {
+void Exchange::sendReframed() {
   std::unique_ptr<Reframe> reframe = std::move(reframe_);
   http::appendContentLength(reframe->head, reframe->body.size());
   std::string request = std::move(reframe->head);
@@ -88,8 +84,7 @@ void ClientSession::sendReframed() {
   if (pooled) {
     backend_ = std::move(pooled);
     backend_->setOwner(this);
-    backend_->out = std::move(request);
-    backend_->outSent = 0;
+    backend_->send(std::move(request));
     return;
   }
   connectBackend(std::move(request));

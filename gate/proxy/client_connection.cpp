@@ -1,0 +1,153 @@
+#include "gate/proxy/client_connection.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+
+#include "common/time/clock.h"
+#include "gate/proxy/worker.h"
+
+namespace httpgate::gate {
+namespace {
+
+// The client's address as text; IPv4-mapped IPv6 addresses shown as IPv4.
+void formatAddress(const sockaddr_storage& peer, char* out, size_t size) {
+  if (peer.ss_family == AF_INET) {
+    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&peer)->sin_addr, out, size);
+    return;
+  }
+  const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&peer);
+  if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
+    inet_ntop(AF_INET, &v6->sin6_addr.s6_addr[12], out, size);
+  } else {
+    inet_ntop(AF_INET6, &v6->sin6_addr, out, size);
+  }
+}
+
+}  // namespace
+
+ClientConnection::ClientConnection(Worker& worker, int fd, SSL* ssl, const sockaddr_storage& peer,
+                                   SocketEvents::Handler onSocket, void (*onTimer)(void*),
+                                   void* owner)
+    : worker_(worker), onTimer_(onTimer), owner_(owner) {
+  transport_.attach(fd, ssl);
+  formatAddress(peer, address_, sizeof(address_));
+  events_.assign(worker_.base(), fd, onSocket, owner);
+  // A new socket may be read and written: trying tells.
+  events_.ready().readable = events_.ready().writable = true;
+  event_assign(&timer_, worker_.base(), -1, 0, onTimerEvent, this);
+  lastActivity_ = clock::coarseMs();
+}
+
+ClientConnection::~ClientConnection() {
+  stop();
+  transport_.close();
+}
+
+IoResult ClientConnection::handshake() {
+  const IoResult result = transport_.handshake();
+  if (result.status == IoStatus::WantRead) {
+    events_.ready().readable = false;
+  } else if (result.status == IoStatus::WantWrite) {
+    events_.ready().writable = false;
+  }
+  return result;
+}
+
+ClientConnection::Received ClientConnection::receive(bool discard) {
+  if (!in_.acquire(worker_.clientBuffers())) {
+    return Received::NoMemory;
+  }
+  if (discard) {
+    in_.clear();
+  }
+  char* at = in_.writePtr();
+  const size_t room = in_.writable();
+  if (room == 0) {
+    return Received::Blocked;
+  }
+  const IoResult result = transport_.read(at, room);
+  switch (result.status) {
+    case IoStatus::Ok:
+      in_.commit(result.bytes);
+      worker_.metrics().bytesReceived.add(result.bytes);
+      noteActivity();
+      if (result.bytes < room && !transport_.hasPending()) {
+        // A short read drained the socket: with OpenSSL's read-ahead, bytes
+        // the kernel still had would be pending inside the SSL. Level-
+        // triggered events report anything that arrives later.
+        events_.ready().readable = false;
+      }
+      return Received::Bytes;
+    case IoStatus::WantRead:
+    case IoStatus::WantWrite:
+      events_.ready().readBlocked(result.status);
+      return Received::Blocked;
+    case IoStatus::Eof:
+      eof_ = true;
+      return Received::Ended;
+    case IoStatus::Error:
+      eof_ = true;
+      return Received::Failed;
+  }
+  return Received::Blocked;
+}
+
+OutputQueue::Flushed ClientConnection::flush(Buffer* source, size_t& forward) {
+  OutputQueue::Flushed flushed = out_.flush(transport_, events_.ready(), source, forward);
+  if (flushed.bytes > 0) {
+    worker_.metrics().bytesSent.add(flushed.bytes);
+    noteActivity();
+  }
+  return flushed;
+}
+
+void ClientConnection::armHandshake() {
+  events_.watch(!events_.ready().readable, !events_.ready().writable);
+}
+
+void ClientConnection::arm(bool wantInput, bool outputPending) {
+  events_.arm(wantInput, outputPending);
+  if (events_.readArmed() && events_.ready().readable) {
+    // Input may be buffered inside OpenSSL or left by the round limit: run
+    // again from the loop rather than wait for a socket event.
+    events_.wakeReader();
+  }
+}
+
+void ClientConnection::armTimer(int64_t when) {
+  if (timerArmed_ && when >= timerDeadline_) {
+    return;  // the armed timer fires first and re-arms for the later deadline
+  }
+  const int64_t delay = std::max<int64_t>(when - clock::coarseMs(), 0);
+  timeval tv{static_cast<time_t>(delay / 1000), static_cast<suseconds_t>((delay % 1000) * 1000)};
+  event_add(&timer_, &tv);
+  timerArmed_ = true;
+  timerDeadline_ = when;
+}
+
+void ClientConnection::onTimerEvent(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<ClientConnection*>(arg);
+  self->timerArmed_ = false;
+  self->onTimer_(self->owner_);
+}
+
+void ClientConnection::stop() {
+  events_.stop();
+  event_del(&timer_);
+  timerArmed_ = false;
+  in_.release();
+}
+
+void ClientConnection::releaseIdleBuffers() {
+  if (in_.allocated() && in_.empty()) {
+    in_.release();
+  }
+  out_.releaseSpare();
+}
+
+void ClientConnection::noteActivity() {
+  lastActivity_ = clock::coarseMs();
+}
+
+}  // namespace httpgate::gate

@@ -1,0 +1,61 @@
+#include "gate/proxy/request_log.h"
+
+#include "common/http/chars.h"
+#include "gate/proxy/runtime.h"
+#include "gate/proxy/worker.h"
+
+namespace httpgate::gate {
+namespace {
+
+std::string_view findHeader(const http::RequestHead& head, std::string_view name) {
+  for (const http::HeaderField& field : head.headers) {
+    if (http::iequals(field.name, name)) {
+      return field.value;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+void RequestLog::start() {
+  clock_gettime(CLOCK_REALTIME, &startWall);
+  clock_gettime(CLOCK_MONOTONIC, &startMono);
+}
+
+void RequestLog::start(const http::RequestHead& head, bool accessLog) {
+  start();
+  version = head.version;
+  if (!accessLog) {
+    return;
+  }
+  method.assign(head.method);
+  target.assign(head.target);
+  referer.assign(findHeader(head, "referer"));
+  userAgent.assign(findHeader(head, "user-agent"));
+}
+
+void RequestLog::write(Worker& worker, const Runtime& runtime, std::string_view client) const {
+  worker.metrics().countRequest(status, routeKind);
+  if (!runtime.accessLog) {
+    return;
+  }
+  AccessRecord record;
+  record.client = client;
+  record.method = method.empty() ? std::string_view("-") : std::string_view(method);
+  record.target = target;
+  record.version = version == http::Version::Http10 ? "HTTP/1.0" : "HTTP/1.1";
+  record.status = status;
+  record.bytes = bytesSent;
+  record.backendPort = backendPort;
+  timespec end{};
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  record.durationMs = static_cast<double>(end.tv_sec - startMono.tv_sec) * 1e3 +
+                      static_cast<double>(end.tv_nsec - startMono.tv_nsec) / 1e6;
+  record.referer = referer;
+  record.userAgent = userAgent;
+  record.start = startWall;
+  runtime.accessLog->write(record);
+}
+
+}  // namespace httpgate::gate
