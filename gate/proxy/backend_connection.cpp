@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "gate/net/receive.h"
 #include "gate/proxy/backend_pool.h"
 
 namespace httpgate::gate {
@@ -129,21 +130,12 @@ BackendConnection::Received BackendConnection::receive(BufferPool& pool) {
   if (!in_.acquire(pool)) {
     return Received::NoMemory;
   }
-  const size_t room = in_.writable();
-  if (room == 0) {
-    return Received::Blocked;
-  }
-  const IoResult result = transport_.read(in_.writePtr(), room);
+  const IoResult result = receiveInto(transport_, in_, events_.ready());
   switch (result.status) {
     case IoStatus::Ok:
-      in_.commit(result.bytes);
-      if (result.bytes < room) {
-        events_.ready().readable = false;  // drained; the event reports more
-      }
-      return Received::Bytes;
+      return result.bytes > 0 ? Received::Bytes : Received::Blocked;
     case IoStatus::WantRead:
     case IoStatus::WantWrite:
-      events_.ready().readBlocked(result.status);
       return Received::Blocked;
     case IoStatus::Eof:
     case IoStatus::Error:

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "common/time/clock.h"
+#include "gate/net/receive.h"
 #include "gate/proxy/worker.h"
 
 namespace httpgate::gate {
@@ -61,27 +62,17 @@ ClientConnection::Received ClientConnection::receive(bool discard) {
   if (discard) {
     in_.clear();
   }
-  char* at = in_.writePtr();
-  const size_t room = in_.writable();
-  if (room == 0) {
-    return Received::Blocked;
-  }
-  const IoResult result = transport_.read(at, room);
+  const IoResult result = receiveInto(transport_, in_, events_.ready());
   switch (result.status) {
     case IoStatus::Ok:
-      in_.commit(result.bytes);
+      if (result.bytes == 0) {
+        return Received::Blocked;
+      }
       worker_.metrics().bytesReceived.add(result.bytes);
       noteActivity();
-      if (result.bytes < room && !transport_.hasPending()) {
-        // A short read drained the socket: with OpenSSL's read-ahead, bytes
-        // the kernel still had would be pending inside the SSL. Level-
-        // triggered events report anything that arrives later.
-        events_.ready().readable = false;
-      }
       return Received::Bytes;
     case IoStatus::WantRead:
     case IoStatus::WantWrite:
-      events_.ready().readBlocked(result.status);
       return Received::Blocked;
     case IoStatus::Eof:
       eof_ = true;

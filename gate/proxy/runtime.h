@@ -1,8 +1,10 @@
 // A configuration snapshot with everything built from it: TLS contexts per
 // listener and the access log. Built completely (or not at all) on the main
-// thread, then published read-only to the workers; each client connection
-// keeps the snapshot it was accepted with until it closes, so a reload never
-// changes the rules under an open connection.
+// thread, then published read-only to the workers. Each request takes its
+// worker's newest snapshot when its head begins and keeps it to its end, so
+// a reload never changes the rules under a request in flight, and a
+// keep-alive connection follows the new routes from its next request; a TLS
+// session keeps the context it was negotiated with.
 #pragma once
 
 #include <cstdint>

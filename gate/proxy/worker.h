@@ -44,10 +44,11 @@ class Worker final : public TaskQueue {
   void start();
   void join();
 
-  // Thread-safe: new connections get `runtime` from now on.
+  // Thread-safe: new connections, and the next request of every open one,
+  // get `runtime` from now on.
   void publish(std::shared_ptr<const Runtime> runtime);
-  // Thread-safe: stop accepting, close idle connections, let busy ones
-  // finish; the thread ends when none is left.
+  // Thread-safe: stop accepting and let every connection end gracefully
+  // (Http1Connection::drain); the thread ends when none is left.
   void drain();
   // Thread-safe: end the loop now; remaining connections are closed.
   void stop();
