@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/assert.h"
 #include "common/http/header_rules.h"
 #include "common/http/upgrade_offer.h"
 #include "common/time/clock.h"
@@ -48,6 +49,7 @@ int64_t Exchange::now() const {
 }
 
 void Exchange::begin(http::RequestHead& request) {
+  HTTPGATE_ASSERT(!ended_ && !backend_);  // an exchange carries one request
   log_.start(request, runtime_->accessLog != nullptr);
   request_.keepAlive = request.keepAlive && !client_.draining();
   request_.isHead = request.isHead;

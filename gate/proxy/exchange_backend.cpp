@@ -1,6 +1,7 @@
 // An exchange's backend I/O: finishing the connect, writing the request
 // (the head, then body bytes straight from the client side's input buffer),
 // reading the response into the backend connection's buffer.
+#include "common/assert.h"
 #include "gate/proxy/exchange.h"
 #include "gate/proxy/worker.h"
 
@@ -21,6 +22,7 @@ bool Exchange::exchangeWithBackend() {
 }
 
 bool Exchange::flushToBackend() {
+  HTTPGATE_ASSERT(backend_ != nullptr);
   if (backend_->connecting()) {
     if (!backend_->writable()) {
       return false;
@@ -83,6 +85,7 @@ bool Exchange::wantBackendInput() const {
 }
 
 bool Exchange::readBackend() {
+  HTTPGATE_ASSERT(backend_ != nullptr);
   if (!backend_->readable() || !wantBackendInput()) {
     return false;
   }

@@ -3,6 +3,7 @@
 // and the two ways into a tunnel (a 101, a raw path's accepted connect).
 #include <spdlog/spdlog.h>
 
+#include "common/assert.h"
 #include "common/http/head_parser.h"
 #include "common/http/upgrade_offer.h"
 #include "gate/proxy/exchange.h"
@@ -10,6 +11,7 @@
 namespace httpgate::gate {
 
 bool Exchange::processBackendInput() {
+  HTTPGATE_ASSERT(backend_ != nullptr && !ended_);
   if (tunnel_) {
     const size_t available = backend_->in().size();
     if (forwardResponse_ == available) {
