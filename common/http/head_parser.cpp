@@ -48,6 +48,23 @@ VersionMatch matchVersion(std::string_view v) {
   return VersionMatch::Other;
 }
 
+// The version `match` names, into `version`; false for one the gate does
+// not speak (or a malformed one).
+bool toVersion(VersionMatch match, Version& version) {
+  switch (match) {
+    case VersionMatch::Http11:
+      version = Version::Http11;
+      return true;
+    case VersionMatch::Http10:
+      version = Version::Http10;
+      return true;
+    case VersionMatch::Other:
+    case VersionMatch::Invalid:
+      break;
+  }
+  return false;
+}
+
 bool startsWithNoCase(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
 }
@@ -124,17 +141,12 @@ HeadError parseRequestLine(std::string_view line, RequestHead& head, std::string
     return {400, "malformed request line"};
   }
   head.target = line.substr(sp1 + 1, sp2 - sp1 - 1);
-  switch (matchVersion(line.substr(sp2 + 1))) {
-    case VersionMatch::Http11:
-      head.version = Version::Http11;
-      break;
-    case VersionMatch::Http10:
-      head.version = Version::Http10;
-      break;
-    case VersionMatch::Other:
-      return {505, "unsupported HTTP version"};
-    case VersionMatch::Invalid:
-      return {400, "malformed HTTP version"};
+  const VersionMatch version = matchVersion(line.substr(sp2 + 1));
+  if (version == VersionMatch::Other) {
+    return {505, "unsupported HTTP version"};
+  }
+  if (!toVersion(version, head.version)) {
+    return {400, "malformed HTTP version"};
   }
   head.isHead = head.method == "HEAD";
   head.isConnect = head.method == "CONNECT";
@@ -250,15 +262,8 @@ bool parseStatusLine(std::string_view line, ResponseHead& head) {
   if (line.size() < 12 || line[8] != ' ') {
     return false;
   }
-  switch (matchVersion(line.substr(0, 8))) {
-    case VersionMatch::Http11:
-      head.version = Version::Http11;
-      break;
-    case VersionMatch::Http10:
-      head.version = Version::Http10;
-      break;
-    default:
-      return false;
+  if (!toVersion(matchVersion(line.substr(0, 8)), head.version)) {
+    return false;
   }
   int status = 0;
   for (size_t i = 9; i < 12; ++i) {
@@ -312,6 +317,22 @@ HeadError finishResponse(ResponseHead& head, const FieldSummary& s, bool request
   return {};
 }
 
+// The fields after the first line, then `finish` with what they said (the
+// body framing and the checks that need all of them).
+template <typename Finish>
+ParseResult parseFieldsThen(const HeadInput& input, const char* at,
+                            std::vector<HeaderField>& headers, Finish finish) {
+  FieldSummary summary;
+  ParseResult r = parseFields(input, at, headers, summary);
+  if (r.status != ParseStatus::Done) {
+    return r;
+  }
+  if (HeadError e = finish(summary); failed(e)) {
+    return fail(e);
+  }
+  return r;
+}
+
 }  // namespace
 
 ParseResult parseRequestHead(std::string_view in, RequestHead& head, const HeadLimits& limits) {
@@ -348,16 +369,10 @@ ParseResult parseRequestHead(std::string_view in, RequestHead& head, const HeadL
   if (HeadError e = parseRequestLine(requestLine, head, authority); failed(e)) {
     return fail(e);
   }
-  FieldSummary summary;
   const HeadInput input{begin, limit, in.size(), limits, 400, 431};
-  ParseResult r = parseFields(input, line.next, head.headers, summary);
-  if (r.status != ParseStatus::Done) {
-    return r;
-  }
-  if (HeadError e = finishRequest(head, summary, authority); failed(e)) {
-    return fail(e);
-  }
-  return r;
+  return parseFieldsThen(input, line.next, head.headers, [&](const FieldSummary& summary) {
+    return finishRequest(head, summary, authority);
+  });
 }
 
 ParseResult parseResponseHead(std::string_view in, ResponseHead& head, bool requestWasHead,
@@ -384,16 +399,10 @@ ParseResult parseResponseHead(std::string_view in, ResponseHead& head, bool requ
   if (!parseStatusLine(std::string_view(begin, static_cast<size_t>(line.end - begin)), head)) {
     return ParseResult::error(502, "malformed status line");
   }
-  FieldSummary summary;
   const HeadInput input{begin, limit, in.size(), limits, 502, 502};
-  ParseResult r = parseFields(input, line.next, head.headers, summary);
-  if (r.status != ParseStatus::Done) {
-    return r;
-  }
-  if (HeadError e = finishResponse(head, summary, requestWasHead); failed(e)) {
-    return fail(e);
-  }
-  return r;
+  return parseFieldsThen(input, line.next, head.headers, [&](const FieldSummary& summary) {
+    return finishResponse(head, summary, requestWasHead);
+  });
 }
 
 }  // namespace httpgate::http
