@@ -57,7 +57,7 @@ SessionChild::SessionChild(const Options& options, const detail::Routes& routes,
     session_.port_ = detail::localPort(listenFd_);
   }
   detail::setNonBlocking(firstFd);
-  Connection& first = connections_.emplace_back(firstFd, detail::peerAddress(firstFd), options);
+  Connection& first = connections_.emplace_back(firstFd, detail::peerOf(firstFd), options);
   first.first = true;
 }
 
@@ -190,7 +190,7 @@ void SessionChild::acceptConnections() {
       ::close(fd);
       continue;
     }
-    connections_.emplace_back(fd, detail::peerAddress(fd), options_);
+    connections_.emplace_back(fd, detail::peerOf(fd), options_);
   }
 }
 
@@ -292,7 +292,7 @@ void SessionChild::answer(Connection& connection) {
   if (!refused) {
     std::string error;
     if (!RequestBuilder::build(head, path, std::move(connection.reader.body()), connection.peer,
-                               detail::isLoopback(connection.peer), request, error)) {
+                               connection.peerLoopback, request, error)) {
       response = detail::errorResponse(400, error);
       close = true;
     } else if (connection.first) {

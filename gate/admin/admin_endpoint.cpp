@@ -2,7 +2,6 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <cstring>
 
 #include "common/http/responses.h"
+#include "common/net/address.h"
 #include "common/time/clock.h"
 #include "gate/admin/admin_request.h"
 #include "gate/net/listeners.h"
@@ -53,10 +53,7 @@ uint16_t boundPort(int fd) {
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) < 0) {
     return 0;
   }
-  if (storage.ss_family == AF_INET) {
-    return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
-  }
-  return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+  return net::portOf(storage);
 }
 
 void onRead(bufferevent* bev, void* arg);

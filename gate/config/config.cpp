@@ -14,6 +14,7 @@
 #include <iterator>
 
 #include "common/http/chars.h"
+#include "common/net/address.h"
 #include "gate/config/config_file_text.h"
 #include "gate/config/config_sections.h"
 #include "gate/config/config_values.h"
@@ -226,7 +227,7 @@ void parseAdmin(const ConfigValue& value, Config& config) {
       listen->fail("same address as listen[" + std::to_string(i) + "]");
     }
   }
-  if (!config.admin.allowPublic && !isLoopback(*resolved.value)) {
+  if (!config.admin.allowPublic && !net::isLoopback(resolved.value->storage)) {
     listen->fail("\"" + config.admin.listen +
                  "\" is not a loopback address, and /metrics and /healthz have no "
                  "authentication; use 127.0.0.1 or [::1], or set admin.allow_public: true");

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "common/net/address.h"
+
 namespace httpgate::gate {
 
 namespace {
@@ -198,38 +200,8 @@ Parsed<SocketAddress> resolveHost(std::string_view host) {
 }
 
 bool sameBindAddress(const SocketAddress& a, const SocketAddress& b) {
-  if (a.storage.ss_family != b.storage.ss_family) {
-    return false;
-  }
-  if (a.storage.ss_family == AF_INET) {
-    const auto* x = reinterpret_cast<const sockaddr_in*>(&a.storage);
-    const auto* y = reinterpret_cast<const sockaddr_in*>(&b.storage);
-    return x->sin_port != 0 && x->sin_port == y->sin_port &&
-           x->sin_addr.s_addr == y->sin_addr.s_addr;
-  }
-  if (a.storage.ss_family == AF_INET6) {
-    const auto* x = reinterpret_cast<const sockaddr_in6*>(&a.storage);
-    const auto* y = reinterpret_cast<const sockaddr_in6*>(&b.storage);
-    return x->sin6_port != 0 && x->sin6_port == y->sin6_port &&
-           std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0 &&
-           x->sin6_scope_id == y->sin6_scope_id;
-  }
-  return false;
-}
-
-bool isLoopback(const SocketAddress& address) {
-  if (address.storage.ss_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address.storage);
-    return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;  // 127.0.0.0/8
-  }
-  if (address.storage.ss_family == AF_INET6) {
-    const in6_addr& v6 = reinterpret_cast<const sockaddr_in6*>(&address.storage)->sin6_addr;
-    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
-      return v6.s6_addr[12] == 127;  // ::ffff:127.0.0.0/104
-    }
-    return IN6_IS_ADDR_LOOPBACK(&v6);
-  }
-  return false;
+  const uint16_t port = net::portOf(a.storage);
+  return port != 0 && port == net::portOf(b.storage) && net::sameHost(a.storage, b.storage);
 }
 
 }  // namespace httpgate::gate

@@ -59,10 +59,6 @@ Parsed<SocketAddress> resolveHost(std::string_view host);
 // port, and the port is not 0 (each port-0 listener gets a port of its own).
 bool sameBindAddress(const SocketAddress& a, const SocketAddress& b);
 
-// True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: addresses only this
-// machine can reach.
-bool isLoopback(const SocketAddress& address);
-
 // ASCII lower case, as httpGate's strcasecmp compares names.
 inline char toLowerAscii(char c) {
   return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
