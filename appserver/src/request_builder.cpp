@@ -27,7 +27,7 @@ std::string mediaType(std::string_view contentType) {
   std::string out;
   for (char c : contentType.substr(0, contentType.find(';'))) {
     if (c != ' ' && c != '\t') {
-      out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      out += http::asciiLower(c);
     }
   }
   return out;

@@ -2,27 +2,14 @@
 
 #include <charconv>
 
-#include "common/http/char_table.h"
 #include "common/http/chars.h"
 
 namespace httpgate::http {
 
 namespace {
 
-using detail::isOws;
-
 constexpr std::string_view kMultipart = "multipart/form-data";
 constexpr std::string_view kPicolispForm = "multipart/form-data; boundary=";
-
-std::string_view trimOws(std::string_view s) {
-  while (!s.empty() && isOws(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && isOws(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // Reads one media-type parameter value (RFC 9110 5.6.6: token or
 // quoted-string) from the front of `rest` into `value`, unquoting it, and

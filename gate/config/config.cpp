@@ -52,11 +52,8 @@ std::string hstsValue(const ConfigValue& value) {
   const bool printable = std::all_of(text.begin(), text.end(), [](char c) {
     return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
   });
-  std::string lower;
-  for (char c : text) {
-    lower += toLowerAscii(c);
-  }
-  if (!text.empty() && (!printable || lower.find("max-age=") == std::string::npos)) {
+  if (!text.empty() &&
+      (!printable || http::asciiLower(text).find("max-age=") == std::string::npos)) {
     value.fail("expected a Strict-Transport-Security value such as \"max-age=63072000\"");
   }
   return text;
@@ -66,14 +63,11 @@ std::string hstsValue(const ConfigValue& value) {
 std::vector<std::string> upgradeNames(const ConfigValue& value) {
   std::vector<std::string> names;
   for (const ConfigValue& item : value.list()) {
-    std::string name = item.string();
+    const std::string name = item.string();
     if (!http::isToken(name)) {
       item.fail("expected a protocol name such as websocket");
     }
-    for (char& c : name) {
-      c = toLowerAscii(c);
-    }
-    names.push_back(std::move(name));
+    names.push_back(http::asciiLower(name));
   }
   return names;
 }

@@ -3,6 +3,7 @@
 // app, to its URL.
 #include <algorithm>
 
+#include "common/http/chars.h"
 #include "gate/config/config_sections.h"
 #include "gate/config/config_values.h"
 
@@ -23,10 +24,7 @@ std::string appName(const ConfigMap::Entry& entry) {
   const auto fail = [&](std::string message) {
     throw ConfigFailure{entry.namePos, entry.value.key(), std::move(message)};
   };
-  std::string name;
-  for (char c : written) {
-    name += toLowerAscii(c);
-  }
+  std::string name = http::asciiLower(written);
   if (name.empty()) {
     fail("an app name must not be empty");
   }

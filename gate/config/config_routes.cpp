@@ -2,6 +2,7 @@
 // here), and the two lookups the router uses.
 #include <algorithm>
 
+#include "common/http/chars.h"
 #include "gate/config/config_sections.h"
 #include "gate/config/config_values.h"
 
@@ -14,7 +15,7 @@ namespace {
 int compareName(std::string_view name, std::string_view appName) {
   const size_t n = std::min(name.size(), appName.size());
   for (size_t i = 0; i < n; ++i) {
-    const auto a = static_cast<unsigned char>(toLowerAscii(name[i]));
+    const auto a = static_cast<unsigned char>(http::asciiLower(name[i]));
     const auto b = static_cast<unsigned char>(appName[i]);
     if (a != b) {
       return a < b ? -1 : 1;

@@ -59,9 +59,4 @@ Parsed<SocketAddress> resolveHost(std::string_view host);
 // port, and the port is not 0 (each port-0 listener gets a port of its own).
 bool sameBindAddress(const SocketAddress& a, const SocketAddress& b);
 
-// ASCII lower case, as httpGate's strcasecmp compares names.
-inline char toLowerAscii(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
-
 }  // namespace httpgate::gate

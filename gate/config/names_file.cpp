@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/http/chars.h"
 #include "gate/config/config_file_text.h"
 #include "gate/config/config_values.h"
 
@@ -59,10 +60,7 @@ void checkControlCharacters(std::string_view line) {
 }
 
 std::string lowerName(std::string_view written) {
-  std::string name;
-  for (char c : written) {
-    name += toLowerAscii(c);
-  }
+  std::string name = http::asciiLower(written);
   if (name.empty()) {
     throw LineError{"the name is empty"};
   }

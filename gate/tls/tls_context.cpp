@@ -3,8 +3,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include <algorithm>
-#include <cctype>
+#include "common/http/chars.h"
 
 namespace httpgate::gate {
 namespace {
@@ -28,13 +27,6 @@ std::string opensslError() {
   return text;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // The DNS names a certificate is valid for: its subjectAltName DNS entries,
 // or its subject CN when it has none.
 std::vector<std::string> certificateNames(X509* cert) {
@@ -46,7 +38,7 @@ std::vector<std::string> certificateNames(X509* cert) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
       if (name->type == GEN_DNS) {
         const ASN1_STRING* dns = name->d.dNSName;
-        names.push_back(lower(std::string_view(
+        names.push_back(http::asciiLower(std::string_view(
             reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)), ASN1_STRING_length(dns))));
       }
     }
@@ -57,7 +49,7 @@ std::vector<std::string> certificateNames(X509* cert) {
     int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
     if (index >= 0) {
       const ASN1_STRING* cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
-      names.push_back(lower(std::string_view(
+      names.push_back(http::asciiLower(std::string_view(
           reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)), ASN1_STRING_length(cn))));
     }
   }
@@ -183,7 +175,7 @@ SSL* TlsContextSet::newConnection(int fd) const {
 }
 
 SSL_CTX* TlsContextSet::select(std::string_view host) const {
-  std::string name = lower(host);
+  std::string name = http::asciiLower(host);
   for (const Entry& entry : entries_) {
     for (const std::string& candidate : entry.names) {
       if (candidate == name) {
