@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "common/http/chars.h"
+#include "common/http/picolisp_fields.h"
 
 namespace httpgate::appserver::detail {
 namespace {
@@ -268,24 +269,13 @@ bool sameSessionId(std::string_view a, std::string_view b) {
 Arrival arrivalOf(const Pairs& headers, std::string_view peer) {
   Arrival arrival;
   arrival.clientAddress = std::string(peer);
-  std::optional<std::string> pilGate;
-  std::optional<std::string> pilAddress;
+  http::PilFields pil;
   std::optional<std::string_view> forwardedProto;
   std::optional<std::string_view> forwardedFor;
   std::optional<std::string_view> forwardedHost;
   for (const auto& [name, value] : headers) {
-    if (http::iequals(name, "X-Pil")) {
-      // "*Gate=https", "*Adr=203.0.113.7", "*Cipher=..."
-      std::string_view item = http::trimOws(value);
-      size_t eq = item.find('=');
-      if (eq != std::string_view::npos) {
-        std::string_view key = item.substr(0, eq);
-        if (key == "*Gate" && !pilGate) {
-          pilGate = std::string(item.substr(eq + 1));
-        } else if (key == "*Adr" && !pilAddress) {
-          pilAddress = std::string(item.substr(eq + 1));
-        }
-      }
+    if (http::isPilField(name)) {
+      http::readPilField(value, pil);
     } else if (http::iequals(name, "X-Forwarded-Proto") && !forwardedProto) {
       forwardedProto = firstListItem(value);
     } else if (http::iequals(name, "X-Forwarded-For") && !forwardedFor) {
@@ -296,17 +286,17 @@ Arrival arrivalOf(const Pairs& headers, std::string_view peer) {
       arrival.host = std::string(http::trimOws(value));
     }
   }
-  arrival.behindGate = pilGate.has_value() || forwardedProto.has_value();
+  arrival.behindGate = pil.gate.has_value() || forwardedProto.has_value();
   if (!arrival.behindGate) {
     return arrival;
   }
-  std::string_view scheme = pilGate ? std::string_view(*pilGate) : *forwardedProto;
+  std::string_view scheme = pil.gate ? *pil.gate : *forwardedProto;
   arrival.scheme = scheme == "https" ? "https" : "http";
   if (forwardedHost && !forwardedHost->empty()) {
     arrival.host = std::string(*forwardedHost);
   }
-  if (pilAddress && !pilAddress->empty()) {
-    arrival.clientAddress = *pilAddress;
+  if (pil.address && !pil.address->empty()) {
+    arrival.clientAddress = std::string(*pil.address);
   } else if (forwardedFor && !forwardedFor->empty()) {
     arrival.clientAddress = std::string(*forwardedFor);
   }

@@ -8,6 +8,10 @@ namespace httpgate::http {
 
 namespace {
 
+constexpr std::string_view kGate = "*Gate";
+constexpr std::string_view kAddress = "*Adr";
+constexpr std::string_view kCipher = "*Cipher";
+
 constexpr std::string_view kMultipart = "multipart/form-data";
 constexpr std::string_view kPicolispForm = "multipart/form-data; boundary=";
 
@@ -35,7 +39,52 @@ bool takeParameterValue(std::string_view& rest, std::string& value) {
   return false;
 }
 
+void appendPil(std::string& out, std::string_view key, std::string_view value) {
+  out.append(kPilField);
+  out.append(": ");
+  out.append(key);
+  out.push_back('=');
+  out.append(value);
+  out.append("\r\n");
+}
+
+void takeFirst(std::optional<std::string_view>& slot, std::string_view value) {
+  if (!slot) {
+    slot = value;
+  }
+}
+
 }  // namespace
+
+void appendPilFields(std::string& out, std::string_view scheme, std::string_view address,
+                     std::string_view cipher) {
+  appendPil(out, kGate, scheme);
+  appendPil(out, kAddress, address);
+  if (!cipher.empty()) {
+    appendPil(out, kCipher, cipher);
+  }
+}
+
+bool isPilField(std::string_view name) {
+  return iequals(name, kPilField);
+}
+
+void readPilField(std::string_view value, PilFields& fields) {
+  const std::string_view item = trimOws(value);
+  const size_t equals = item.find('=');
+  if (equals == std::string_view::npos) {
+    return;
+  }
+  const std::string_view key = item.substr(0, equals);
+  const std::string_view text = item.substr(equals + 1);
+  if (key == kGate) {
+    takeFirst(fields.gate, text);
+  } else if (key == kAddress) {
+    takeFirst(fields.address, text);
+  } else if (key == kCipher) {
+    takeFirst(fields.cipher, text);
+  }
+}
 
 void appendPicolispContentLength(std::string& out, std::string_view name, uint64_t length) {
   char digits[24];
