@@ -97,21 +97,21 @@ void onEvent(bufferevent*, short, void* arg) {
 
 }  // namespace
 
-std::variant<std::unique_ptr<AdminEndpoint>, std::string> AdminEndpoint::open(
-    const Config& config) {
+Result<std::unique_ptr<AdminEndpoint>> AdminEndpoint::open(const Config& config) {
+  using Opened = Result<std::unique_ptr<AdminEndpoint>>;
   processMetrics();  // notes the start time now, if nothing did before
   if (config.admin.listen.empty() || !config.admin.socket) {
-    return std::unique_ptr<AdminEndpoint>();
+    return Opened::success(nullptr);
   }
   const int fd = openAdminSocket(*config.admin.socket);
   if (fd < 0) {
-    return formatConfigError(
-        config.file, config.admin.pos, "admin.listen",
-        "cannot listen on " + config.admin.listen + ": " + std::strerror(errno));
+    return Opened::fail(
+        formatConfigError(config.file, config.admin.pos, "admin.listen",
+                          "cannot listen on " + config.admin.listen + ": " + std::strerror(errno)));
   }
   const uint16_t port = boundPort(fd);
-  return std::unique_ptr<AdminEndpoint>(
-      new AdminEndpoint(fd, port, describeAddress(*config.admin.socket, port)));
+  return Opened::success(std::unique_ptr<AdminEndpoint>(
+      new AdminEndpoint(fd, port, describeAddress(*config.admin.socket, port))));
 }
 
 AdminEndpoint::AdminEndpoint(int fd, uint16_t port, std::string address)

@@ -93,10 +93,11 @@ void handleStart(int fd, const Config& config, std::string_view id, std::string_
     std::string_view message(buf, static_cast<size_t>(n));
     if (message == "reload") {
       auto loaded = loader();
-      if (auto* error = std::get_if<std::string>(&loaded)) {
-        spdlog::error("start helper: reload failed, keeping the running configuration: {}", *error);
+      if (!loaded.ok()) {
+        spdlog::error("start helper: reload failed, keeping the running configuration: {}",
+                      loaded.error());
       } else {
-        config = std::get<std::shared_ptr<const Config>>(loaded);
+        config = loaded.value();
       }
       continue;
     }

@@ -149,10 +149,10 @@ AppConfig parseApp(const ConfigMap::Entry& entry) {
   }
   if (const ConfigValue* body = map.find("max_request_body")) {
     auto size = parseSize(body->scalar("expected a size such as 10MiB, or 0 for no limit"));
-    if (!size.value) {
-      body->fail(std::move(size.error));
+    if (!size.ok()) {
+      body->fail(std::move(size).error());
     }
-    app.maxRequestBody = *size.value;
+    app.maxRequestBody = size.value();
   }
   return app;
 }

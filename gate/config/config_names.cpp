@@ -46,10 +46,10 @@ void mergeNamesFile(const ConfigValue& value, const ConfigValue* apps, RoutesCon
   }
   routes.namesFile = resolveAgainst(written, configFile);
   auto read = readNamesFile(routes.namesFile, systemUserLookup());
-  if (auto* error = std::get_if<std::string>(&read)) {
-    value.fail(std::move(*error));
+  if (!read.ok()) {
+    value.fail(std::move(read).error());
   }
-  const NamesFile& names = std::get<NamesFile>(read);
+  const NamesFile& names = read.value();
   for (const std::string& warning : names.warnings) {
     spdlog::warn("{}", warning);
   }

@@ -65,19 +65,19 @@ BackendHost parseHost(const ConfigValue& value) {
   BackendHost host;
   host.name = value.string();
   auto resolved = resolveHost(host.name);
-  if (!resolved.value) {
-    value.fail(std::move(resolved.error));
+  if (!resolved.ok()) {
+    value.fail(std::move(resolved).error());
   }
-  host.socket = *resolved.value;
+  host.socket = resolved.value();
   return host;
 }
 
 PortRange parseRange(const ConfigValue& value) {
   auto parsed = parsePortRange(value.scalar("expected a port or a range such as \"1024-65535\""));
-  if (!parsed.value) {
-    value.fail(std::move(parsed.error));
+  if (!parsed.ok()) {
+    value.fail(std::move(parsed).error());
   }
-  return *parsed.value;
+  return parsed.value();
 }
 
 std::vector<PortRange> parseRanges(const ConfigValue& value) {

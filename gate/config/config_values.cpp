@@ -31,7 +31,7 @@ std::string quoted(std::string_view text) {
 
 // Looks `host` up for a stream socket; `numericOnly` for bracketed IPv6 text,
 // which must never go to DNS.
-Parsed<SocketAddress> lookup(const std::string& host, uint16_t port, bool numericOnly) {
+Result<SocketAddress> lookup(const std::string& host, uint16_t port, bool numericOnly) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -40,13 +40,13 @@ Parsed<SocketAddress> lookup(const std::string& host, uint16_t port, bool numeri
   const std::string service = std::to_string(port);
   const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &result);
   if (rc != 0) {
-    return Parsed<SocketAddress>::fail("cannot resolve " + quoted(host) + ": " + gai_strerror(rc));
+    return Result<SocketAddress>::fail("cannot resolve " + quoted(host) + ": " + gai_strerror(rc));
   }
   SocketAddress address;
   std::memcpy(&address.storage, result->ai_addr, result->ai_addrlen);
   address.length = result->ai_addrlen;
   freeaddrinfo(result);
-  return Parsed<SocketAddress>::ok(address);
+  return Result<SocketAddress>::success(address);
 }
 
 }  // namespace
@@ -68,7 +68,7 @@ std::optional<uint64_t> parseNumber(std::string_view text, uint64_t max) {
   return value;
 }
 
-Parsed<Duration> parseDuration(std::string_view text) {
+Result<Duration> parseDuration(std::string_view text) {
   const auto [digits, unit] = splitDigits(text);
   uint64_t perUnit = 0;
   if (unit == "ms") {
@@ -82,16 +82,16 @@ Parsed<Duration> parseDuration(std::string_view text) {
   }
   const auto count = parseNumber(digits, std::numeric_limits<uint64_t>::max());
   if (perUnit == 0 || !count) {
-    return Parsed<Duration>::fail("invalid duration " + quoted(text) + " (use ms, s, m or h)");
+    return Result<Duration>::fail("invalid duration " + quoted(text) + " (use ms, s, m or h)");
   }
   const uint64_t max = static_cast<uint64_t>(std::numeric_limits<Duration::rep>::max());
   if (*count > max / perUnit) {
-    return Parsed<Duration>::fail("duration " + quoted(text) + " is too large");
+    return Result<Duration>::fail("duration " + quoted(text) + " is too large");
   }
-  return Parsed<Duration>::ok(Duration(static_cast<Duration::rep>(*count * perUnit)));
+  return Result<Duration>::success(Duration(static_cast<Duration::rep>(*count * perUnit)));
 }
 
-Parsed<uint64_t> parseSize(std::string_view text) {
+Result<uint64_t> parseSize(std::string_view text) {
   const auto [digits, unit] = splitDigits(text);
   uint64_t perUnit = 0;
   if (unit.empty()) {
@@ -103,15 +103,15 @@ Parsed<uint64_t> parseSize(std::string_view text) {
   }
   const auto count = parseNumber(digits, std::numeric_limits<uint64_t>::max());
   if (perUnit == 0 || !count) {
-    return Parsed<uint64_t>::fail("invalid size " + quoted(text) + " (use bytes, KiB or MiB)");
+    return Result<uint64_t>::fail("invalid size " + quoted(text) + " (use bytes, KiB or MiB)");
   }
   if (*count > std::numeric_limits<uint64_t>::max() / perUnit) {
-    return Parsed<uint64_t>::fail("size " + quoted(text) + " is too large");
+    return Result<uint64_t>::fail("size " + quoted(text) + " is too large");
   }
-  return Parsed<uint64_t>::ok(*count * perUnit);
+  return Result<uint64_t>::success(*count * perUnit);
 }
 
-Parsed<PortRange> parsePortRange(std::string_view text) {
+Result<PortRange> parsePortRange(std::string_view text) {
   const size_t dash = text.find('-');
   const std::string_view firstText = text.substr(0, dash);
   const std::string_view lastText =
@@ -120,24 +120,24 @@ Parsed<PortRange> parsePortRange(std::string_view text) {
   const auto first = parseNumber(firstText, 999'999);
   const auto last = parseNumber(lastText, 999'999);
   if (!first || !last) {
-    return Parsed<PortRange>::fail("invalid port range " + quoted(text) +
+    return Result<PortRange>::fail("invalid port range " + quoted(text) +
                                    " (use a port or \"first-last\")");
   }
   if (*first < 1 || *last < 1 || *first > 65535 || *last > 65535) {
-    return Parsed<PortRange>::fail("port range " + quoted(text) +
+    return Result<PortRange>::fail("port range " + quoted(text) +
                                    ": ports are numbers from 1 to 65535");
   }
   if (*first > *last) {
-    return Parsed<PortRange>::fail("port range " + quoted(text) +
+    return Result<PortRange>::fail("port range " + quoted(text) +
                                    ": the first port is greater than the last");
   }
-  return Parsed<PortRange>::ok(
+  return Result<PortRange>::success(
       PortRange{static_cast<uint16_t>(*first), static_cast<uint16_t>(*last)});
 }
 
-Parsed<HostPort> splitHostPort(std::string_view text) {
+Result<HostPort> splitHostPort(std::string_view text) {
   const auto invalid = [&] {
-    return Parsed<HostPort>::fail("invalid address " + quoted(text) +
+    return Result<HostPort>::fail("invalid address " + quoted(text) +
                                   " (use HOST:PORT, e.g. \"[::]:443\" or \"127.0.0.1:8443\")");
   };
   HostPort result;
@@ -157,7 +157,7 @@ Parsed<HostPort> splitHostPort(std::string_view text) {
       return invalid();
     }
     if (text.substr(0, colon).find(':') != std::string_view::npos) {
-      return Parsed<HostPort>::fail("invalid address " + quoted(text) +
+      return Result<HostPort>::fail("invalid address " + quoted(text) +
                                     " (write IPv6 addresses in brackets, e.g. \"[::1]:443\")");
     }
     result.host = std::string(text.substr(0, colon));
@@ -168,30 +168,31 @@ Parsed<HostPort> splitHostPort(std::string_view text) {
     return invalid();
   }
   result.port = static_cast<uint16_t>(*port);
-  return Parsed<HostPort>::ok(std::move(result));
+  return Result<HostPort>::success(std::move(result));
 }
 
-Parsed<SocketAddress> resolveAddress(std::string_view text) {
+Result<SocketAddress> resolveAddress(std::string_view text) {
   auto split = splitHostPort(text);
-  if (!split.value) {
-    return Parsed<SocketAddress>::fail(std::move(split.error));
+  if (!split.ok()) {
+    return Result<SocketAddress>::fail(std::move(split).error());
   }
-  return lookup(split.value->host, split.value->port, split.value->bracketed);
+  const HostPort& hostPort = split.value();
+  return lookup(hostPort.host, hostPort.port, hostPort.bracketed);
 }
 
-Parsed<SocketAddress> resolveHost(std::string_view host) {
+Result<SocketAddress> resolveHost(std::string_view host) {
   const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
   if (bracketed) {
     host = host.substr(1, host.size() - 2);
   }
   if (host.empty() || host.find_first_of("[]/ ") != std::string_view::npos) {
-    return Parsed<SocketAddress>::fail("invalid host " + quoted(host));
+    return Result<SocketAddress>::fail("invalid host " + quoted(host));
   }
   // A colon can only be part of an IPv6 address here: a port is not allowed.
   if (bracketed || host.find(':') != std::string_view::npos) {
     auto numeric = lookup(std::string(host), 0, true);
-    if (!numeric.value) {
-      return Parsed<SocketAddress>::fail("invalid host " + quoted(host) +
+    if (!numeric.ok()) {
+      return Result<SocketAddress>::fail("invalid host " + quoted(host) +
                                          " (a name or an address, without a port)");
     }
     return numeric;

@@ -214,8 +214,8 @@ UserLookup systemUserLookup() {
   };
 }
 
-std::variant<NamesFile, std::string> parseNamesFile(std::string_view text, const std::string& file,
-                                                    const UserLookup& lookup) {
+Result<NamesFile> parseNamesFile(std::string_view text, const std::string& file,
+                                 const UserLookup& lookup) {
   NamesFile names;
   names.file = file;
   int lineNumber = 0;
@@ -245,22 +245,18 @@ std::variant<NamesFile, std::string> parseNamesFile(std::string_view text, const
       }
       names.entries.push_back({std::move(*app), lineNumber});
     } catch (const LineError& error) {
-      return at(file, lineNumber, error.message);
+      return Result<NamesFile>::fail(at(file, lineNumber, error.message));
     }
   }
-  return names;
+  return Result<NamesFile>::success(std::move(names));
 }
 
-std::variant<NamesFile, std::string> readNamesFile(const std::string& path,
-                                                   const UserLookup& lookup) {
-  const auto fail = [&](int error) -> std::string {
-    return "cannot read \"" + path + "\": " + std::strerror(error);
-  };
+Result<NamesFile> readNamesFile(const std::string& path, const UserLookup& lookup) {
   std::string text;
   if (const int error = readRegularFile(path, text, kMaxNamesFile); error == EFBIG) {
-    return "\"" + path + "\" is larger than 16 MiB";
+    return Result<NamesFile>::fail("\"" + path + "\" is larger than 16 MiB");
   } else if (error != 0) {
-    return fail(error);
+    return Result<NamesFile>::fail("cannot read \"" + path + "\": " + std::strerror(error));
   }
   return parseNamesFile(text, path, lookup);
 }

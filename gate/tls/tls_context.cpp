@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 
 #include "common/http/chars.h"
+#include "common/result.h"
 
 namespace httpgate::gate {
 namespace {
@@ -69,10 +70,12 @@ int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const uns
   return SSL_TLSEXT_ERR_NOACK;
 }
 
-std::variant<SSL_CTX*, std::string> newContext(const TlsConfig& tls) {
+// A new server context with the gate's protocol settings and no
+// certificate yet; the caller owns it (SSL_CTX_free).
+Result<SSL_CTX*> newContext(const TlsConfig& tls) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr) {
-    return opensslError();
+    return Result<SSL_CTX*>::fail(opensslError());
   }
   SSL_CTX_set_min_proto_version(ctx, tls.tls12 ? TLS1_2_VERSION : TLS1_3_VERSION);
   SSL_CTX_set_max_proto_version(ctx, tls.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
@@ -90,7 +93,7 @@ std::variant<SSL_CTX*, std::string> newContext(const TlsConfig& tls) {
       SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
     std::string error = opensslError();
     SSL_CTX_free(ctx);
-    return error;
+    return Result<SSL_CTX*>::fail(std::move(error));
   }
   // Read-ahead lets one recv() take a whole record (and what follows it)
   // instead of a 5-byte header read and then the rest.
@@ -104,7 +107,7 @@ std::variant<SSL_CTX*, std::string> newContext(const TlsConfig& tls) {
   SSL_CTX_set_timeout(ctx, 3600);
   SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof(kSessionIdContext) - 1);
   SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, nullptr);
-  return ctx;
+  return Result<SSL_CTX*>::success(ctx);
 }
 
 }  // namespace
@@ -123,12 +126,12 @@ std::variant<std::shared_ptr<TlsContextSet>, std::string> TlsContextSet::create(
     std::string key =
         "listen[" + std::to_string(listenerIndex) + "].tls.certificates[" + std::to_string(i) + "]";
     auto made = newContext(tls);
-    if (auto* error = std::get_if<std::string>(&made)) {
+    if (!made.ok()) {
       return formatConfigError(configFile, tls.protocolsPos,
-                               "listen[" + std::to_string(listenerIndex) + "].tls", *error);
+                               "listen[" + std::to_string(listenerIndex) + "].tls", made.error());
     }
     Entry entry;
-    entry.ctx = std::get<SSL_CTX*>(made);
+    entry.ctx = made.value();
     set->entries_.push_back(entry);  // freed by the set from here on
     ERR_clear_error();
     if (SSL_CTX_use_certificate_chain_file(entry.ctx, cert.certFile.c_str()) != 1) {

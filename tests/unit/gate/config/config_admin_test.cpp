@@ -50,12 +50,12 @@ TEST(ConfigAdminPublic, AllowPublicIsABoolean) {
 }
 
 TEST(IsLoopback, Families) {
-  EXPECT_TRUE(net::isLoopback(resolveAddress("127.255.0.1:1").value->storage));
-  EXPECT_FALSE(net::isLoopback(resolveAddress("128.0.0.1:1").value->storage));
-  EXPECT_FALSE(net::isLoopback(resolveAddress("10.0.0.1:1").value->storage));
-  EXPECT_TRUE(net::isLoopback(resolveAddress("[::1]:1").value->storage));
-  EXPECT_FALSE(net::isLoopback(resolveAddress("[::2]:1").value->storage));
-  EXPECT_FALSE(net::isLoopback(resolveAddress("[::ffff:10.0.0.1]:1").value->storage));
+  EXPECT_TRUE(net::isLoopback(resolveAddress("127.255.0.1:1").value().storage));
+  EXPECT_FALSE(net::isLoopback(resolveAddress("128.0.0.1:1").value().storage));
+  EXPECT_FALSE(net::isLoopback(resolveAddress("10.0.0.1:1").value().storage));
+  EXPECT_TRUE(net::isLoopback(resolveAddress("[::1]:1").value().storage));
+  EXPECT_FALSE(net::isLoopback(resolveAddress("[::2]:1").value().storage));
+  EXPECT_FALSE(net::isLoopback(resolveAddress("[::ffff:10.0.0.1]:1").value().storage));
 }
 
 }  // namespace
