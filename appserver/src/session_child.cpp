@@ -51,10 +51,13 @@ SessionChild::SessionChild(const Options& options, const detail::Routes& routes,
   lastRequest_ = Clock::now();
   session_.id_ = detail::newSessionId();
   // The same address as the parent's: loopback stays loopback.
-  listenFd_ = detail::listenOnSessionPort(options.address, options.sessionPortFirst,
-                                          options.sessionPortLast, bindError_);
-  if (listenFd_ >= 0) {
+  Result<int> listening = detail::listenOnSessionPort(options.address, options.sessionPortFirst,
+                                                      options.sessionPortLast);
+  if (listening.ok()) {
+    listenFd_ = listening.value();
     session_.port_ = detail::localPort(listenFd_);
+  } else {
+    bindError_ = std::move(listening).error();
   }
   detail::setNonBlocking(firstFd);
   Connection& first = connections_.emplace_back(firstFd, detail::peerOf(firstFd), options);

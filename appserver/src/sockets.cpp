@@ -21,13 +21,13 @@ socklen_t lengthOf(const sockaddr_storage& address) {
   return address.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
 }
 
-// Binds and listens; -1 with `error` set, or with `inUse` when the port
-// is taken (so that a port range can move on to the next one).
-int bindAndListen(const sockaddr_storage& address, std::string& error, bool* inUse) {
+// Binds and listens: the socket, or the message; `inUse` (when given) says
+// whether bind() failed because the port is taken, so that a port range can
+// move on to the next one.
+Result<int> bindAndListen(const sockaddr_storage& address, bool* inUse) {
   int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    error = errnoText("socket");
-    return -1;
+    return Result<int>::fail(errnoText("socket"));
   }
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -41,51 +41,50 @@ int bindAndListen(const sockaddr_storage& address, std::string& error, bool* inU
     if (inUse != nullptr) {
       *inUse = errno == EADDRINUSE;
     }
-    error = errnoText("bind");
+    std::string error = errnoText("bind");
     ::close(fd);
-    return -1;
+    return Result<int>::fail(std::move(error));
   }
   if (::listen(fd, SOMAXCONN) != 0) {
-    error = errnoText("listen");
+    std::string error = errnoText("listen");
     ::close(fd);
-    return -1;
+    return Result<int>::fail(std::move(error));
   }
-  return fd;
+  return Result<int>::success(fd);
+}
+
+Result<int> notAnAddress(std::string_view address) {
+  return Result<int>::fail("\"" + std::string(address) + "\" is not an IPv4 or IPv6 address");
 }
 
 }  // namespace
 
-int listenOn(std::string_view address, uint16_t port, std::string& error) {
+Result<int> listenOn(std::string_view address, uint16_t port) {
   std::optional<sockaddr_storage> parsed = net::parseIpAddress(address, port);
   if (!parsed) {
-    error = "\"" + std::string(address) + "\" is not an IPv4 or IPv6 address";
-    return -1;
+    return notAnAddress(address);
   }
-  return bindAndListen(*parsed, error, nullptr);
+  return bindAndListen(*parsed, nullptr);
 }
 
-int listenOnSessionPort(std::string_view address, uint16_t first, uint16_t last,
-                        std::string& error) {
+Result<int> listenOnSessionPort(std::string_view address, uint16_t first, uint16_t last) {
+  const std::string range = std::to_string(first) + "-" + std::to_string(last);
   if (first > last) {
-    error =
-        "session port range " + std::to_string(first) + "-" + std::to_string(last) + " is empty";
-    return -1;
+    return Result<int>::fail("session port range " + range + " is empty");
   }
   for (uint32_t port = first; port <= last; ++port) {
     std::optional<sockaddr_storage> parsed =
         net::parseIpAddress(address, static_cast<uint16_t>(port));
     if (!parsed) {
-      error = "\"" + std::string(address) + "\" is not an IPv4 or IPv6 address";
-      return -1;
+      return notAnAddress(address);
     }
     bool inUse = false;
-    int fd = bindAndListen(*parsed, error, &inUse);
-    if (fd >= 0 || !inUse) {
-      return fd;
+    Result<int> bound = bindAndListen(*parsed, &inUse);
+    if (bound.ok() || !inUse) {
+      return bound;
     }
   }
-  error = "no free session port in " + std::to_string(first) + "-" + std::to_string(last);
-  return -1;
+  return Result<int>::fail("no free session port in " + range);
 }
 
 uint16_t localPort(int fd) {

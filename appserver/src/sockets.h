@@ -10,20 +10,21 @@
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
+
 namespace httpgate::appserver::detail {
 
 // A non-blocking listening socket on `address`:`port` with SO_REUSEADDR; an
 // IPv6 wildcard ("::") is made dual-stack. `address` is an IP literal
 // ("127.0.0.1", "::1", "[::]"; net::parseIpAddress): host names are not
-// resolved, an app server binds where it is told. Returns -1 with `error`
-// set.
-int listenOn(std::string_view address, uint16_t port, std::string& error);
+// resolved, an app server binds where it is told. Returns the socket or
+// the message for the log.
+Result<int> listenOn(std::string_view address, uint16_t port);
 
 // A session child's own listening socket on `address`: the first port of
-// first..last that is free, or any port when both are 0. Returns -1 with
-// `error` set when none is.
-int listenOnSessionPort(std::string_view address, uint16_t first, uint16_t last,
-                        std::string& error);
+// first..last that is free, or any port when both are 0. Returns the socket,
+// or the message for the log when none is free.
+Result<int> listenOnSessionPort(std::string_view address, uint16_t first, uint16_t last);
 
 // The local port of a bound socket (0 on error).
 uint16_t localPort(int fd);
