@@ -45,12 +45,12 @@ std::string currentDirectory() {
 // line again at every HUP, re-reading the names file and ./void.
 httpgate::gate::ConfigLoader legacyConfigLoader(httpgate::gate::LegacyArgs args) {
   using namespace httpgate::gate;
-  return [args = std::move(args)]() -> std::variant<std::shared_ptr<const Config>, std::string> {
+  return [args = std::move(args)]() -> LoadedConfig {
     auto built = buildLegacyConfig(args);
-    if (auto* error = std::get_if<std::string>(&built)) {
-      return *error;
+    if (!built.ok()) {
+      return LoadedConfig::fail(std::move(built).error());
     }
-    return std::make_shared<const Config>(std::move(std::get<Config>(built)));
+    return LoadedConfig::success(std::make_shared<const Config>(std::move(built).value()));
   };
 }
 
@@ -101,12 +101,12 @@ int main(int argc, char** argv) {
       return 2;
     }
     auto parsed = httpgate::gate::parseLegacyArgs(positional, currentDirectory());
-    if (auto* error = std::get_if<std::string>(&parsed)) {
-      fprintf(stderr, "httpgate: %s\n", error->c_str());
+    if (!parsed.ok()) {
+      fprintf(stderr, "httpgate: %s\n", parsed.error().c_str());
       usage(stderr);
       return 2;
     }
-    loader = legacyConfigLoader(std::get<httpgate::gate::LegacyArgs>(std::move(parsed)));
+    loader = legacyConfigLoader(std::move(parsed).value());
     configName = "from the command line";
   } else {
     loader = httpgate::gate::yamlConfigLoader(configPath);

@@ -7,32 +7,10 @@
 #include <stdexcept>
 
 #include "common/http/chars.h"
+#include "common/http/picolisp_fields.h"
 
 namespace httpgate::appserver::detail {
 namespace {
-
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
 std::string_view unquote(std::string_view value) {
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"') {
@@ -51,9 +29,9 @@ std::optional<std::string> headerParameter(std::string_view value, std::string_v
     if (eq == std::string_view::npos) {
       return std::nullopt;
     }
-    std::string_view key = trim(value.substr(0, eq));
+    std::string_view key = http::trimOws(value.substr(0, eq));
     std::string_view rest = value.substr(eq + 1);
-    while (!rest.empty() && (rest.front() == ' ' || rest.front() == '\t')) {
+    while (!rest.empty() && http::isOws(rest.front())) {
       rest.remove_prefix(1);
     }
     std::string parsed;
@@ -73,7 +51,7 @@ std::optional<std::string> headerParameter(std::string_view value, std::string_v
       if (end == std::string_view::npos) {
         end = rest.size();
       }
-      parsed = std::string(trim(rest.substr(0, end)));
+      parsed = std::string(http::trimOws(rest.substr(0, end)));
     }
     if (http::iequals(key, name)) {
       return parsed;
@@ -85,7 +63,7 @@ std::optional<std::string> headerParameter(std::string_view value, std::string_v
 }
 
 std::string_view firstListItem(std::string_view value) {
-  return trim(value.substr(0, value.find(',')));
+  return http::trimOws(value.substr(0, value.find(',')));
 }
 
 }  // namespace
@@ -96,8 +74,8 @@ std::string percentDecode(std::string_view text, bool plusIsSpace) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '%' && i + 2 < text.size()) {
-      int high = hexValue(text[i + 1]);
-      int low = hexValue(text[i + 2]);
+      int high = http::hexValue(text[i + 1]);
+      int low = http::hexValue(text[i + 2]);
       if (high >= 0 && low >= 0) {
         out.push_back(static_cast<char>(high * 16 + low));
         i += 2;
@@ -131,20 +109,20 @@ Pairs parseCookies(std::string_view header) {
   Pairs pairs;
   while (!header.empty()) {
     size_t semi = header.find(';');
-    std::string_view piece = trim(header.substr(0, semi));
+    std::string_view piece = http::trimOws(header.substr(0, semi));
     header = semi == std::string_view::npos ? std::string_view() : header.substr(semi + 1);
     size_t eq = piece.find('=');
     if (eq == std::string_view::npos || eq == 0) {
       continue;
     }
-    pairs.emplace_back(std::string(trim(piece.substr(0, eq))),
-                       std::string(unquote(trim(piece.substr(eq + 1)))));
+    pairs.emplace_back(std::string(http::trimOws(piece.substr(0, eq))),
+                       std::string(unquote(http::trimOws(piece.substr(eq + 1)))));
   }
   return pairs;
 }
 
 std::optional<std::string> multipartBoundary(std::string_view contentType) {
-  std::string_view type = trim(contentType.substr(0, contentType.find(';')));
+  std::string_view type = http::trimOws(contentType.substr(0, contentType.find(';')));
   if (!http::iequals(type, "multipart/form-data")) {
     return std::nullopt;
   }
@@ -171,7 +149,7 @@ bool parseMultipart(std::string_view body, std::string_view boundary, Pairs& fie
       return true;  // the closing delimiter; an epilogue is ignored
     }
     // Transport padding, then the CRLF that ends the delimiter line.
-    while (pos < body.size() && (body[pos] == ' ' || body[pos] == '\t')) {
+    while (pos < body.size() && http::isOws(body[pos])) {
       ++pos;
     }
     if (body.substr(pos, 2) != "\r\n") {
@@ -212,8 +190,8 @@ bool parseMultipart(std::string_view body, std::string_view boundary, Pairs& fie
       if (colon == std::string_view::npos) {
         continue;
       }
-      std::string_view fieldName = trim(line.substr(0, colon));
-      std::string_view value = trim(line.substr(colon + 1));
+      std::string_view fieldName = http::trimOws(line.substr(0, colon));
+      std::string_view value = http::trimOws(line.substr(colon + 1));
       if (http::iequals(fieldName, "Content-Disposition")) {
         name = headerParameter(value, "name");
         filename = headerParameter(value, "filename");
@@ -291,24 +269,13 @@ bool sameSessionId(std::string_view a, std::string_view b) {
 Arrival arrivalOf(const Pairs& headers, std::string_view peer) {
   Arrival arrival;
   arrival.clientAddress = std::string(peer);
-  std::optional<std::string> pilGate;
-  std::optional<std::string> pilAddress;
+  http::PilFields pil;
   std::optional<std::string_view> forwardedProto;
   std::optional<std::string_view> forwardedFor;
   std::optional<std::string_view> forwardedHost;
   for (const auto& [name, value] : headers) {
-    if (http::iequals(name, "X-Pil")) {
-      // "*Gate=https", "*Adr=203.0.113.7", "*Cipher=..."
-      std::string_view item = trim(value);
-      size_t eq = item.find('=');
-      if (eq != std::string_view::npos) {
-        std::string_view key = item.substr(0, eq);
-        if (key == "*Gate" && !pilGate) {
-          pilGate = std::string(item.substr(eq + 1));
-        } else if (key == "*Adr" && !pilAddress) {
-          pilAddress = std::string(item.substr(eq + 1));
-        }
-      }
+    if (http::isPilField(name)) {
+      http::readPilField(value, pil);
     } else if (http::iequals(name, "X-Forwarded-Proto") && !forwardedProto) {
       forwardedProto = firstListItem(value);
     } else if (http::iequals(name, "X-Forwarded-For") && !forwardedFor) {
@@ -316,20 +283,20 @@ Arrival arrivalOf(const Pairs& headers, std::string_view peer) {
     } else if (http::iequals(name, "X-Forwarded-Host") && !forwardedHost) {
       forwardedHost = firstListItem(value);
     } else if (http::iequals(name, "Host") && arrival.host.empty()) {
-      arrival.host = std::string(trim(value));
+      arrival.host = std::string(http::trimOws(value));
     }
   }
-  arrival.behindGate = pilGate.has_value() || forwardedProto.has_value();
+  arrival.behindGate = pil.gate.has_value() || forwardedProto.has_value();
   if (!arrival.behindGate) {
     return arrival;
   }
-  std::string_view scheme = pilGate ? std::string_view(*pilGate) : *forwardedProto;
+  std::string_view scheme = pil.gate ? *pil.gate : *forwardedProto;
   arrival.scheme = scheme == "https" ? "https" : "http";
   if (forwardedHost && !forwardedHost->empty()) {
     arrival.host = std::string(*forwardedHost);
   }
-  if (pilAddress && !pilAddress->empty()) {
-    arrival.clientAddress = *pilAddress;
+  if (pil.address && !pil.address->empty()) {
+    arrival.clientAddress = std::string(*pil.address);
   } else if (forwardedFor && !forwardedFor->empty()) {
     arrival.clientAddress = std::string(*forwardedFor);
   }

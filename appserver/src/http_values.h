@@ -58,7 +58,8 @@ bool sameSessionId(std::string_view a, std::string_view b);
 // What the request's headers say about how it arrived: through httpgate
 // (X-Pil: *Gate=..., or X-Forwarded-Proto) or directly; the browser's
 // scheme and Host; the client's address (X-Pil: *Adr, else the first
-// X-Forwarded-For, else `peer`). `headers` are (name, value) as received.
+// X-Forwarded-For, else `peer`). `headers` are (name, value) as received;
+// the X-Pil lines are read as common/http/picolisp_fields.h says.
 struct Arrival {
   bool behindGate = false;
   std::string scheme = "http";

@@ -92,13 +92,13 @@ bool Parent::openListener() {
     }
     logLine("%s=%s is not a listening socket: opening the port anew", kListenFdVariable, inherited);
   }
-  std::string error;
-  listenFd_ = listenOn(options_.address, options_.port, error);
-  if (listenFd_ < 0) {
+  Result<int> listening = listenOn(options_.address, options_.port);
+  if (!listening.ok()) {
     logLine("cannot listen on %s port %u: %s", options_.address.c_str(), options_.port,
-            error.c_str());
+            listening.error().c_str());
     return false;
   }
+  listenFd_ = listening.value();
   logLine("listening on %s (pid %d)", localEndpoint(listenFd_).c_str(), ::getpid());
   return true;
 }

@@ -2,15 +2,10 @@
 
 #include "appserver/src/http_values.h"
 #include "common/http/chars.h"
+#include "common/http/header_rules.h"
 
 namespace httpgate::appserver {
 namespace {
-
-// The fields a client could forge to pretend it came through the gate.
-bool isForwardingField(std::string_view name) {
-  return http::iequals(name, "X-Pil") || http::iequals(name, "Forwarded") ||
-         (name.size() > 12 && http::iequals(name.substr(0, 12), "X-Forwarded-"));
-}
 
 std::optional<std::string_view> find(const detail::Pairs& pairs, std::string_view name,
                                      bool ignoreCase) {
@@ -27,7 +22,7 @@ std::string mediaType(std::string_view contentType) {
   std::string out;
   for (char c : contentType.substr(0, contentType.find(';'))) {
     if (c != ' ' && c != '\t') {
-      out += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+      out += http::asciiLower(c);
     }
   }
   return out;
@@ -60,7 +55,9 @@ bool RequestBuilder::build(const http::RequestHead& head, std::string_view path,
   detail::Pairs trusted;
   for (const http::HeaderField& field : head.headers) {
     out.headers_.emplace_back(std::string(field.name), std::string(field.value));
-    if (trustForwarding || !isForwardingField(field.name)) {
+    // The fields a client could forge to pretend it came through the gate
+    // are the ones the gate never forwards from a client.
+    if (trustForwarding || !http::isForwardingHeader(field.name)) {
       trusted.emplace_back(std::string(field.name), std::string(field.value));
     }
     if (http::iequals(field.name, "Cookie")) {

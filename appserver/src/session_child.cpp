@@ -51,13 +51,16 @@ SessionChild::SessionChild(const Options& options, const detail::Routes& routes,
   lastRequest_ = Clock::now();
   session_.id_ = detail::newSessionId();
   // The same address as the parent's: loopback stays loopback.
-  listenFd_ = detail::listenOnSessionPort(options.address, options.sessionPortFirst,
-                                          options.sessionPortLast, bindError_);
-  if (listenFd_ >= 0) {
+  Result<int> listening = detail::listenOnSessionPort(options.address, options.sessionPortFirst,
+                                                      options.sessionPortLast);
+  if (listening.ok()) {
+    listenFd_ = listening.value();
     session_.port_ = detail::localPort(listenFd_);
+  } else {
+    bindError_ = std::move(listening).error();
   }
   detail::setNonBlocking(firstFd);
-  Connection& first = connections_.emplace_back(firstFd, detail::peerAddress(firstFd), options);
+  Connection& first = connections_.emplace_back(firstFd, detail::peerOf(firstFd), options);
   first.first = true;
 }
 
@@ -190,7 +193,7 @@ void SessionChild::acceptConnections() {
       ::close(fd);
       continue;
     }
-    connections_.emplace_back(fd, detail::peerAddress(fd), options_);
+    connections_.emplace_back(fd, detail::peerOf(fd), options_);
   }
 }
 
@@ -292,7 +295,7 @@ void SessionChild::answer(Connection& connection) {
   if (!refused) {
     std::string error;
     if (!RequestBuilder::build(head, path, std::move(connection.reader.body()), connection.peer,
-                               detail::isLoopback(connection.peer), request, error)) {
+                               connection.peerLoopback, request, error)) {
       response = detail::errorResponse(400, error);
       close = true;
     } else if (connection.first) {

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <poll.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <list>
@@ -18,6 +19,7 @@
 #include "appserver/src/request_reader.h"
 #include "appserver/src/routes.h"
 #include "appserver/src/signals.h"
+#include "common/net/address.h"
 #include "httpgate/appserver.h"
 
 namespace httpgate::appserver {
@@ -33,10 +35,16 @@ class SessionChild {
   using Clock = std::chrono::steady_clock;
 
   struct Connection {
-    Connection(int descriptor, std::string address, const Options& options)
-        : fd(descriptor), peer(std::move(address)), reader(options.maxHead, options.maxBody) {}
+    Connection(int descriptor, const sockaddr_storage& peerAddress, const Options& options)
+        : fd(descriptor),
+          peer(net::addressText(peerAddress)),
+          peerLoopback(net::isLoopback(peerAddress)),
+          reader(options.maxHead, options.maxBody) {}
     int fd;
     std::string peer;
+    // Only the gate or the host's own users can connect from loopback: the
+    // gate's X-Pil and X-Forwarded-* fields are believed from there alone.
+    bool peerLoopback;
     detail::RequestReader reader;
     std::string out;
     bool first = false;       // the connection inherited from the parent

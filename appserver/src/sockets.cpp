@@ -1,12 +1,14 @@
 #include "appserver/src/sockets.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <optional>
+
+#include "common/net/address.h"
 
 namespace httpgate::appserver::detail {
 namespace {
@@ -19,13 +21,13 @@ socklen_t lengthOf(const sockaddr_storage& address) {
   return address.ss_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
 }
 
-// Binds and listens; -1 with `error` set, or with `inUse` when the port
-// is taken (so that a port range can move on to the next one).
-int bindAndListen(const sockaddr_storage& address, std::string& error, bool* inUse) {
+// Binds and listens: the socket, or the message; `inUse` (when given) says
+// whether bind() failed because the port is taken, so that a port range can
+// move on to the next one.
+Result<int> bindAndListen(const sockaddr_storage& address, bool* inUse) {
   int fd = ::socket(address.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
-    error = errnoText("socket");
-    return -1;
+    return Result<int>::fail(errnoText("socket"));
   }
   int one = 1;
   ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
@@ -39,72 +41,50 @@ int bindAndListen(const sockaddr_storage& address, std::string& error, bool* inU
     if (inUse != nullptr) {
       *inUse = errno == EADDRINUSE;
     }
-    error = errnoText("bind");
+    std::string error = errnoText("bind");
     ::close(fd);
-    return -1;
+    return Result<int>::fail(std::move(error));
   }
   if (::listen(fd, SOMAXCONN) != 0) {
-    error = errnoText("listen");
+    std::string error = errnoText("listen");
     ::close(fd);
-    return -1;
+    return Result<int>::fail(std::move(error));
   }
-  return fd;
+  return Result<int>::success(fd);
+}
+
+Result<int> notAnAddress(std::string_view address) {
+  return Result<int>::fail("\"" + std::string(address) + "\" is not an IPv4 or IPv6 address");
 }
 
 }  // namespace
 
-std::optional<sockaddr_storage> parseAddress(std::string_view address, uint16_t port) {
-  if (address.size() >= 2 && address.front() == '[' && address.back() == ']') {
-    address = address.substr(1, address.size() - 2);
-  }
-  const std::string text(address);
-  sockaddr_storage out{};
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&out);
-  if (::inet_pton(AF_INET, text.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(port);
-    return out;
-  }
-  out = sockaddr_storage{};
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&out);
-  if (::inet_pton(AF_INET6, text.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(port);
-    return out;
-  }
-  return std::nullopt;
-}
-
-int listenOn(std::string_view address, uint16_t port, std::string& error) {
-  std::optional<sockaddr_storage> parsed = parseAddress(address, port);
+Result<int> listenOn(std::string_view address, uint16_t port) {
+  std::optional<sockaddr_storage> parsed = net::parseIpAddress(address, port);
   if (!parsed) {
-    error = "\"" + std::string(address) + "\" is not an IPv4 or IPv6 address";
-    return -1;
+    return notAnAddress(address);
   }
-  return bindAndListen(*parsed, error, nullptr);
+  return bindAndListen(*parsed, nullptr);
 }
 
-int listenOnSessionPort(std::string_view address, uint16_t first, uint16_t last,
-                        std::string& error) {
+Result<int> listenOnSessionPort(std::string_view address, uint16_t first, uint16_t last) {
+  const std::string range = std::to_string(first) + "-" + std::to_string(last);
   if (first > last) {
-    error =
-        "session port range " + std::to_string(first) + "-" + std::to_string(last) + " is empty";
-    return -1;
+    return Result<int>::fail("session port range " + range + " is empty");
   }
   for (uint32_t port = first; port <= last; ++port) {
-    std::optional<sockaddr_storage> parsed = parseAddress(address, static_cast<uint16_t>(port));
+    std::optional<sockaddr_storage> parsed =
+        net::parseIpAddress(address, static_cast<uint16_t>(port));
     if (!parsed) {
-      error = "\"" + std::string(address) + "\" is not an IPv4 or IPv6 address";
-      return -1;
+      return notAnAddress(address);
     }
     bool inUse = false;
-    int fd = bindAndListen(*parsed, error, &inUse);
-    if (fd >= 0 || !inUse) {
-      return fd;
+    Result<int> bound = bindAndListen(*parsed, &inUse);
+    if (bound.ok() || !inUse) {
+      return bound;
     }
   }
-  error = "no free session port in " + std::to_string(first) + "-" + std::to_string(last);
-  return -1;
+  return Result<int>::fail("no free session port in " + range);
 }
 
 uint16_t localPort(int fd) {
@@ -113,39 +93,16 @@ uint16_t localPort(int fd) {
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     return 0;
   }
-  if (address.ss_family == AF_INET6) {
-    return ntohs(reinterpret_cast<sockaddr_in6&>(address).sin6_port);
-  }
-  return ntohs(reinterpret_cast<sockaddr_in&>(address).sin_port);
+  return net::portOf(address);
 }
 
-namespace {
-
-std::string addressText(const sockaddr_storage& address) {
-  char text[INET6_ADDRSTRLEN] = "";
-  if (address.ss_family == AF_INET6) {
-    const auto& v6 = reinterpret_cast<const sockaddr_in6&>(address);
-    if (IN6_IS_ADDR_V4MAPPED(&v6.sin6_addr)) {
-      ::inet_ntop(AF_INET, &v6.sin6_addr.s6_addr[12], text, sizeof text);
-    } else {
-      ::inet_ntop(AF_INET6, &v6.sin6_addr, text, sizeof text);
-    }
-  } else if (address.ss_family == AF_INET) {
-    ::inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in&>(address).sin_addr, text,
-                sizeof text);
-  }
-  return text;
-}
-
-}  // namespace
-
-std::string peerAddress(int fd) {
+sockaddr_storage peerOf(int fd) {
   sockaddr_storage address{};
   socklen_t length = sizeof address;
   if (::getpeername(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
-    return "";
+    return sockaddr_storage{};
   }
-  return addressText(address);
+  return address;
 }
 
 std::string localEndpoint(int fd) {
@@ -154,15 +111,7 @@ std::string localEndpoint(int fd) {
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) {
     return "?";
   }
-  std::string host = addressText(address);
-  if (address.ss_family == AF_INET6) {
-    host = "[" + host + "]";
-  }
-  return host + ":" + std::to_string(localPort(fd));
-}
-
-bool isLoopback(std::string_view address) {
-  return address == "::1" || address.substr(0, 4) == "127.";
+  return net::endpointText(address);
 }
 
 bool setNonBlocking(int fd) {

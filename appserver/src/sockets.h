@@ -7,36 +7,33 @@
 #include <sys/socket.h>
 
 #include <cstdint>
-#include <optional>
 #include <string>
 #include <string_view>
 
+#include "common/result.h"
+
 namespace httpgate::appserver::detail {
 
-// An IP literal ("127.0.0.1", "::1", "[::]") as a socket address with
-// `port`; nullopt when `address` is not one (host names are not resolved:
-// an app server binds where it is told).
-std::optional<sockaddr_storage> parseAddress(std::string_view address, uint16_t port);
-
 // A non-blocking listening socket on `address`:`port` with SO_REUSEADDR; an
-// IPv6 wildcard ("::") is made dual-stack. Returns -1 with `error` set.
-int listenOn(std::string_view address, uint16_t port, std::string& error);
+// IPv6 wildcard ("::") is made dual-stack. `address` is an IP literal
+// ("127.0.0.1", "::1", "[::]"; net::parseIpAddress): host names are not
+// resolved, an app server binds where it is told. Returns the socket or
+// the message for the log.
+Result<int> listenOn(std::string_view address, uint16_t port);
 
 // A session child's own listening socket on `address`: the first port of
-// first..last that is free, or any port when both are 0. Returns -1 with
-// `error` set when none is.
-int listenOnSessionPort(std::string_view address, uint16_t first, uint16_t last,
-                        std::string& error);
+// first..last that is free, or any port when both are 0. Returns the socket,
+// or the message for the log when none is free.
+Result<int> listenOnSessionPort(std::string_view address, uint16_t first, uint16_t last);
 
 // The local port of a bound socket (0 on error).
 uint16_t localPort(int fd);
-// The address of a connected socket's peer as text: "192.0.2.1", "::1";
-// an IPv4-mapped IPv6 address ("::ffff:192.0.2.1") as plain IPv4.
-std::string peerAddress(int fd);
-// The local address as "A:P" or "[A]:P" for the log.
+// The address of a connected socket's peer (net::addressText and
+// net::isLoopback read it); all zero, family AF_UNSPEC, when getpeername()
+// fails.
+sockaddr_storage peerOf(int fd);
+// The local address as "A:P" or "[A]:P" for the log (net::endpointText).
 std::string localEndpoint(int fd);
-// Whether `address` (as peerAddress() writes it) is a loopback address.
-bool isLoopback(std::string_view address);
 
 bool setNonBlocking(int fd);
 // Writes all of `data` to a blocking or non-blocking socket within the

@@ -9,7 +9,6 @@ namespace httpgate::http {
 namespace {
 
 using detail::hasClass;
-using detail::isOws;
 
 // Bounds that keep a hostile body from making the decoder count forever or
 // overflow: RFC 9112 sets none, these are far above what real senders use.
@@ -124,13 +123,13 @@ const char* BodyDecoder::step(char c) {
       if (!hasClass(c, detail::kHex)) {
         return fail("invalid chunk-size");
       }
-      chunkSize_ = detail::hexValue(c);
+      chunkSize_ = static_cast<unsigned>(hexValue(c));
       sizeDigits_ = 1;
       state_ = State::ChunkSize;
       return nullptr;
     case State::ChunkSize:
       if (hasClass(c, detail::kHex)) {
-        const unsigned digit = detail::hexValue(c);
+        const auto digit = static_cast<unsigned>(hexValue(c));
         if (++sizeDigits_ > kMaxChunkSizeDigits || chunkSize_ > (kMaxChunkSize - digit) / 16) {
           return fail("chunk-size too large");
         }

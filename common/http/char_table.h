@@ -1,11 +1,14 @@
 // The byte classes the parsers test on every byte, as one constexpr table so
 // the hot loops are a load and a mask instead of a call per byte. Internal to
-// common/http; chars.h is the public face of the same classes.
+// common/http; chars.h is the public face of the same classes, and holds
+// the ASCII helpers (isOws, asciiLower, hexValue) used here too.
 #pragma once
 
 #include <array>
 #include <cstdint>
 #include <string_view>
+
+#include "common/http/chars.h"
 
 namespace httpgate::http::detail {
 
@@ -66,20 +69,6 @@ inline constexpr std::array<uint8_t, 256> kCharClasses = makeCharClasses();
 
 inline bool hasClass(char c, uint8_t classes) {
   return (kCharClasses[static_cast<unsigned char>(c)] & classes) != 0;
-}
-
-// The value of a hex digit; only meaningful when hasClass(c, kHex).
-inline unsigned hexValue(char c) {
-  const unsigned u = static_cast<unsigned char>(c);
-  return u <= '9' ? u - '0' : (u | 0x20) - 'a' + 10;
-}
-
-inline bool isOws(char c) {
-  return c == ' ' || c == '\t';
-}
-
-inline char asciiLower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : c;
 }
 
 // ASCII case-insensitive equality with `lower`, a lowercase literal; inline

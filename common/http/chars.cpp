@@ -33,11 +33,19 @@ bool iequals(std::string_view a, std::string_view b) {
     return false;
   }
   for (size_t i = 0; i < a.size(); ++i) {
-    if (detail::asciiLower(a[i]) != detail::asciiLower(b[i])) {
+    if (asciiLower(a[i]) != asciiLower(b[i])) {
       return false;
     }
   }
   return true;
+}
+
+std::string asciiLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    c = asciiLower(c);
+  }
+  return out;
 }
 
 bool listContains(std::string_view value, std::string_view token) {
@@ -47,15 +55,7 @@ bool listContains(std::string_view value, std::string_view token) {
     if (comma == std::string_view::npos) {
       comma = value.size();
     }
-    size_t b = pos;
-    size_t e = comma;
-    while (b < e && detail::isOws(value[b])) {
-      ++b;
-    }
-    while (e > b && detail::isOws(value[e - 1])) {
-      --e;
-    }
-    if (iequals(value.substr(b, e - b), token)) {
+    if (iequals(trimOws(value.substr(pos, comma - pos)), token)) {
       return true;
     }
     pos = comma + 1;

@@ -13,18 +13,6 @@ namespace {
 // no real body is that large.
 constexpr uint64_t kMaxContentLength = std::numeric_limits<int64_t>::max();
 
-std::string_view trimOws(std::string_view s) {
-  size_t b = 0;
-  size_t e = s.size();
-  while (b < e && isOws(s[b])) {
-    ++b;
-  }
-  while (e > b && isOws(s[e - 1])) {
-    --e;
-  }
-  return s.substr(b, e - b);
-}
-
 // Calls `each(element)` for every comma-separated element of `value`, OWS
 // trimmed, empty ones included; stops early and returns the reason when
 // `each` returns one.

@@ -37,7 +37,7 @@ FieldRole roleOf(std::string_view name) {
       return equalsLower(name, "te") ? FieldRole::HopByHop : FieldRole::Other;
     case 4:
       return equalsLower(name, "host") ? FieldRole::Host : FieldRole::Other;
-    case 5:
+    case 5:  // X-Pil (picolisp_fields.h), never taken from a client
       return equalsLower(name, "x-pil") ? FieldRole::Forwarding : FieldRole::Other;
     case 6:
       return equalsLower(name, "expect") ? FieldRole::Expect : FieldRole::Other;
@@ -119,14 +119,6 @@ class ConnectionOptions {
 void appendField(std::string& out, std::string_view name, std::string_view value) {
   out.append(name);
   out.append(": ");
-  out.append(value);
-  out.append("\r\n");
-}
-
-void appendXPil(std::string& out, std::string_view key, std::string_view value) {
-  out.append("X-Pil: *");
-  out.append(key);
-  out.push_back('=');
   out.append(value);
   out.append("\r\n");
 }
@@ -213,11 +205,7 @@ void appendBackendRequestHead(std::string& out, const RequestHead& head,
   out.append(path);
   out.append(head.version == Version::Http10 ? " HTTP/1.0\r\n" : " HTTP/1.1\r\n");
   if (options.picolisp) {
-    appendXPil(out, "Gate", client.scheme);
-    appendXPil(out, "Adr", client.address);
-    if (!client.cipher.empty()) {
-      appendXPil(out, "Cipher", client.cipher);
-    }
+    appendPilFields(out, client.scheme, client.address, client.cipher);
   }
   const ConnectionOptions connection(head.headers);
   bool sentHost = false;

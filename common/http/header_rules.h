@@ -51,7 +51,8 @@ bool isForwardingHeader(std::string_view name);
 
 // Appends the request head for the backend to `out`:
 //   METHOD SP pathPrefix+path SP HTTP/1.1 (HTTP/1.0 when the client spoke 1.0)
-//   X-Pil: *Gate=<scheme> / *Adr=<address> / *Cipher=<cipher> (picolisp; Cipher on TLS only)
+//   X-Pil: *Gate=<scheme> / *Adr=<address> / *Cipher=<cipher> (picolisp; Cipher on TLS
+//   only; appendPilFields of picolisp_fields.h)
 //   the client's fields in order, minus hop-by-hop ones, fields named in its
 //   Connection header, and forwarding fields; Host carries head.host
 //   Connection: upgrade + "Upgrade: options.upgrade" when head.upgrade and

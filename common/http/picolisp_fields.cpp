@@ -2,27 +2,18 @@
 
 #include <charconv>
 
-#include "common/http/char_table.h"
 #include "common/http/chars.h"
 
 namespace httpgate::http {
 
 namespace {
 
-using detail::isOws;
+constexpr std::string_view kGate = "*Gate";
+constexpr std::string_view kAddress = "*Adr";
+constexpr std::string_view kCipher = "*Cipher";
 
 constexpr std::string_view kMultipart = "multipart/form-data";
 constexpr std::string_view kPicolispForm = "multipart/form-data; boundary=";
-
-std::string_view trimOws(std::string_view s) {
-  while (!s.empty() && isOws(s.front())) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && isOws(s.back())) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
 
 // Reads one media-type parameter value (RFC 9110 5.6.6: token or
 // quoted-string) from the front of `rest` into `value`, unquoting it, and
@@ -48,7 +39,52 @@ bool takeParameterValue(std::string_view& rest, std::string& value) {
   return false;
 }
 
+void appendPil(std::string& out, std::string_view key, std::string_view value) {
+  out.append(kPilField);
+  out.append(": ");
+  out.append(key);
+  out.push_back('=');
+  out.append(value);
+  out.append("\r\n");
+}
+
+void takeFirst(std::optional<std::string_view>& slot, std::string_view value) {
+  if (!slot) {
+    slot = value;
+  }
+}
+
 }  // namespace
+
+void appendPilFields(std::string& out, std::string_view scheme, std::string_view address,
+                     std::string_view cipher) {
+  appendPil(out, kGate, scheme);
+  appendPil(out, kAddress, address);
+  if (!cipher.empty()) {
+    appendPil(out, kCipher, cipher);
+  }
+}
+
+bool isPilField(std::string_view name) {
+  return iequals(name, kPilField);
+}
+
+void readPilField(std::string_view value, PilFields& fields) {
+  const std::string_view item = trimOws(value);
+  const size_t equals = item.find('=');
+  if (equals == std::string_view::npos) {
+    return;
+  }
+  const std::string_view key = item.substr(0, equals);
+  const std::string_view text = item.substr(equals + 1);
+  if (key == kGate) {
+    takeFirst(fields.gate, text);
+  } else if (key == kAddress) {
+    takeFirst(fields.address, text);
+  } else if (key == kCipher) {
+    takeFirst(fields.cipher, text);
+  }
+}
 
 void appendPicolispContentLength(std::string& out, std::string_view name, uint64_t length) {
   char digits[24];

@@ -6,22 +6,12 @@ namespace httpgate::http {
 
 namespace {
 
-std::string_view trimSpaces(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // Calls `each` with every non-empty comma-separated element of `value`.
 template <typename Each>
 void forEachElement(std::string_view value, Each each) {
   while (!value.empty()) {
     const size_t comma = value.find(',');
-    const std::string_view element = trimSpaces(value.substr(0, comma));
+    const std::string_view element = trimOws(value.substr(0, comma));
     if (!element.empty()) {
       each(element);
     }

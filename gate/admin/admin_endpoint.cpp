@@ -2,7 +2,6 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
-#include <netinet/in.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <cstring>
 
 #include "common/http/responses.h"
+#include "common/net/address.h"
 #include "common/time/clock.h"
 #include "gate/admin/admin_request.h"
 #include "gate/net/listeners.h"
@@ -53,10 +53,7 @@ uint16_t boundPort(int fd) {
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&storage), &length) < 0) {
     return 0;
   }
-  if (storage.ss_family == AF_INET) {
-    return ntohs(reinterpret_cast<const sockaddr_in*>(&storage)->sin_port);
-  }
-  return ntohs(reinterpret_cast<const sockaddr_in6*>(&storage)->sin6_port);
+  return net::portOf(storage);
 }
 
 void onRead(bufferevent* bev, void* arg);
@@ -100,21 +97,21 @@ void onEvent(bufferevent*, short, void* arg) {
 
 }  // namespace
 
-std::variant<std::unique_ptr<AdminEndpoint>, std::string> AdminEndpoint::open(
-    const Config& config) {
+Result<std::unique_ptr<AdminEndpoint>> AdminEndpoint::open(const Config& config) {
+  using Opened = Result<std::unique_ptr<AdminEndpoint>>;
   processMetrics();  // notes the start time now, if nothing did before
   if (config.admin.listen.empty() || !config.admin.socket) {
-    return std::unique_ptr<AdminEndpoint>();
+    return Opened::success(nullptr);
   }
   const int fd = openAdminSocket(*config.admin.socket);
   if (fd < 0) {
-    return formatConfigError(
-        config.file, config.admin.pos, "admin.listen",
-        "cannot listen on " + config.admin.listen + ": " + std::strerror(errno));
+    return Opened::fail(
+        formatConfigError(config.file, config.admin.pos, "admin.listen",
+                          "cannot listen on " + config.admin.listen + ": " + std::strerror(errno)));
   }
   const uint16_t port = boundPort(fd);
-  return std::unique_ptr<AdminEndpoint>(
-      new AdminEndpoint(fd, port, describeAddress(*config.admin.socket, port)));
+  return Opened::success(std::unique_ptr<AdminEndpoint>(
+      new AdminEndpoint(fd, port, describeAddress(*config.admin.socket, port))));
 }
 
 AdminEndpoint::AdminEndpoint(int fd, uint16_t port, std::string address)

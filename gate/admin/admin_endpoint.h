@@ -12,9 +12,9 @@
 #include <memory>
 #include <string>
 #include <thread>
-#include <variant>
 #include <vector>
 
+#include "common/result.h"
 #include "gate/admin/metrics_report.h"
 #include "gate/config/config.h"
 
@@ -27,7 +27,7 @@ class AdminEndpoint {
   // Binds admin.listen of `config` (before privileges are dropped, so a
   // port below 1024 works). Returns null when admin.listen is empty, or the
   // error "FILE:LINE:COL: admin.listen: cannot listen on ADDR: reason".
-  static std::variant<std::unique_ptr<AdminEndpoint>, std::string> open(const Config& config);
+  static Result<std::unique_ptr<AdminEndpoint>> open(const Config& config);
 
   // Stops the thread and closes the socket and every admin connection.
   ~AdminEndpoint();

@@ -1,6 +1,5 @@
 #include "gate/apps/start_helper.h"
 
-#include <netinet/in.h>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/prctl.h>
@@ -15,6 +14,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/net/address.h"
 #include "gate/apps/app_spawn.h"
 
 namespace httpgate::gate {
@@ -47,11 +47,7 @@ void handleStart(int fd, const Config& config, std::string_view id, std::string_
   spec.name = app->name;
   spec.port = app->port;
   spec.address = config.routes.hostFor(app->port).socket;
-  if (spec.address.get()->sa_family == AF_INET6) {
-    reinterpret_cast<sockaddr_in6*>(&spec.address.storage)->sin6_port = htons(app->port);
-  } else {
-    reinterpret_cast<sockaddr_in*>(&spec.address.storage)->sin_port = htons(app->port);
-  }
+  net::setPort(spec.address.storage, app->port);
   spec.start = *app->start;
   if (const char* lang = getenv("LANG")) {
     spec.lang = lang;
@@ -97,10 +93,11 @@ void handleStart(int fd, const Config& config, std::string_view id, std::string_
     std::string_view message(buf, static_cast<size_t>(n));
     if (message == "reload") {
       auto loaded = loader();
-      if (auto* error = std::get_if<std::string>(&loaded)) {
-        spdlog::error("start helper: reload failed, keeping the running configuration: {}", *error);
+      if (!loaded.ok()) {
+        spdlog::error("start helper: reload failed, keeping the running configuration: {}",
+                      loaded.error());
       } else {
-        config = std::get<std::shared_ptr<const Config>>(loaded);
+        config = loaded.value();
       }
       continue;
     }

@@ -14,6 +14,7 @@
 #include <iterator>
 
 #include "common/http/chars.h"
+#include "common/net/address.h"
 #include "gate/config/config_file_text.h"
 #include "gate/config/config_sections.h"
 #include "gate/config/config_values.h"
@@ -51,11 +52,8 @@ std::string hstsValue(const ConfigValue& value) {
   const bool printable = std::all_of(text.begin(), text.end(), [](char c) {
     return static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f;
   });
-  std::string lower;
-  for (char c : text) {
-    lower += toLowerAscii(c);
-  }
-  if (!text.empty() && (!printable || lower.find("max-age=") == std::string::npos)) {
+  if (!text.empty() &&
+      (!printable || http::asciiLower(text).find("max-age=") == std::string::npos)) {
     value.fail("expected a Strict-Transport-Security value such as \"max-age=63072000\"");
   }
   return text;
@@ -65,14 +63,11 @@ std::string hstsValue(const ConfigValue& value) {
 std::vector<std::string> upgradeNames(const ConfigValue& value) {
   std::vector<std::string> names;
   for (const ConfigValue& item : value.list()) {
-    std::string name = item.string();
+    const std::string name = item.string();
     if (!http::isToken(name)) {
       item.fail("expected a protocol name such as websocket");
     }
-    for (char& c : name) {
-      c = toLowerAscii(c);
-    }
-    names.push_back(std::move(name));
+    names.push_back(http::asciiLower(name));
   }
   return names;
 }
@@ -126,13 +121,13 @@ void parseTimeouts(const ConfigValue& value, Timeouts& timeouts, const std::stri
 // A size key from `min` to `max` bytes.
 uint64_t sizeValue(const ConfigValue& value, uint64_t min, uint64_t max, const char* range) {
   auto size = parseSize(value.scalar("expected a size such as 16KiB"));
-  if (!size.value) {
-    value.fail(std::move(size.error));
+  if (!size.ok()) {
+    value.fail(std::move(size).error());
   }
-  if (*size.value < min || *size.value > max) {
+  if (size.value() < min || size.value() > max) {
     value.fail(std::string("must be from ") + range);
   }
-  return *size.value;
+  return size.value();
 }
 
 void parseLimits(const ConfigValue& value, Limits& limits) {
@@ -143,23 +138,23 @@ void parseLimits(const ConfigValue& value, Limits& limits) {
   }
   if (const ConfigValue* header = map.find("max_request_header")) {
     auto size = parseSize(header->scalar("expected a size such as 16KiB"));
-    if (!size.value) {
-      header->fail(std::move(size.error));
+    if (!size.ok()) {
+      header->fail(std::move(size).error());
     }
-    if (*size.value < 1024 || *size.value > 1024 * 1024) {
+    if (size.value() < 1024 || size.value() > 1024 * 1024) {
       header->fail("must be from 1KiB to 1MiB");
     }
-    limits.maxRequestHeader = static_cast<uint32_t>(*size.value);
+    limits.maxRequestHeader = static_cast<uint32_t>(size.value());
   }
   if (const ConfigValue* body = map.find("max_reframed_body")) {
     auto size = parseSize(body->scalar("expected a size such as 16MiB"));
-    if (!size.value) {
-      body->fail(std::move(size.error));
+    if (!size.ok()) {
+      body->fail(std::move(size).error());
     }
-    if (*size.value > 1024 * 1024 * 1024) {
+    if (size.value() > 1024 * 1024 * 1024) {
       body->fail("must be from 0 to 1024MiB");
     }
-    limits.maxReframedBody = *size.value;
+    limits.maxReframedBody = size.value();
   }
   if (const ConfigValue* body = map.find("max_request_body")) {
     limits.maxRequestBody = sizeValue(*body, 0, uint64_t{1} << 50, "0 (no limit) to 1073741824MiB");
@@ -218,20 +213,20 @@ void parseAdmin(const ConfigValue& value, Config& config) {
     return;
   }
   auto resolved = resolveAddress(config.admin.listen);
-  if (!resolved.value) {
-    listen->fail(std::move(resolved.error));
+  if (!resolved.ok()) {
+    listen->fail(std::move(resolved).error());
   }
   for (size_t i = 0; i < config.listeners.size(); ++i) {
-    if (sameBindAddress(config.listeners[i].socket, *resolved.value)) {
+    if (sameBindAddress(config.listeners[i].socket, resolved.value())) {
       listen->fail("same address as listen[" + std::to_string(i) + "]");
     }
   }
-  if (!config.admin.allowPublic && !isLoopback(*resolved.value)) {
+  if (!config.admin.allowPublic && !net::isLoopback(resolved.value().storage)) {
     listen->fail("\"" + config.admin.listen +
                  "\" is not a loopback address, and /metrics and /healthz have no "
                  "authentication; use 127.0.0.1 or [::1], or set admin.allow_public: true");
   }
-  config.admin.socket = *resolved.value;
+  config.admin.socket = resolved.value();
 }
 
 void parseRoot(const ConfigValue& root, Config& config) {
@@ -248,7 +243,7 @@ void parseRoot(const ConfigValue& root, Config& config) {
     parseWorkers(*workers, config);
   }
   config.routes.backend.name = "127.0.0.1";
-  config.routes.backend.socket = *resolveHost(config.routes.backend.name).value;
+  config.routes.backend.socket = resolveHost(config.routes.backend.name).value();
   if (const ConfigValue* routes = map.find("routes")) {
     detail::parseRoutes(*routes, config.routes, config.file);
   }
@@ -297,8 +292,8 @@ std::string formatConfigError(const std::string& file, SourcePos pos, std::strin
   return text;
 }
 
-std::variant<Config, ConfigError> parseConfig(const std::string& yamlText,
-                                              const std::string& file) {
+Result<Config, ConfigError> parseConfig(const std::string& yamlText, const std::string& file) {
+  using Parsed = Result<Config, ConfigError>;
   try {
     const YAML::Node root = YAML::Load(yamlText);
     Config config;
@@ -306,30 +301,33 @@ std::variant<Config, ConfigError> parseConfig(const std::string& yamlText,
     // The top level has no position: a missing key there reads
     // "FILE: listen: required key is missing".
     if (root.IsDefined() && !root.IsNull() && !root.IsMap()) {
-      return ConfigError{
-          formatConfigError(file, detail::toSourcePos(root.Mark()), "", "expected a mapping")};
+      return Parsed::fail(ConfigError{
+          formatConfigError(file, detail::toSourcePos(root.Mark()), "", "expected a mapping")});
     }
     parseRoot(ConfigValue(root, "", SourcePos{}), config);
-    return config;
+    return Parsed::success(std::move(config));
   } catch (const ConfigFailure& failure) {
-    return ConfigError{formatConfigError(file, failure.pos, failure.key, failure.message)};
+    return Parsed::fail(
+        ConfigError{formatConfigError(file, failure.pos, failure.key, failure.message)});
   } catch (const YAML::ParserException& e) {
-    return ConfigError{
-        formatConfigError(file, detail::toSourcePos(e.mark), "", "syntax error: " + e.msg)};
+    return Parsed::fail(ConfigError{
+        formatConfigError(file, detail::toSourcePos(e.mark), "", "syntax error: " + e.msg)});
   } catch (const YAML::Exception& e) {
-    return ConfigError{formatConfigError(file, detail::toSourcePos(e.mark), "", e.msg)};
+    return Parsed::fail(
+        ConfigError{formatConfigError(file, detail::toSourcePos(e.mark), "", e.msg)});
   } catch (const std::exception& e) {
-    return ConfigError{formatConfigError(file, {}, "", e.what())};
+    return Parsed::fail(ConfigError{formatConfigError(file, {}, "", e.what())});
   } catch (...) {
-    return ConfigError{formatConfigError(file, {}, "", "unexpected error while loading")};
+    return Parsed::fail(
+        ConfigError{formatConfigError(file, {}, "", "unexpected error while loading")});
   }
 }
 
-std::variant<Config, ConfigError> loadConfig(const std::string& path) {
+Result<Config, ConfigError> loadConfig(const std::string& path) {
   std::string text;
   if (const int error = readWholeFile(path, text); error != 0) {
-    return ConfigError{
-        formatConfigError(path, {}, "", std::string("cannot read: ") + std::strerror(error))};
+    return Result<Config, ConfigError>::fail(ConfigError{
+        formatConfigError(path, {}, "", std::string("cannot read: ") + std::strerror(error))});
   }
   return parseConfig(text, path);
 }

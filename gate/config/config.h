@@ -11,8 +11,9 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
+
+#include "common/result.h"
 
 namespace httpgate::gate {
 
@@ -195,9 +196,9 @@ std::string formatConfigError(const std::string& file, SourcePos pos, std::strin
 // (e.g. "routes.ports.allow[1]"). Resolves addresses, checks that certificate
 // and key files are readable and loads the void page; it does not parse
 // certificates (the TLS contexts do, reporting with the stored positions).
-std::variant<Config, ConfigError> loadConfig(const std::string& path);
+Result<Config, ConfigError> loadConfig(const std::string& path);
 
 // The same from YAML text, `file` naming it in messages (for tests and -t).
-std::variant<Config, ConfigError> parseConfig(const std::string& yamlText, const std::string& file);
+Result<Config, ConfigError> parseConfig(const std::string& yamlText, const std::string& file);
 
 }  // namespace httpgate::gate

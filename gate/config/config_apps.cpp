@@ -3,6 +3,7 @@
 // app, to its URL.
 #include <algorithm>
 
+#include "common/http/chars.h"
 #include "gate/config/config_sections.h"
 #include "gate/config/config_values.h"
 
@@ -23,10 +24,7 @@ std::string appName(const ConfigMap::Entry& entry) {
   const auto fail = [&](std::string message) {
     throw ConfigFailure{entry.namePos, entry.value.key(), std::move(message)};
   };
-  std::string name;
-  for (char c : written) {
-    name += toLowerAscii(c);
-  }
+  std::string name = http::asciiLower(written);
   if (name.empty()) {
     fail("an app name must not be empty");
   }
@@ -151,10 +149,10 @@ AppConfig parseApp(const ConfigMap::Entry& entry) {
   }
   if (const ConfigValue* body = map.find("max_request_body")) {
     auto size = parseSize(body->scalar("expected a size such as 10MiB, or 0 for no limit"));
-    if (!size.value) {
-      body->fail(std::move(size.error));
+    if (!size.ok()) {
+      body->fail(std::move(size).error());
     }
-    app.maxRequestBody = *size.value;
+    app.maxRequestBody = size.value();
   }
   return app;
 }

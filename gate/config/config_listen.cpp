@@ -69,10 +69,10 @@ void parseListeners(const ConfigValue& value, std::vector<ListenConfig>& listene
     listener.address = address.string();
     listener.pos = address.pos();
     auto resolved = resolveAddress(listener.address);
-    if (!resolved.value) {
-      address.fail(std::move(resolved.error));
+    if (!resolved.ok()) {
+      address.fail(std::move(resolved).error());
     }
-    listener.socket = *resolved.value;
+    listener.socket = resolved.value();
     for (size_t i = 0; i < listeners.size(); ++i) {
       if (sameBindAddress(listeners[i].socket, listener.socket)) {
         address.fail("duplicate address \"" + listener.address + "\" (also listen[" +

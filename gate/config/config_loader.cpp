@@ -3,12 +3,12 @@
 namespace httpgate::gate {
 
 ConfigLoader yamlConfigLoader(std::string path) {
-  return [path = std::move(path)]() -> std::variant<std::shared_ptr<const Config>, std::string> {
+  return [path = std::move(path)]() -> LoadedConfig {
     auto loaded = loadConfig(path);
-    if (auto* error = std::get_if<ConfigError>(&loaded)) {
-      return error->message;
+    if (!loaded.ok()) {
+      return LoadedConfig::fail(std::move(loaded).error().message);
     }
-    return std::make_shared<const Config>(std::move(std::get<Config>(loaded)));
+    return LoadedConfig::success(std::make_shared<const Config>(std::move(loaded).value()));
   };
 }
 

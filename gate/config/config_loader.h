@@ -6,14 +6,14 @@
 #include <functional>
 #include <memory>
 #include <string>
-#include <variant>
 
 #include "gate/config/config.h"
 
 namespace httpgate::gate {
 
 // A complete configuration, or an error message ready to log.
-using ConfigLoader = std::function<std::variant<std::shared_ptr<const Config>, std::string>()>;
+using LoadedConfig = Result<std::shared_ptr<const Config>>;
+using ConfigLoader = std::function<LoadedConfig()>;
 
 // The loader that reads the YAML file at `path`.
 ConfigLoader yamlConfigLoader(std::string path);

@@ -5,8 +5,8 @@
 
 #include <algorithm>
 
+#include "common/http/chars.h"
 #include "gate/config/config_sections.h"
-#include "gate/config/config_values.h"
 #include "gate/config/names_file.h"
 
 namespace httpgate::gate::detail {
@@ -29,11 +29,7 @@ std::string resolveAgainst(const std::string& path, const std::string& configFil
                               ":" + std::to_string(line) + ")";
   const ConfigMap map = apps.openMap();
   for (const ConfigMap::Entry& entry : map.entries()) {
-    std::string written;
-    for (char c : entry.name) {
-      written += toLowerAscii(c);
-    }
-    if (written == name) {
+    if (http::asciiLower(entry.name) == name) {
       throw ConfigFailure{entry.namePos, entry.value.key(), message};
     }
   }
@@ -50,10 +46,10 @@ void mergeNamesFile(const ConfigValue& value, const ConfigValue* apps, RoutesCon
   }
   routes.namesFile = resolveAgainst(written, configFile);
   auto read = readNamesFile(routes.namesFile, systemUserLookup());
-  if (auto* error = std::get_if<std::string>(&read)) {
-    value.fail(std::move(*error));
+  if (!read.ok()) {
+    value.fail(std::move(read).error());
   }
-  const NamesFile& names = std::get<NamesFile>(read);
+  const NamesFile& names = read.value();
   for (const std::string& warning : names.warnings) {
     spdlog::warn("{}", warning);
   }

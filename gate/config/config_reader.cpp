@@ -69,13 +69,13 @@ bool ConfigValue::boolean() const {
 Duration ConfigValue::positiveDuration() const {
   const std::string text = scalar("expected a duration such as 500ms, 30s, 5m or 1h");
   auto parsed = parseDuration(text);
-  if (!parsed.value) {
-    fail(std::move(parsed.error));
+  if (!parsed.ok()) {
+    fail(std::move(parsed).error());
   }
-  if (parsed.value->count() == 0) {
+  if (parsed.value().count() == 0) {
     fail("duration must be greater than zero");
   }
-  return *parsed.value;
+  return parsed.value();
 }
 
 uint64_t ConfigValue::number(uint64_t min, uint64_t max) const {

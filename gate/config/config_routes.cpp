@@ -2,6 +2,7 @@
 // here), and the two lookups the router uses.
 #include <algorithm>
 
+#include "common/http/chars.h"
 #include "gate/config/config_sections.h"
 #include "gate/config/config_values.h"
 
@@ -14,7 +15,7 @@ namespace {
 int compareName(std::string_view name, std::string_view appName) {
   const size_t n = std::min(name.size(), appName.size());
   for (size_t i = 0; i < n; ++i) {
-    const auto a = static_cast<unsigned char>(toLowerAscii(name[i]));
+    const auto a = static_cast<unsigned char>(http::asciiLower(name[i]));
     const auto b = static_cast<unsigned char>(appName[i]);
     if (a != b) {
       return a < b ? -1 : 1;
@@ -64,19 +65,19 @@ BackendHost parseHost(const ConfigValue& value) {
   BackendHost host;
   host.name = value.string();
   auto resolved = resolveHost(host.name);
-  if (!resolved.value) {
-    value.fail(std::move(resolved.error));
+  if (!resolved.ok()) {
+    value.fail(std::move(resolved).error());
   }
-  host.socket = *resolved.value;
+  host.socket = resolved.value();
   return host;
 }
 
 PortRange parseRange(const ConfigValue& value) {
   auto parsed = parsePortRange(value.scalar("expected a port or a range such as \"1024-65535\""));
-  if (!parsed.value) {
-    value.fail(std::move(parsed.error));
+  if (!parsed.ok()) {
+    value.fail(std::move(parsed).error());
   }
-  return *parsed.value;
+  return parsed.value();
 }
 
 std::vector<PortRange> parseRanges(const ConfigValue& value) {

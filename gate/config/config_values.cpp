@@ -6,6 +6,8 @@
 #include <cstring>
 #include <limits>
 
+#include "common/net/address.h"
+
 namespace httpgate::gate {
 
 namespace {
@@ -29,7 +31,7 @@ std::string quoted(std::string_view text) {
 
 // Looks `host` up for a stream socket; `numericOnly` for bracketed IPv6 text,
 // which must never go to DNS.
-Parsed<SocketAddress> lookup(const std::string& host, uint16_t port, bool numericOnly) {
+Result<SocketAddress> lookup(const std::string& host, uint16_t port, bool numericOnly) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -38,13 +40,13 @@ Parsed<SocketAddress> lookup(const std::string& host, uint16_t port, bool numeri
   const std::string service = std::to_string(port);
   const int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &result);
   if (rc != 0) {
-    return Parsed<SocketAddress>::fail("cannot resolve " + quoted(host) + ": " + gai_strerror(rc));
+    return Result<SocketAddress>::fail("cannot resolve " + quoted(host) + ": " + gai_strerror(rc));
   }
   SocketAddress address;
   std::memcpy(&address.storage, result->ai_addr, result->ai_addrlen);
   address.length = result->ai_addrlen;
   freeaddrinfo(result);
-  return Parsed<SocketAddress>::ok(address);
+  return Result<SocketAddress>::success(address);
 }
 
 }  // namespace
@@ -66,7 +68,7 @@ std::optional<uint64_t> parseNumber(std::string_view text, uint64_t max) {
   return value;
 }
 
-Parsed<Duration> parseDuration(std::string_view text) {
+Result<Duration> parseDuration(std::string_view text) {
   const auto [digits, unit] = splitDigits(text);
   uint64_t perUnit = 0;
   if (unit == "ms") {
@@ -80,16 +82,16 @@ Parsed<Duration> parseDuration(std::string_view text) {
   }
   const auto count = parseNumber(digits, std::numeric_limits<uint64_t>::max());
   if (perUnit == 0 || !count) {
-    return Parsed<Duration>::fail("invalid duration " + quoted(text) + " (use ms, s, m or h)");
+    return Result<Duration>::fail("invalid duration " + quoted(text) + " (use ms, s, m or h)");
   }
   const uint64_t max = static_cast<uint64_t>(std::numeric_limits<Duration::rep>::max());
   if (*count > max / perUnit) {
-    return Parsed<Duration>::fail("duration " + quoted(text) + " is too large");
+    return Result<Duration>::fail("duration " + quoted(text) + " is too large");
   }
-  return Parsed<Duration>::ok(Duration(static_cast<Duration::rep>(*count * perUnit)));
+  return Result<Duration>::success(Duration(static_cast<Duration::rep>(*count * perUnit)));
 }
 
-Parsed<uint64_t> parseSize(std::string_view text) {
+Result<uint64_t> parseSize(std::string_view text) {
   const auto [digits, unit] = splitDigits(text);
   uint64_t perUnit = 0;
   if (unit.empty()) {
@@ -101,15 +103,15 @@ Parsed<uint64_t> parseSize(std::string_view text) {
   }
   const auto count = parseNumber(digits, std::numeric_limits<uint64_t>::max());
   if (perUnit == 0 || !count) {
-    return Parsed<uint64_t>::fail("invalid size " + quoted(text) + " (use bytes, KiB or MiB)");
+    return Result<uint64_t>::fail("invalid size " + quoted(text) + " (use bytes, KiB or MiB)");
   }
   if (*count > std::numeric_limits<uint64_t>::max() / perUnit) {
-    return Parsed<uint64_t>::fail("size " + quoted(text) + " is too large");
+    return Result<uint64_t>::fail("size " + quoted(text) + " is too large");
   }
-  return Parsed<uint64_t>::ok(*count * perUnit);
+  return Result<uint64_t>::success(*count * perUnit);
 }
 
-Parsed<PortRange> parsePortRange(std::string_view text) {
+Result<PortRange> parsePortRange(std::string_view text) {
   const size_t dash = text.find('-');
   const std::string_view firstText = text.substr(0, dash);
   const std::string_view lastText =
@@ -118,24 +120,24 @@ Parsed<PortRange> parsePortRange(std::string_view text) {
   const auto first = parseNumber(firstText, 999'999);
   const auto last = parseNumber(lastText, 999'999);
   if (!first || !last) {
-    return Parsed<PortRange>::fail("invalid port range " + quoted(text) +
+    return Result<PortRange>::fail("invalid port range " + quoted(text) +
                                    " (use a port or \"first-last\")");
   }
   if (*first < 1 || *last < 1 || *first > 65535 || *last > 65535) {
-    return Parsed<PortRange>::fail("port range " + quoted(text) +
+    return Result<PortRange>::fail("port range " + quoted(text) +
                                    ": ports are numbers from 1 to 65535");
   }
   if (*first > *last) {
-    return Parsed<PortRange>::fail("port range " + quoted(text) +
+    return Result<PortRange>::fail("port range " + quoted(text) +
                                    ": the first port is greater than the last");
   }
-  return Parsed<PortRange>::ok(
+  return Result<PortRange>::success(
       PortRange{static_cast<uint16_t>(*first), static_cast<uint16_t>(*last)});
 }
 
-Parsed<HostPort> splitHostPort(std::string_view text) {
+Result<HostPort> splitHostPort(std::string_view text) {
   const auto invalid = [&] {
-    return Parsed<HostPort>::fail("invalid address " + quoted(text) +
+    return Result<HostPort>::fail("invalid address " + quoted(text) +
                                   " (use HOST:PORT, e.g. \"[::]:443\" or \"127.0.0.1:8443\")");
   };
   HostPort result;
@@ -155,7 +157,7 @@ Parsed<HostPort> splitHostPort(std::string_view text) {
       return invalid();
     }
     if (text.substr(0, colon).find(':') != std::string_view::npos) {
-      return Parsed<HostPort>::fail("invalid address " + quoted(text) +
+      return Result<HostPort>::fail("invalid address " + quoted(text) +
                                     " (write IPv6 addresses in brackets, e.g. \"[::1]:443\")");
     }
     result.host = std::string(text.substr(0, colon));
@@ -166,30 +168,31 @@ Parsed<HostPort> splitHostPort(std::string_view text) {
     return invalid();
   }
   result.port = static_cast<uint16_t>(*port);
-  return Parsed<HostPort>::ok(std::move(result));
+  return Result<HostPort>::success(std::move(result));
 }
 
-Parsed<SocketAddress> resolveAddress(std::string_view text) {
+Result<SocketAddress> resolveAddress(std::string_view text) {
   auto split = splitHostPort(text);
-  if (!split.value) {
-    return Parsed<SocketAddress>::fail(std::move(split.error));
+  if (!split.ok()) {
+    return Result<SocketAddress>::fail(std::move(split).error());
   }
-  return lookup(split.value->host, split.value->port, split.value->bracketed);
+  const HostPort& hostPort = split.value();
+  return lookup(hostPort.host, hostPort.port, hostPort.bracketed);
 }
 
-Parsed<SocketAddress> resolveHost(std::string_view host) {
+Result<SocketAddress> resolveHost(std::string_view host) {
   const bool bracketed = host.size() > 2 && host.front() == '[' && host.back() == ']';
   if (bracketed) {
     host = host.substr(1, host.size() - 2);
   }
   if (host.empty() || host.find_first_of("[]/ ") != std::string_view::npos) {
-    return Parsed<SocketAddress>::fail("invalid host " + quoted(host));
+    return Result<SocketAddress>::fail("invalid host " + quoted(host));
   }
   // A colon can only be part of an IPv6 address here: a port is not allowed.
   if (bracketed || host.find(':') != std::string_view::npos) {
     auto numeric = lookup(std::string(host), 0, true);
-    if (!numeric.value) {
-      return Parsed<SocketAddress>::fail("invalid host " + quoted(host) +
+    if (!numeric.ok()) {
+      return Result<SocketAddress>::fail("invalid host " + quoted(host) +
                                          " (a name or an address, without a port)");
     }
     return numeric;
@@ -198,38 +201,8 @@ Parsed<SocketAddress> resolveHost(std::string_view host) {
 }
 
 bool sameBindAddress(const SocketAddress& a, const SocketAddress& b) {
-  if (a.storage.ss_family != b.storage.ss_family) {
-    return false;
-  }
-  if (a.storage.ss_family == AF_INET) {
-    const auto* x = reinterpret_cast<const sockaddr_in*>(&a.storage);
-    const auto* y = reinterpret_cast<const sockaddr_in*>(&b.storage);
-    return x->sin_port != 0 && x->sin_port == y->sin_port &&
-           x->sin_addr.s_addr == y->sin_addr.s_addr;
-  }
-  if (a.storage.ss_family == AF_INET6) {
-    const auto* x = reinterpret_cast<const sockaddr_in6*>(&a.storage);
-    const auto* y = reinterpret_cast<const sockaddr_in6*>(&b.storage);
-    return x->sin6_port != 0 && x->sin6_port == y->sin6_port &&
-           std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof x->sin6_addr) == 0 &&
-           x->sin6_scope_id == y->sin6_scope_id;
-  }
-  return false;
-}
-
-bool isLoopback(const SocketAddress& address) {
-  if (address.storage.ss_family == AF_INET) {
-    const auto* v4 = reinterpret_cast<const sockaddr_in*>(&address.storage);
-    return (ntohl(v4->sin_addr.s_addr) >> 24) == 127;  // 127.0.0.0/8
-  }
-  if (address.storage.ss_family == AF_INET6) {
-    const in6_addr& v6 = reinterpret_cast<const sockaddr_in6*>(&address.storage)->sin6_addr;
-    if (IN6_IS_ADDR_V4MAPPED(&v6)) {
-      return v6.s6_addr[12] == 127;  // ::ffff:127.0.0.0/104
-    }
-    return IN6_IS_ADDR_LOOPBACK(&v6);
-  }
-  return false;
+  const uint16_t port = net::portOf(a.storage);
+  return port != 0 && port == net::portOf(b.storage) && net::sameHost(a.storage, b.storage);
 }
 
 }  // namespace httpgate::gate

@@ -1,42 +1,32 @@
 // Parsers for the scalar values of the configuration: durations, sizes,
 // numbers, port ranges, host names and addresses. They take the text as
 // written and return the value or the message that says what is wrong with
-// it; the loader adds the file, position and key path. Only the resolve*
-// functions touch the system (getaddrinfo).
+// it (a Result, common/result.h); the loader adds the file, position and
+// key path. Only the resolve* functions touch the system (getaddrinfo).
 #pragma once
 
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <utility>
 
+#include "common/result.h"
 #include "gate/config/config.h"
 
 namespace httpgate::gate {
 
-// A parsed value, or the reason the text is not one.
-template <typename T>
-struct Parsed {
-  std::optional<T> value;
-  std::string error;
-
-  static Parsed ok(T v) { return Parsed{std::move(v), {}}; }
-  static Parsed fail(std::string message) { return Parsed{std::nullopt, std::move(message)}; }
-};
-
 // "500ms", "20s", "7m", "1h": decimal digits and one unit, nothing else.
-Parsed<Duration> parseDuration(std::string_view text);
+Result<Duration> parseDuration(std::string_view text);
 
 // "16384" (bytes), "16KiB", "1MiB".
-Parsed<uint64_t> parseSize(std::string_view text);
+Result<uint64_t> parseSize(std::string_view text);
 
 // Decimal digits only (no sign, space or base prefix); nullopt when the text
 // is anything else or the value is above `max`.
 std::optional<uint64_t> parseNumber(std::string_view text, uint64_t max);
 
 // "8080" or "1024-65535": ports 1..65535 and first <= last.
-Parsed<PortRange> parsePortRange(std::string_view text);
+Result<PortRange> parsePortRange(std::string_view text);
 
 // "HOST:PORT" split in two. IPv6 hosts are written in brackets ("[::]:443");
 // the brackets are removed from `host`. PORT is 0..65535.
@@ -45,27 +35,18 @@ struct HostPort {
   uint16_t port = 0;
   bool bracketed = false;
 };
-Parsed<HostPort> splitHostPort(std::string_view text);
+Result<HostPort> splitHostPort(std::string_view text);
 
 // Resolves a listening or admin address such as "[::]:443", "0.0.0.0:443",
 // "127.0.0.1:0" or "localhost:8443" with getaddrinfo(); the first result wins.
-Parsed<SocketAddress> resolveAddress(std::string_view text);
+Result<SocketAddress> resolveAddress(std::string_view text);
 
 // Resolves a backend host without a port ("127.0.0.1", "::1", "[::1]",
 // "app1.lan"); the result has port 0.
-Parsed<SocketAddress> resolveHost(std::string_view host);
+Result<SocketAddress> resolveHost(std::string_view host);
 
 // True when `a` and `b` would bind the same socket: same family, address and
 // port, and the port is not 0 (each port-0 listener gets a port of its own).
 bool sameBindAddress(const SocketAddress& a, const SocketAddress& b);
-
-// True for 127.0.0.0/8, ::1 and ::ffff:127.0.0.0/104: addresses only this
-// machine can reach.
-bool isLoopback(const SocketAddress& address);
-
-// ASCII lower case, as httpGate's strcasecmp compares names.
-inline char toLowerAscii(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
-}
 
 }  // namespace httpgate::gate

@@ -33,13 +33,13 @@ std::string absolute(const std::string& path, const std::string& cwd) {
 }
 
 // `text` as a port from `min` to 65535, or a message naming `what`.
-std::variant<uint16_t, std::string> port(const std::string& text, uint64_t min,
-                                         const std::string& what) {
+Result<uint16_t> port(const std::string& text, uint64_t min, const std::string& what) {
   const auto value = parseNumber(text, 65535);
   if (!value || *value < min) {
-    return what + " \"" + text + "\" is not a port number (" + std::to_string(min) + " to 65535)";
+    return Result<uint16_t>::fail(what + " \"" + text + "\" is not a port number (" +
+                                  std::to_string(min) + " to 65535)");
   }
-  return static_cast<uint16_t>(*value);
+  return Result<uint16_t>::success(static_cast<uint16_t>(*value));
 }
 
 // "" when `path` can be opened for reading, else why not.
@@ -70,28 +70,28 @@ std::string readVoidPage(const std::string& path, std::optional<std::string>& pa
   return {};
 }
 
-std::variant<LegacyArgs, std::string> parseLegacyArgs(const std::vector<std::string>& args,
-                                                      const std::string& cwd) {
+Result<LegacyArgs> parseLegacyArgs(const std::vector<std::string>& args, const std::string& cwd) {
+  using Parsed = Result<LegacyArgs>;
   if (args.size() < 2) {
-    return std::string(
+    return Parsed::fail(
         "the legacy command line needs PORT and DEFAULT: "
         "PORT DEFAULT [KEY,CERT [DENIED-PORT ...]]");
   }
   LegacyArgs legacy;
   auto listen = port(args[0], 0, "PORT");
-  if (auto* error = std::get_if<std::string>(&listen)) {
-    return *error;
+  if (!listen.ok()) {
+    return Parsed::fail(std::move(listen).error());
   }
-  legacy.port = std::get<uint16_t>(listen);
+  legacy.port = listen.value();
   // As httpGate: a number is the default port, anything else a names file.
   if (allDigits(args[1])) {
     auto defaultPort = port(args[1], 1, "DEFAULT");
-    if (auto* error = std::get_if<std::string>(&defaultPort)) {
-      return *error;
+    if (!defaultPort.ok()) {
+      return Parsed::fail(std::move(defaultPort).error());
     }
-    legacy.defaultPort = std::get<uint16_t>(defaultPort);
+    legacy.defaultPort = defaultPort.value();
   } else if (args[1].empty()) {
-    return std::string("DEFAULT is empty (expected a port or a names file)");
+    return Parsed::fail("DEFAULT is empty (expected a port or a names file)");
   } else {
     legacy.namesFile = absolute(args[1], cwd);
   }
@@ -102,36 +102,38 @@ std::variant<LegacyArgs, std::string> parseLegacyArgs(const std::vector<std::str
     legacy.keyFile = pem.substr(0, comma);
     legacy.certFile = comma == std::string::npos ? legacy.keyFile : pem.substr(comma + 1);
     if (legacy.keyFile.empty() || legacy.certFile.empty()) {
-      return "KEY,CERT \"" + pem + "\": expected KEY,CERT or one PEM file holding both";
+      return Parsed::fail("KEY,CERT \"" + pem +
+                          "\": expected KEY,CERT or one PEM file holding both");
     }
     legacy.keyFile = absolute(legacy.keyFile, cwd);
     legacy.certFile = absolute(legacy.certFile, cwd);
   }
   for (size_t i = 3; i < args.size(); ++i) {
     auto denied = port(args[i], 1, "DENIED-PORT");
-    if (auto* error = std::get_if<std::string>(&denied)) {
-      return *error;
+    if (!denied.ok()) {
+      return Parsed::fail(std::move(denied).error());
     }
-    legacy.deny.push_back(std::get<uint16_t>(denied));
+    legacy.deny.push_back(denied.value());
   }
   legacy.voidFile = absolute("void", cwd);
-  return legacy;
+  return Parsed::success(std::move(legacy));
 }
 
-std::variant<Config, std::string> buildLegacyConfig(const LegacyArgs& args) {
+Result<Config> buildLegacyConfig(const LegacyArgs& args) {
+  using Built = Result<Config>;
   Config config;
   config.file = kLegacyConfigName;
   ListenConfig listener;
   listener.address = "[::]:" + std::to_string(args.port);
   auto resolved = resolveAddress(listener.address);
-  if (!resolved.value) {
-    return listener.address + ": " + resolved.error;
+  if (!resolved.ok()) {
+    return Built::fail(listener.address + ": " + resolved.error());
   }
-  listener.socket = *resolved.value;
+  listener.socket = resolved.value();
   if (!args.keyFile.empty()) {
     for (const std::string* file : {&args.keyFile, &args.certFile}) {
       if (std::string error = unreadable(*file); !error.empty()) {
-        return "KEY,CERT: " + error;
+        return Built::fail("KEY,CERT: " + error);
       }
     }
     TlsConfig tls;
@@ -141,7 +143,7 @@ std::variant<Config, std::string> buildLegacyConfig(const LegacyArgs& args) {
   config.listeners.push_back(std::move(listener));
 
   config.routes.backend.name = "127.0.0.1";
-  config.routes.backend.socket = *resolveHost(config.routes.backend.name).value;
+  config.routes.backend.socket = resolveHost(config.routes.backend.name).value();
   for (uint16_t denied : args.deny) {
     config.routes.deny.push_back({denied, denied});
   }
@@ -149,10 +151,10 @@ std::variant<Config, std::string> buildLegacyConfig(const LegacyArgs& args) {
     config.routes.defaultPort = args.defaultPort;
   } else {
     auto read = readNamesFile(args.namesFile, systemUserLookup());
-    if (auto* error = std::get_if<std::string>(&read)) {
-      return *error;
+    if (!read.ok()) {
+      return Built::fail(std::move(read).error());
     }
-    const NamesFile& names = std::get<NamesFile>(read);
+    const NamesFile& names = read.value();
     for (const std::string& warning : names.warnings) {
       spdlog::warn("{}", warning);
     }
@@ -162,7 +164,7 @@ std::variant<Config, std::string> buildLegacyConfig(const LegacyArgs& args) {
     std::sort(config.routes.apps.begin(), config.routes.apps.end(),
               [](const AppConfig& a, const AppConfig& b) { return a.name < b.name; });
     if (auto error = applyNamesDefault(names, config.routes)) {
-      return *error;
+      return Built::fail(std::move(*error));
     }
     config.routes.namesFile = args.namesFile;
   }
@@ -171,14 +173,14 @@ std::variant<Config, std::string> buildLegacyConfig(const LegacyArgs& args) {
   // it while the gate runs. A void page unreadable now is still an error.
   std::optional<std::string> page;
   if (std::string error = readVoidPage(args.voidFile, page); !error.empty()) {
-    return "void page: " + error;
+    return Built::fail("void page: " + error);
   }
   config.voidPageFile = args.voidFile;
   config.voidPagePerRequest = true;
   // httpGate's one 420 s alarm guards a backend computing a long answer.
   config.timeouts.response = config.timeouts.tunnel = Duration{420'000};
   config.log.access = "off";
-  return config;
+  return Built::success(std::move(config));
 }
 
 }  // namespace httpgate::gate

@@ -7,9 +7,9 @@
 #include <cstdint>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include "common/result.h"
 #include "gate/config/config.h"
 
 namespace httpgate::gate {
@@ -27,13 +27,12 @@ struct LegacyArgs {
 // Parses the positional arguments `args` (PORT first); relative paths are
 // made absolute against `cwd`, as the gate may later change directory.
 // Returns the message for a wrong command line (exit status 2).
-std::variant<LegacyArgs, std::string> parseLegacyArgs(const std::vector<std::string>& args,
-                                                      const std::string& cwd);
+Result<LegacyArgs> parseLegacyArgs(const std::vector<std::string>& args, const std::string& cwd);
 
 // Builds the configuration; reads the names file and the void page (when
 // the file exists) each time, so that calling it again on HUP picks up
 // their edits. Returns an error message such as "names:3: ...".
-std::variant<Config, std::string> buildLegacyConfig(const LegacyArgs& args);
+Result<Config> buildLegacyConfig(const LegacyArgs& args);
 
 // Reads the void page at `path` into `page`, which stays nullopt when there
 // is no such file (httpGate then closes instead of answering 410). Returns

@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstring>
 
+#include "common/http/chars.h"
 #include "gate/config/config_file_text.h"
 #include "gate/config/config_values.h"
 
@@ -59,10 +60,7 @@ void checkControlCharacters(std::string_view line) {
 }
 
 std::string lowerName(std::string_view written) {
-  std::string name;
-  for (char c : written) {
-    name += toLowerAscii(c);
-  }
+  std::string name = http::asciiLower(written);
   if (name.empty()) {
     throw LineError{"the name is empty"};
   }
@@ -216,8 +214,8 @@ UserLookup systemUserLookup() {
   };
 }
 
-std::variant<NamesFile, std::string> parseNamesFile(std::string_view text, const std::string& file,
-                                                    const UserLookup& lookup) {
+Result<NamesFile> parseNamesFile(std::string_view text, const std::string& file,
+                                 const UserLookup& lookup) {
   NamesFile names;
   names.file = file;
   int lineNumber = 0;
@@ -247,22 +245,18 @@ std::variant<NamesFile, std::string> parseNamesFile(std::string_view text, const
       }
       names.entries.push_back({std::move(*app), lineNumber});
     } catch (const LineError& error) {
-      return at(file, lineNumber, error.message);
+      return Result<NamesFile>::fail(at(file, lineNumber, error.message));
     }
   }
-  return names;
+  return Result<NamesFile>::success(std::move(names));
 }
 
-std::variant<NamesFile, std::string> readNamesFile(const std::string& path,
-                                                   const UserLookup& lookup) {
-  const auto fail = [&](int error) -> std::string {
-    return "cannot read \"" + path + "\": " + std::strerror(error);
-  };
+Result<NamesFile> readNamesFile(const std::string& path, const UserLookup& lookup) {
   std::string text;
   if (const int error = readRegularFile(path, text, kMaxNamesFile); error == EFBIG) {
-    return "\"" + path + "\" is larger than 16 MiB";
+    return Result<NamesFile>::fail("\"" + path + "\" is larger than 16 MiB");
   } else if (error != 0) {
-    return fail(error);
+    return Result<NamesFile>::fail("cannot read \"" + path + "\": " + std::strerror(error));
   }
   return parseNamesFile(text, path, lookup);
 }

@@ -13,9 +13,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
+#include "common/result.h"
 #include "gate/config/config.h"
 
 namespace httpgate::gate {
@@ -46,13 +46,12 @@ struct NamesFile {
 
 // Parses `text`, naming it `file` in messages ("FILE:LINE: message").
 // Names are lower-cased; a name given twice (ignoring case) is an error.
-std::variant<NamesFile, std::string> parseNamesFile(std::string_view text, const std::string& file,
-                                                    const UserLookup& lookup);
+Result<NamesFile> parseNamesFile(std::string_view text, const std::string& file,
+                                 const UserLookup& lookup);
 
 // Reads the file at `path` and parses it; an unreadable file is the error
 // `cannot read "PATH": <strerror>`.
-std::variant<NamesFile, std::string> readNamesFile(const std::string& path,
-                                                   const UserLookup& lookup);
+Result<NamesFile> readNamesFile(const std::string& path, const UserLookup& lookup);
 
 // Sets routes.defaultApp / defaultPort the way httpGate picks its default:
 // the "@" entry, else the only entry when there is exactly one, else the

@@ -63,11 +63,11 @@ int checkConfiguration(const std::string& path) {
 
 int checkConfiguration(const ConfigLoader& loader, const std::string& name) {
   auto loaded = loader();
-  if (auto* error = std::get_if<std::string>(&loaded)) {
-    fprintf(stderr, "%s\n", error->c_str());
+  if (!loaded.ok()) {
+    fprintf(stderr, "%s\n", loaded.error().c_str());
     return 1;
   }
-  auto config = std::get<std::shared_ptr<const Config>>(loaded);
+  auto config = loaded.value();
   std::vector<uint16_t> ports(config->listeners.size(), 0);
   auto runtime = buildRuntime(config, ports, 0);
   if (auto* error = std::get_if<std::string>(&runtime)) {
@@ -96,11 +96,11 @@ Server::~Server() {
 
 int Server::run(ServerOptions options) {
   auto loaded = loader_();
-  if (auto* error = std::get_if<std::string>(&loaded)) {
-    spdlog::error("{}", *error);
+  if (!loaded.ok()) {
+    spdlog::error("{}", loaded.error());
     return 1;
   }
-  auto config = std::get<std::shared_ptr<const Config>>(loaded);
+  auto config = loaded.value();
   setLogLevel(config->log.level);
   unsigned workers = workerCount(*config);
 
@@ -134,11 +134,11 @@ int Server::run(ServerOptions options) {
   hostHealth_.publish(runtime_->hostHealth);
   // The admin endpoint's socket, bound while the privileges last.
   auto admin = AdminEndpoint::open(*config);
-  if (auto* error = std::get_if<std::string>(&admin)) {
-    spdlog::error("{}", *error);
+  if (!admin.ok()) {
+    spdlog::error("{}", admin.error());
     return 1;
   }
-  admin_ = std::move(std::get<std::unique_ptr<AdminEndpoint>>(admin));
+  admin_ = std::move(admin).value();
   if (options.detach && !detachFromTerminal()) {
     spdlog::error("cannot detach: fork: {}", std::strerror(errno));
     return 1;
@@ -296,10 +296,10 @@ void Server::reload() {
   systemd::notifyReloading();
   auto loaded = loader_();
   std::string error;
-  if (auto* message = std::get_if<std::string>(&loaded)) {
-    error = *message;
+  if (!loaded.ok()) {
+    error = loaded.error();
   } else {
-    auto config = std::get<std::shared_ptr<const Config>>(loaded);
+    auto config = loaded.value();
     if (!sameListeners(*runtime_->config, *config)) {
       error = config->file + ": listen: listeners cannot change on reload; restart the gate";
     } else if (config->admin.listen != runtime_->config->admin.listen) {

@@ -3,8 +3,8 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
-#include <algorithm>
-#include <cctype>
+#include "common/http/chars.h"
+#include "common/result.h"
 
 namespace httpgate::gate {
 namespace {
@@ -28,13 +28,6 @@ std::string opensslError() {
   return text;
 }
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
 // The DNS names a certificate is valid for: its subjectAltName DNS entries,
 // or its subject CN when it has none.
 std::vector<std::string> certificateNames(X509* cert) {
@@ -46,7 +39,7 @@ std::vector<std::string> certificateNames(X509* cert) {
       const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
       if (name->type == GEN_DNS) {
         const ASN1_STRING* dns = name->d.dNSName;
-        names.push_back(lower(std::string_view(
+        names.push_back(http::asciiLower(std::string_view(
             reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)), ASN1_STRING_length(dns))));
       }
     }
@@ -57,7 +50,7 @@ std::vector<std::string> certificateNames(X509* cert) {
     int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
     if (index >= 0) {
       const ASN1_STRING* cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
-      names.push_back(lower(std::string_view(
+      names.push_back(http::asciiLower(std::string_view(
           reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)), ASN1_STRING_length(cn))));
     }
   }
@@ -77,10 +70,12 @@ int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const uns
   return SSL_TLSEXT_ERR_NOACK;
 }
 
-std::variant<SSL_CTX*, std::string> newContext(const TlsConfig& tls) {
+// A new server context with the gate's protocol settings and no
+// certificate yet; the caller owns it (SSL_CTX_free).
+Result<SSL_CTX*> newContext(const TlsConfig& tls) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr) {
-    return opensslError();
+    return Result<SSL_CTX*>::fail(opensslError());
   }
   SSL_CTX_set_min_proto_version(ctx, tls.tls12 ? TLS1_2_VERSION : TLS1_3_VERSION);
   SSL_CTX_set_max_proto_version(ctx, tls.tls13 ? TLS1_3_VERSION : TLS1_2_VERSION);
@@ -98,7 +93,7 @@ std::variant<SSL_CTX*, std::string> newContext(const TlsConfig& tls) {
       SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
     std::string error = opensslError();
     SSL_CTX_free(ctx);
-    return error;
+    return Result<SSL_CTX*>::fail(std::move(error));
   }
   // Read-ahead lets one recv() take a whole record (and what follows it)
   // instead of a 5-byte header read and then the rest.
@@ -112,7 +107,7 @@ std::variant<SSL_CTX*, std::string> newContext(const TlsConfig& tls) {
   SSL_CTX_set_timeout(ctx, 3600);
   SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof(kSessionIdContext) - 1);
   SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, nullptr);
-  return ctx;
+  return Result<SSL_CTX*>::success(ctx);
 }
 
 }  // namespace
@@ -131,12 +126,12 @@ std::variant<std::shared_ptr<TlsContextSet>, std::string> TlsContextSet::create(
     std::string key =
         "listen[" + std::to_string(listenerIndex) + "].tls.certificates[" + std::to_string(i) + "]";
     auto made = newContext(tls);
-    if (auto* error = std::get_if<std::string>(&made)) {
+    if (!made.ok()) {
       return formatConfigError(configFile, tls.protocolsPos,
-                               "listen[" + std::to_string(listenerIndex) + "].tls", *error);
+                               "listen[" + std::to_string(listenerIndex) + "].tls", made.error());
     }
     Entry entry;
-    entry.ctx = std::get<SSL_CTX*>(made);
+    entry.ctx = made.value();
     set->entries_.push_back(entry);  // freed by the set from here on
     ERR_clear_error();
     if (SSL_CTX_use_certificate_chain_file(entry.ctx, cert.certFile.c_str()) != 1) {
@@ -183,7 +178,7 @@ SSL* TlsContextSet::newConnection(int fd) const {
 }
 
 SSL_CTX* TlsContextSet::select(std::string_view host) const {
-  std::string name = lower(host);
+  std::string name = http::asciiLower(host);
   for (const Entry& entry : entries_) {
     for (const std::string& candidate : entry.names) {
       if (candidate == name) {

@@ -15,8 +15,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <variant>
 
+#include "common/result.h"
 #include "gate/config/config.h"
 #include "gate/config/names_file.h"
 #include "tests/fuzz/fuzz_support.h"
@@ -40,11 +40,11 @@ std::optional<NamesUser> fakeUser(const std::string& name) {
 }
 
 // Everything parsed, as one string, to compare two results.
-std::string describe(const std::variant<NamesFile, std::string>& result) {
-  if (const auto* error = std::get_if<std::string>(&result)) {
-    return "error " + *error;
+std::string describe(const Result<NamesFile>& result) {
+  if (!result.ok()) {
+    return "error " + result.error();
   }
-  const NamesFile& names = std::get<NamesFile>(result);
+  const NamesFile& names = result.value();
   std::string out;
   for (const NamesEntry& e : names.entries) {
     out += std::to_string(e.line) + " [" + e.app.name + "] " + std::to_string(e.app.port) + " [" +
@@ -187,12 +187,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(describe(parseNamesFile(text, "names", fakeUser)) == described);
 
   const int lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) + 1;
-  if (const auto* error = std::get_if<std::string>(&result)) {
-    const int line = lineOf(*error);
+  if (!result.ok()) {
+    const int line = lineOf(result.error());
     FUZZ_CHECK(line >= 1 && line <= lines);
     return 0;
   }
-  const NamesFile& names = std::get<NamesFile>(result);
+  const NamesFile& names = result.value();
   FUZZ_CHECK(names.file == "names");
   FUZZ_CHECK(names.entries.size() + names.warnings.size() <= static_cast<size_t>(lines));
   int previous = 0;
@@ -205,11 +205,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     // The line alone gives the same entry.
     const auto alone = parseNamesFile(lineText(text, e.line), "names", fakeUser);
-    const auto* one = std::get_if<NamesFile>(&alone);
-    FUZZ_CHECK(one != nullptr && one->entries.size() == 1 && one->warnings.empty());
+    FUZZ_CHECK(alone.ok() && alone.value().entries.size() == 1 && alone.value().warnings.empty());
     NamesFile expected;
     expected.entries.push_back({e.app, 1});
-    FUZZ_CHECK(describe(alone) == describe(expected));
+    FUZZ_CHECK(describe(alone) ==
+               describe(httpgate::Result<NamesFile>::success(std::move(expected))));
   }
   for (const std::string& warning : names.warnings) {
     const int line = lineOf(warning);

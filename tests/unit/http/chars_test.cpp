@@ -75,5 +75,44 @@ TEST(Chars, ParseDecimal) {
   EXPECT_FALSE(parseDecimal("0x10"));
 }
 
+TEST(Chars, HexValue) {
+  const std::string digits = "0123456789abcdef";
+  for (size_t i = 0; i < digits.size(); ++i) {
+    EXPECT_EQ(hexValue(digits[i]), static_cast<int>(i)) << digits[i];
+  }
+  EXPECT_EQ(hexValue('A'), 10);
+  EXPECT_EQ(hexValue('F'), 15);
+  // Neighbours of the ranges, and bytes whose 0x20 bit makes a letter.
+  for (char c : {'/', ':', '@', 'G', '`', 'g', 'x', 'X', ' ', '\t', '\0', '\x7f'}) {
+    EXPECT_EQ(hexValue(c), -1) << int(c);
+  }
+  EXPECT_EQ(hexValue('\x10'), -1);  // 0x10 | 0x20 is '0', not a letter
+  EXPECT_EQ(hexValue('\xC1'), -1);  // 0xC1 | 0x20 is 0xE1, not 'a'
+}
+
+TEST(Chars, TrimOws) {
+  EXPECT_EQ(trimOws(" \t a b \t "), "a b");
+  EXPECT_EQ(trimOws("x"), "x");
+  EXPECT_EQ(trimOws(" \t "), "");
+  EXPECT_EQ(trimOws(""), "");
+  EXPECT_EQ(trimOws("\ra\n"), "\ra\n");  // only SP and HTAB are OWS
+  EXPECT_TRUE(isOws(' '));
+  EXPECT_TRUE(isOws('\t'));
+  EXPECT_FALSE(isOws('\r'));
+  EXPECT_FALSE(isOws('\v'));
+}
+
+TEST(Chars, AsciiLower) {
+  EXPECT_EQ(asciiLower('A'), 'a');
+  EXPECT_EQ(asciiLower('Z'), 'z');
+  EXPECT_EQ(asciiLower('a'), 'a');
+  EXPECT_EQ(asciiLower('@'), '@');
+  EXPECT_EQ(asciiLower('['), '[');
+  EXPECT_EQ(asciiLower('\xC0'), '\xC0');  // obs-text stays as it is
+  EXPECT_EQ(asciiLower("Max-Age=1; WebSocket"), "max-age=1; websocket");
+  EXPECT_EQ(asciiLower(std::string_view("A\0B", 3)), std::string("a\0b", 3));
+  EXPECT_EQ(asciiLower(""), "");
+}
+
 }  // namespace
 }  // namespace httpgate::http

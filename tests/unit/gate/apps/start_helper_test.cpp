@@ -31,9 +31,7 @@ class StartHelperTest : public ::testing::Test {
         user +
         "\n        dir: /\n        command: [/nonexistent/program]\n        wait: 2s\n"
         "    plain:\n      port: 2\n"));
-    ConfigLoader loader = [config]() -> std::variant<std::shared_ptr<const Config>, std::string> {
-      return config;
-    };
+    ConfigLoader loader = [config]() { return LoadedConfig::success(config); };
     auto helper = forkStartHelper(loader, config);
     ASSERT_TRUE(helper.has_value());
     helper_ = *helper;

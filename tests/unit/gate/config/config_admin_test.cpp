@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 
+#include "common/net/address.h"
 #include "config_test_support.h"
 #include "gate/config/config.h"
 #include "gate/config/config_values.h"
@@ -49,12 +50,12 @@ TEST(ConfigAdminPublic, AllowPublicIsABoolean) {
 }
 
 TEST(IsLoopback, Families) {
-  EXPECT_TRUE(isLoopback(*resolveAddress("127.255.0.1:1").value));
-  EXPECT_FALSE(isLoopback(*resolveAddress("128.0.0.1:1").value));
-  EXPECT_FALSE(isLoopback(*resolveAddress("10.0.0.1:1").value));
-  EXPECT_TRUE(isLoopback(*resolveAddress("[::1]:1").value));
-  EXPECT_FALSE(isLoopback(*resolveAddress("[::2]:1").value));
-  EXPECT_FALSE(isLoopback(*resolveAddress("[::ffff:10.0.0.1]:1").value));
+  EXPECT_TRUE(net::isLoopback(resolveAddress("127.255.0.1:1").value().storage));
+  EXPECT_FALSE(net::isLoopback(resolveAddress("128.0.0.1:1").value().storage));
+  EXPECT_FALSE(net::isLoopback(resolveAddress("10.0.0.1:1").value().storage));
+  EXPECT_TRUE(net::isLoopback(resolveAddress("[::1]:1").value().storage));
+  EXPECT_FALSE(net::isLoopback(resolveAddress("[::2]:1").value().storage));
+  EXPECT_FALSE(net::isLoopback(resolveAddress("[::ffff:10.0.0.1]:1").value().storage));
 }
 
 }  // namespace

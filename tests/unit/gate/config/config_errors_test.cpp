@@ -256,24 +256,23 @@ TEST_F(ConfigFileErrors, VoidPage) {
 TEST_F(ConfigFileErrors, LoadConfigReadsTheFile) {
   const std::string good = dir_.write("good.yaml", tlsListener(cert_, key_));
   auto loaded = loadConfig(good);
-  ASSERT_TRUE(std::holds_alternative<Config>(loaded)) << std::get<ConfigError>(loaded).message;
-  EXPECT_EQ(std::get<Config>(loaded).file, good);
+  ASSERT_TRUE(loaded.ok()) << loaded.error().message;
+  EXPECT_EQ(loaded.value().file, good);
 
   const std::string bad = dir_.write("bad.yaml", withListener("timeouts:\n  idle: 5x\n"));
   auto failed = loadConfig(bad);
-  ASSERT_TRUE(std::holds_alternative<ConfigError>(failed));
-  EXPECT_EQ(std::get<ConfigError>(failed).message,
+  ASSERT_FALSE(failed.ok());
+  EXPECT_EQ(failed.error().message,
             bad + ":4:9: timeouts.idle: invalid duration \"5x\" (use ms, s, m or h)");
 
   auto missing = loadConfig("/nonexistent/httpgate.yaml");
-  ASSERT_TRUE(std::holds_alternative<ConfigError>(missing));
-  EXPECT_EQ(std::get<ConfigError>(missing).message,
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message,
             "/nonexistent/httpgate.yaml: cannot read: No such file or directory");
 
   auto directory = loadConfig(dir_.path());
-  ASSERT_TRUE(std::holds_alternative<ConfigError>(directory));
-  EXPECT_EQ(std::get<ConfigError>(directory).message,
-            dir_.path() + ": cannot read: Is a directory");
+  ASSERT_FALSE(directory.ok());
+  EXPECT_EQ(directory.error().message, dir_.path() + ": cannot read: Is a directory");
 }
 
 }  // namespace

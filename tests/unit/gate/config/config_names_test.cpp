@@ -13,26 +13,26 @@ using testing::ScratchDir;
 using testing::withListener;
 
 // Parses `yaml` as the file `dir`/httpgate.yaml.
-std::variant<Config, ConfigError> parseIn(const ScratchDir& dir, const std::string& yaml) {
+Result<Config, ConfigError> parseIn(const ScratchDir& dir, const std::string& yaml) {
   return parseConfig(yaml, dir.path() + "/httpgate.yaml");
 }
 
 Config loadsIn(const ScratchDir& dir, const std::string& yaml) {
   auto result = parseIn(dir, yaml);
-  if (const auto* error = std::get_if<ConfigError>(&result)) {
-    ADD_FAILURE() << error->message;
+  if (!result.ok()) {
+    ADD_FAILURE() << result.error().message;
     return Config{};
   }
-  return std::get<Config>(std::move(result));
+  return std::move(result).value();
 }
 
 std::string failsIn(const ScratchDir& dir, const std::string& yaml) {
   auto result = parseIn(dir, yaml);
-  if (std::holds_alternative<Config>(result)) {
+  if (result.ok()) {
     ADD_FAILURE() << "expected an error for:\n" << yaml;
     return "";
   }
-  return std::get<ConfigError>(result).message;
+  return result.error().message;
 }
 
 // routes: with `body` under it; its first line is line 4.

@@ -29,17 +29,17 @@ std::string ScratchDir::write(const std::string& name, const std::string& conten
 
 Config loads(const std::string& yaml) {
   auto result = parseConfig(yaml, "test.yaml");
-  if (const auto* error = std::get_if<ConfigError>(&result)) {
-    ADD_FAILURE() << "expected the configuration to load, got: " << error->message;
+  if (!result.ok()) {
+    ADD_FAILURE() << "expected the configuration to load, got: " << result.error().message;
     return Config{};
   }
-  return std::get<Config>(std::move(result));
+  return std::move(result).value();
 }
 
 std::string fails(const std::string& yaml) {
   auto result = parseConfig(yaml, "test.yaml");
-  if (const auto* error = std::get_if<ConfigError>(&result)) {
-    return error->message;
+  if (!result.ok()) {
+    return result.error().message;
   }
   ADD_FAILURE() << "expected an error for:\n" << yaml;
   return "";

@@ -13,20 +13,20 @@ using testing::ScratchDir;
 
 LegacyArgs parses(const std::vector<std::string>& args, const std::string& cwd = "/cwd") {
   auto result = parseLegacyArgs(args, cwd);
-  if (const auto* error = std::get_if<std::string>(&result)) {
-    ADD_FAILURE() << *error;
+  if (!result.ok()) {
+    ADD_FAILURE() << result.error();
     return LegacyArgs{};
   }
-  return std::get<LegacyArgs>(std::move(result));
+  return std::move(result).value();
 }
 
 std::string fails(const std::vector<std::string>& args) {
   auto result = parseLegacyArgs(args, "/cwd");
-  if (std::holds_alternative<LegacyArgs>(result)) {
+  if (result.ok()) {
     ADD_FAILURE() << "expected an error";
     return "";
   }
-  return std::get<std::string>(result);
+  return result.error();
 }
 
 TEST(LegacyArgs, PortAndDefaultPort) {
@@ -73,11 +73,11 @@ TEST(LegacyArgs, BadArguments) {
 
 Config builds(const LegacyArgs& args) {
   auto result = buildLegacyConfig(args);
-  if (const auto* error = std::get_if<std::string>(&result)) {
-    ADD_FAILURE() << *error;
+  if (!result.ok()) {
+    ADD_FAILURE() << result.error();
     return Config{};
   }
-  return std::get<Config>(std::move(result));
+  return std::move(result).value();
 }
 
 TEST(LegacyConfig, PortModeKeepsTheYamlDefaults) {
@@ -130,14 +130,13 @@ TEST(LegacyConfig, NamesFileVoidAndTls) {
 TEST(LegacyConfig, ErrorsOfTheFiles) {
   ScratchDir dir;
   auto result = buildLegacyConfig(parses({"443", "names"}, dir.path()));
-  EXPECT_EQ(std::get<std::string>(result),
-            "cannot read \"" + dir.path() + "/names\": No such file or directory");
+  EXPECT_EQ(result.error(), "cannot read \"" + dir.path() + "/names\": No such file or directory");
   dir.write("names", "a 2000\n");
   result = buildLegacyConfig(parses({"443", "names"}, dir.path()));
-  EXPECT_EQ(std::get<std::string>(result),
+  EXPECT_EQ(result.error(),
             dir.path() + "/names:1: missing the user (NAME PORT USER DIR LOG [COMMAND ARG...])");
   result = buildLegacyConfig(parses({"443", "8080", "none.pem"}, dir.path()));
-  EXPECT_EQ(std::get<std::string>(result),
+  EXPECT_EQ(result.error(),
             "KEY,CERT: cannot read \"" + dir.path() + "/none.pem\": No such file or directory");
 }
 

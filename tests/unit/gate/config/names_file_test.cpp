@@ -19,20 +19,20 @@ std::optional<NamesUser> fakeUser(const std::string& name) {
 
 NamesFile parses(const std::string& text) {
   auto result = parseNamesFile(text, "names", fakeUser);
-  if (const auto* error = std::get_if<std::string>(&result)) {
-    ADD_FAILURE() << "expected the names file to parse, got: " << *error;
+  if (!result.ok()) {
+    ADD_FAILURE() << "expected the names file to parse, got: " << result.error();
     return NamesFile{};
   }
-  return std::get<NamesFile>(std::move(result));
+  return std::move(result).value();
 }
 
 std::string fails(const std::string& text) {
   auto result = parseNamesFile(text, "names", fakeUser);
-  if (std::holds_alternative<NamesFile>(result)) {
+  if (result.ok()) {
     ADD_FAILURE() << "expected an error for:\n" << text;
     return "";
   }
-  return std::get<std::string>(result);
+  return result.error();
 }
 
 TEST(NamesFile, FullLineFillsTheStart) {
@@ -215,11 +215,11 @@ TEST(NamesFile, FirstEntryRedirectCannotBeTheDefault) {
 
 TEST(NamesFile, UnreadableFile) {
   auto result = readNamesFile("/nonexistent/names", fakeUser);
-  ASSERT_TRUE(std::holds_alternative<std::string>(result));
-  EXPECT_EQ(std::get<std::string>(result),
-            "cannot read \"/nonexistent/names\": No such file or directory");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error(), "cannot read \"/nonexistent/names\": No such file or directory");
   result = readNamesFile("/", fakeUser);
-  EXPECT_EQ(std::get<std::string>(result), "cannot read \"/\": Is a directory");
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error(), "cannot read \"/\": Is a directory");
 }
 
 }  // namespace
