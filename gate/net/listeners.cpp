@@ -11,25 +11,12 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/net/address.h"
+
 namespace httpgate::gate {
 namespace {
 
 constexpr int kBacklog = 4096;  // the kernel caps it at net.core.somaxconn
-
-void setPort(SocketAddress& address, uint16_t port) {
-  if (address.storage.ss_family == AF_INET) {
-    reinterpret_cast<sockaddr_in*>(&address.storage)->sin_port = htons(port);
-  } else {
-    reinterpret_cast<sockaddr_in6*>(&address.storage)->sin6_port = htons(port);
-  }
-}
-
-uint16_t getPort(const SocketAddress& address) {
-  if (address.storage.ss_family == AF_INET) {
-    return ntohs(reinterpret_cast<const sockaddr_in*>(&address.storage)->sin_port);
-  }
-  return ntohs(reinterpret_cast<const sockaddr_in6*>(&address.storage)->sin6_port);
-}
 
 // Returns the socket or -1 with errno set.
 int openListener(const SocketAddress& address) {
@@ -63,20 +50,6 @@ SocketAddress boundAddress(int fd) {
     actual.length = 0;
   }
   return actual;
-}
-
-bool sameHost(const SocketAddress& a, const SocketAddress& b) {
-  if (a.storage.ss_family != b.storage.ss_family) {
-    return false;
-  }
-  if (a.storage.ss_family == AF_INET) {
-    return reinterpret_cast<const sockaddr_in*>(&a.storage)->sin_addr.s_addr ==
-           reinterpret_cast<const sockaddr_in*>(&b.storage)->sin_addr.s_addr;
-  }
-  const auto* x = reinterpret_cast<const sockaddr_in6*>(&a.storage);
-  const auto* y = reinterpret_cast<const sockaddr_in6*>(&b.storage);
-  return std::memcmp(&x->sin6_addr, &y->sin6_addr, sizeof(x->sin6_addr)) == 0 &&
-         x->sin6_scope_id == y->sin6_scope_id;
 }
 
 // An inherited descriptor and the address it listens on; fd -1 once taken.
@@ -118,15 +91,15 @@ std::vector<InheritedSocket> describeInherited(const std::vector<int>& fds,
 std::vector<int> adoptInherited(const SocketAddress& wanted,
                                 std::vector<InheritedSocket>& available, uint16_t& port) {
   std::vector<int> taken;
-  port = getPort(wanted);
+  port = net::portOf(wanted.storage);
   for (InheritedSocket& socket : available) {
-    if (socket.fd < 0 || !sameHost(socket.address, wanted)) {
+    if (socket.fd < 0 || !net::sameHost(socket.address.storage, wanted.storage)) {
       continue;
     }
     if (port == 0) {
-      port = getPort(socket.address);
+      port = net::portOf(socket.address.storage);
     }
-    if (getPort(socket.address) == port) {
+    if (net::portOf(socket.address.storage) == port) {
       taken.push_back(socket.fd);
       socket.fd = -1;
     }
@@ -185,15 +158,16 @@ std::variant<std::vector<BoundListener>, std::string> bindListeners(
       }
       bound.back().fds.push_back(fd);
       if (w == 0) {
-        bound.back().port = getPort(boundAddress(fd));
-        setPort(address, bound.back().port);  // port 0: the others share the chosen one
+        bound.back().port = net::portOf(boundAddress(fd).storage);
+        net::setPort(address.storage,
+                     bound.back().port);  // port 0: the others share the chosen one
       }
     }
   }
   for (const InheritedSocket& socket : available) {
     if (socket.fd >= 0) {
       spdlog::warn("{}: inherited socket on {} matches no configured listener; closed", origin,
-                   describeAddress(socket.address, getPort(socket.address)));
+                   describeAddress(socket.address, net::portOf(socket.address.storage)));
       ::close(socket.fd);
     }
   }

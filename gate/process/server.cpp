@@ -105,7 +105,37 @@ int Server::run(ServerOptions options) {
   unsigned workers = workerCount(*config);
 
   UpgradeHandoff handoff = takeUpgradeHandoff();
-  std::vector<int> inherited = handoff.listenFds;
+  if (!setUp(config, workers, handoff.listenFds, options)) {
+    return 1;
+  }
+  startWorkers(*config, workers);
+
+  for (size_t i = 0; i < config->listeners.size(); ++i) {
+    spdlog::info("listening on {} ({})", describeAddress(config->listeners[i].socket, ports_[i]),
+                 listenerKind(config->listeners[i]));
+  }
+  spdlog::info("httpgate ready, {} workers", workers);
+  // systemd first: after an upgrade, the new main PID must be known before
+  // the old process, on "ready", starts to drain and exits.
+  systemd::notifyReady(servingStatus());
+  signalUpgradeReady(handoff.readyFd);
+  event_base_dispatch(base_);
+
+  for (auto& worker : workers_) {
+    worker->join();
+  }
+  workers_.clear();
+  stopStartHelper();
+  spdlog::info("stopped");
+  return 0;
+}
+
+// Everything that needs the privileges, or must fail before the gate
+// detaches: the listeners, the certificates and the access log, the admin
+// socket, the start helper; then the privileges go. False (logged) on error.
+bool Server::setUp(const std::shared_ptr<const Config>& config, unsigned workers,
+                   std::vector<int> listenFds, const ServerOptions& options) {
+  std::vector<int> inherited = std::move(listenFds);
   std::string origin = "upgrade";
   std::vector<int> activated = takeActivatedSockets();
   if (!activated.empty()) {
@@ -116,7 +146,7 @@ int Server::run(ServerOptions options) {
   auto bound = bindListeners(*config, workers, inherited, origin);
   if (auto* error = std::get_if<std::string>(&bound)) {
     spdlog::error("{}", *error);
-    return 1;
+    return false;
   }
   listeners_ = std::move(std::get<std::vector<BoundListener>>(bound));
   for (const BoundListener& listener : listeners_) {
@@ -128,7 +158,7 @@ int Server::run(ServerOptions options) {
   auto built = buildRuntime(config, ports_, ++generation_, &hostHealth_);
   if (auto* error = std::get_if<std::string>(&built)) {
     spdlog::error("{}", *error);
-    return 1;
+    return false;
   }
   runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
   hostHealth_.publish(runtime_->hostHealth);
@@ -136,12 +166,12 @@ int Server::run(ServerOptions options) {
   auto admin = AdminEndpoint::open(*config);
   if (!admin.ok()) {
     spdlog::error("{}", admin.error());
-    return 1;
+    return false;
   }
   admin_ = std::move(admin).value();
   if (options.detach && !detachFromTerminal()) {
     spdlog::error("cannot detach: fork: {}", std::strerror(errno));
-    return 1;
+    return false;
   }
   // The start helper keeps the privileges the gate is about to give up,
   // and must be forked while the process has a single thread (and after
@@ -152,10 +182,12 @@ int Server::run(ServerOptions options) {
   } else {
     spdlog::warn("apps cannot be started on demand: the start helper did not start");
   }
-  if (!dropPrivileges(*config)) {
-    return 1;
-  }
+  return dropPrivileges(*config);
+}
 
+// The main thread's loop with its signals, and the workers (and the admin
+// thread), which leave those signals to it.
+void Server::startWorkers(const Config& config, unsigned workers) {
   base_ = event_base_new();
   for (int signal : kHandledSignals) {
     event* ev = evsignal_new(base_, signal, onSignal, this);
@@ -184,28 +216,9 @@ int Server::run(ServerOptions options) {
   }
   if (admin_) {
     // Its thread, too, leaves signals to this one.
-    admin_->start(*config, ports_, workers_, &hostHealth_);
+    admin_->start(config, ports_, workers_, &hostHealth_);
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-
-  for (size_t i = 0; i < config->listeners.size(); ++i) {
-    spdlog::info("listening on {} ({})", describeAddress(config->listeners[i].socket, ports_[i]),
-                 listenerKind(config->listeners[i]));
-  }
-  spdlog::info("httpgate ready, {} workers", workers);
-  // systemd first: after an upgrade, the new main PID must be known before
-  // the old process, on "ready", starts to drain and exits.
-  systemd::notifyReady(servingStatus());
-  signalUpgradeReady(handoff.readyFd);
-  event_base_dispatch(base_);
-
-  for (auto& worker : workers_) {
-    worker->join();
-  }
-  workers_.clear();
-  stopStartHelper();
-  spdlog::info("stopped");
-  return 0;
 }
 
 // "serving on [::]:443 (tls), [::]:80 (redirect); 2 workers" for STATUS=.

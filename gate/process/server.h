@@ -54,6 +54,9 @@ class Server {
   void checkShutdown();
   bool dropPrivileges(const Config& config);
   void stopStartHelper();
+  bool setUp(const std::shared_ptr<const Config>& config, unsigned workers,
+             std::vector<int> listenFds, const ServerOptions& options);
+  void startWorkers(const Config& config, unsigned workers);
 
   ConfigLoader loader_;
   event_base* base_ = nullptr;

@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/net/address.h"
 #include "gate/net/receive.h"
 #include "gate/proxy/backend_pool.h"
 
@@ -56,11 +57,7 @@ BackendConnection::~BackendConnection() {
 BackendConnection::ConnectResult BackendConnection::connect(const SocketAddress& address,
                                                             uint16_t port) {
   SocketAddress target = address;
-  if (target.storage.ss_family == AF_INET) {
-    reinterpret_cast<sockaddr_in*>(&target.storage)->sin_port = htons(port);
-  } else {
-    reinterpret_cast<sockaddr_in6*>(&target.storage)->sin6_port = htons(port);
-  }
+  net::setPort(target.storage, port);
   int fd = ::socket(target.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     const int error = errno;

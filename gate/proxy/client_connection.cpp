@@ -1,38 +1,19 @@
 #include "gate/proxy/client_connection.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 
+#include "common/net/address.h"
 #include "common/time/clock.h"
 #include "gate/net/receive.h"
 #include "gate/proxy/worker.h"
 
 namespace httpgate::gate {
-namespace {
-
-// The client's address as text; IPv4-mapped IPv6 addresses shown as IPv4.
-void formatAddress(const sockaddr_storage& peer, char* out, size_t size) {
-  if (peer.ss_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(&peer)->sin_addr, out, size);
-    return;
-  }
-  const auto* v6 = reinterpret_cast<const sockaddr_in6*>(&peer);
-  if (IN6_IS_ADDR_V4MAPPED(&v6->sin6_addr)) {
-    inet_ntop(AF_INET, &v6->sin6_addr.s6_addr[12], out, size);
-  } else {
-    inet_ntop(AF_INET6, &v6->sin6_addr, out, size);
-  }
-}
-
-}  // namespace
-
 ClientConnection::ClientConnection(Worker& worker, int fd, SSL* ssl, const sockaddr_storage& peer,
                                    SocketEvents::Handler onSocket, void (*onTimer)(void*),
                                    void* owner)
     : worker_(worker), onTimer_(onTimer), owner_(owner) {
   transport_.attach(fd, ssl);
-  formatAddress(peer, address_, sizeof(address_));
+  net::formatAddress(peer, address_, sizeof(address_));
   events_.assign(worker_.base(), fd, onSocket, owner);
   // A new socket may be read and written: trying tells.
   events_.ready().readable = events_.ready().writable = true;
