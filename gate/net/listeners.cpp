@@ -124,9 +124,9 @@ std::string describeAddress(const SocketAddress& address, uint16_t port) {
   return "[" + std::string(text) + "]:" + std::to_string(port);
 }
 
-std::variant<std::vector<BoundListener>, std::string> bindListeners(
-    const Config& config, unsigned workers, const std::vector<int>& inherited,
-    const std::string& origin) {
+Result<std::vector<BoundListener>> bindListeners(const Config& config, unsigned workers,
+                                                 const std::vector<int>& inherited,
+                                                 const std::string& origin) {
   std::vector<InheritedSocket> available = describeInherited(inherited, origin);
   std::vector<BoundListener> bound;
   auto fail = [&](size_t index, const std::string& message) {
@@ -153,8 +153,8 @@ std::variant<std::vector<BoundListener>, std::string> bindListeners(
     for (unsigned w = 0; w < workers; ++w) {
       int fd = openListener(address);
       if (fd < 0) {
-        return fail(
-            i, "cannot listen on " + config.listeners[i].address + ": " + std::strerror(errno));
+        return Result<std::vector<BoundListener>>::fail(fail(
+            i, "cannot listen on " + config.listeners[i].address + ": " + std::strerror(errno)));
       }
       bound.back().fds.push_back(fd);
       if (w == 0) {
@@ -171,7 +171,7 @@ std::variant<std::vector<BoundListener>, std::string> bindListeners(
       ::close(socket.fd);
     }
   }
-  return bound;
+  return Result<std::vector<BoundListener>>::success(std::move(bound));
 }
 
 std::vector<std::vector<ListenSocket>> assignToWorkers(const std::vector<BoundListener>& listeners,

@@ -9,9 +9,9 @@
 
 #include <cstdint>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include "common/result.h"
 #include "gate/config/config.h"
 
 namespace httpgate::gate {
@@ -34,9 +34,9 @@ struct ListenSocket {
 // address they are bound to, and binds the others; an inherited socket that
 // matches no listener is closed with a warning that starts with `origin`.
 // Takes ownership of `inherited` in every case. On error nothing stays open.
-std::variant<std::vector<BoundListener>, std::string> bindListeners(
-    const Config& config, unsigned workers, const std::vector<int>& inherited = {},
-    const std::string& origin = "upgrade");
+Result<std::vector<BoundListener>> bindListeners(const Config& config, unsigned workers,
+                                                 const std::vector<int>& inherited = {},
+                                                 const std::string& origin = "upgrade");
 
 // Hands every socket of `listeners` to one of `workers` workers: each socket
 // must be accepted on (in a SO_REUSEPORT group the kernel gives each socket

@@ -70,8 +70,8 @@ int checkConfiguration(const ConfigLoader& loader, const std::string& name) {
   auto config = loaded.value();
   std::vector<uint16_t> ports(config->listeners.size(), 0);
   auto runtime = buildRuntime(config, ports, 0);
-  if (auto* error = std::get_if<std::string>(&runtime)) {
-    fprintf(stderr, "%s\n", error->c_str());
+  if (!runtime.ok()) {
+    fprintf(stderr, "%s\n", runtime.error().c_str());
     return 1;
   }
   fprintf(stderr, "configuration %s is valid\n", name.c_str());
@@ -144,11 +144,11 @@ bool Server::setUp(const std::shared_ptr<const Config>& config, unsigned workers
     inherited.insert(inherited.end(), activated.begin(), activated.end());
   }
   auto bound = bindListeners(*config, workers, inherited, origin);
-  if (auto* error = std::get_if<std::string>(&bound)) {
-    spdlog::error("{}", *error);
+  if (!bound.ok()) {
+    spdlog::error("{}", bound.error());
     return false;
   }
-  listeners_ = std::move(std::get<std::vector<BoundListener>>(bound));
+  listeners_ = std::move(bound).value();
   for (const BoundListener& listener : listeners_) {
     ports_.push_back(listener.port);
   }
@@ -156,11 +156,11 @@ bool Server::setUp(const std::shared_ptr<const Config>& config, unsigned workers
   // privileges go, and before detaching, so that an error still reaches the
   // terminal with exit status 1.
   auto built = buildRuntime(config, ports_, ++generation_, &hostHealth_);
-  if (auto* error = std::get_if<std::string>(&built)) {
-    spdlog::error("{}", *error);
+  if (!built.ok()) {
+    spdlog::error("{}", built.error());
     return false;
   }
-  runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
+  runtime_ = std::move(built).value();
   hostHealth_.publish(runtime_->hostHealth);
   // The admin endpoint's socket, bound while the privileges last.
   auto admin = AdminEndpoint::open(*config);
@@ -319,11 +319,11 @@ void Server::reload() {
       error = config->file + ": admin.listen: cannot change on reload; restart the gate";
     } else {
       auto built = buildRuntime(config, ports_, generation_ + 1, &hostHealth_);
-      if (auto* buildError = std::get_if<std::string>(&built)) {
-        error = *buildError;
+      if (!built.ok()) {
+        error = built.error();
       } else {
         ++generation_;
-        runtime_ = std::get<std::shared_ptr<const Runtime>>(built);
+        runtime_ = std::move(built).value();
         hostHealth_.publish(runtime_->hostHealth);
       }
     }

@@ -4,9 +4,10 @@
 
 namespace httpgate::gate {
 
-std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
-    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports, uint64_t generation,
-    const HostHealthRegistry* hosts) {
+Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config> config,
+                                                    const std::vector<uint16_t>& ports,
+                                                    uint64_t generation,
+                                                    const HostHealthRegistry* hosts) {
   auto runtime = std::make_shared<Runtime>();
   runtime->generation = generation;
   runtime->ports = ports;
@@ -17,19 +18,19 @@ std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
       continue;
     }
     auto made = TlsContextSet::create(*listener.tls, config->file, i);
-    if (auto* error = std::get_if<std::string>(&made)) {
-      return *error;
+    if (!made.ok()) {
+      return Result<std::shared_ptr<const Runtime>>::fail(std::move(made).error());
     }
-    runtime->tls.push_back(std::get<std::shared_ptr<TlsContextSet>>(made));
+    runtime->tls.push_back(std::move(made).value());
     if (runtime->httpsPort == 0 && i < ports.size()) {
       runtime->httpsPort = ports[i];
     }
   }
   auto log = AccessLog::open(config->log);
-  if (auto* error = std::get_if<std::string>(&log)) {
-    return config->file + ": " + *error;
+  if (!log.ok()) {
+    return Result<std::shared_ptr<const Runtime>>::fail(config->file + ": " + log.error());
   }
-  runtime->accessLog = std::get<std::shared_ptr<AccessLog>>(log);
+  runtime->accessLog = std::move(log).value();
   runtime->headLimits.maxHeadBytes = config->limits.maxRequestHeader;
   runtime->headLimits.maxRequestLine =
       std::min<size_t>(runtime->headLimits.maxRequestLine, config->limits.maxRequestHeader);
@@ -43,7 +44,8 @@ std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
     runtime->hostHealth = hosts->prepare(*config);
   }
   runtime->config = std::move(config);
-  return std::shared_ptr<const Runtime>(std::move(runtime));
+  return Result<std::shared_ptr<const Runtime>>::success(
+      std::shared_ptr<const Runtime>(std::move(runtime)));
 }
 
 }  // namespace httpgate::gate

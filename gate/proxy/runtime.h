@@ -10,10 +10,10 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "common/http/head_parser.h"
+#include "common/result.h"
 #include "gate/config/config.h"
 #include "gate/proxy/host_health.h"
 #include "gate/telemetry/logging.h"
@@ -39,8 +39,9 @@ struct Runtime {
 // host health states from `hosts` when given (the caller publishes them
 // once it uses the snapshot). Returns the error text (file:line:col: key:
 // message) when a certificate or the access log cannot be loaded.
-std::variant<std::shared_ptr<const Runtime>, std::string> buildRuntime(
-    std::shared_ptr<const Config> config, const std::vector<uint16_t>& ports, uint64_t generation,
-    const HostHealthRegistry* hosts = nullptr);
+Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config> config,
+                                                    const std::vector<uint16_t>& ports,
+                                                    uint64_t generation,
+                                                    const HostHealthRegistry* hosts = nullptr);
 
 }  // namespace httpgate::gate

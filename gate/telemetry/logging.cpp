@@ -133,9 +133,9 @@ void setLogLevel(LogLevel level) {
   spdlog::set_level(toSpdlog(level));
 }
 
-std::variant<std::shared_ptr<AccessLog>, std::string> AccessLog::open(const LogConfig& config) {
+Result<std::shared_ptr<AccessLog>> AccessLog::open(const LogConfig& config) {
   if (config.access == "off") {
-    return std::shared_ptr<AccessLog>();
+    return Result<std::shared_ptr<AccessLog>>::success(nullptr);
   }
   // Every reload makes a new logger; spdlog wants distinct registry names.
   std::string name = "access-" + std::to_string(gAccessLogCounter++);
@@ -149,12 +149,14 @@ std::variant<std::shared_ptr<AccessLog>, std::string> AccessLog::open(const LogC
           name, std::make_shared<spdlog::sinks::basic_file_sink_mt>(config.access, false));
     }
   } catch (const spdlog::spdlog_ex& e) {
-    return "log.access: cannot open \"" + config.access + "\": " + e.what();
+    return Result<std::shared_ptr<AccessLog>>::fail("log.access: cannot open \"" + config.access +
+                                                    "\": " + e.what());
   }
   logger->set_pattern("%v");
   logger->set_level(spdlog::level::info);
   logger->flush_on(spdlog::level::info);
-  return std::shared_ptr<AccessLog>(new AccessLog(std::move(logger), config.accessFormat));
+  return Result<std::shared_ptr<AccessLog>>::success(
+      std::shared_ptr<AccessLog>(new AccessLog(std::move(logger), config.accessFormat)));
 }
 
 void AccessLog::write(const AccessRecord& r) {

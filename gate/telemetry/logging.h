@@ -10,8 +10,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <variant>
 
+#include "common/result.h"
 #include "gate/config/config.h"
 
 namespace httpgate::gate {
@@ -42,7 +42,7 @@ class AccessLog {
  public:
   // Opens the access log `config` asks for; nullptr result means "off".
   // A file that cannot be opened is an error naming it.
-  static std::variant<std::shared_ptr<AccessLog>, std::string> open(const LogConfig& config);
+  static Result<std::shared_ptr<AccessLog>> open(const LogConfig& config);
 
   void write(const AccessRecord& record);
 

@@ -118,8 +118,9 @@ TlsContextSet::~TlsContextSet() {
   }
 }
 
-std::variant<std::shared_ptr<TlsContextSet>, std::string> TlsContextSet::create(
-    const TlsConfig& tls, const std::string& configFile, size_t listenerIndex) {
+Result<std::shared_ptr<TlsContextSet>> TlsContextSet::create(const TlsConfig& tls,
+                                                             const std::string& configFile,
+                                                             size_t listenerIndex) {
   std::shared_ptr<TlsContextSet> set(new TlsContextSet());
   for (size_t i = 0; i < tls.certificates.size(); ++i) {
     const CertificateConfig& cert = tls.certificates[i];
@@ -127,31 +128,33 @@ std::variant<std::shared_ptr<TlsContextSet>, std::string> TlsContextSet::create(
         "listen[" + std::to_string(listenerIndex) + "].tls.certificates[" + std::to_string(i) + "]";
     auto made = newContext(tls);
     if (!made.ok()) {
-      return formatConfigError(configFile, tls.protocolsPos,
-                               "listen[" + std::to_string(listenerIndex) + "].tls", made.error());
+      return Result<std::shared_ptr<TlsContextSet>>::fail(
+          formatConfigError(configFile, tls.protocolsPos,
+                            "listen[" + std::to_string(listenerIndex) + "].tls", made.error()));
     }
     Entry entry;
     entry.ctx = made.value();
     set->entries_.push_back(entry);  // freed by the set from here on
     ERR_clear_error();
     if (SSL_CTX_use_certificate_chain_file(entry.ctx, cert.certFile.c_str()) != 1) {
-      return formatConfigError(
+      return Result<std::shared_ptr<TlsContextSet>>::fail(formatConfigError(
           configFile, cert.certPos, key + ".cert",
-          "cannot load certificate chain from \"" + cert.certFile + "\": " + opensslError());
+          "cannot load certificate chain from \"" + cert.certFile + "\": " + opensslError()));
     }
     if (SSL_CTX_use_PrivateKey_file(entry.ctx, cert.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
       std::string error = opensslError();
       if (error.find("key values mismatch") != std::string::npos) {
-        return formatConfigError(configFile, cert.keyPos, key + ".key",
-                                 "private key does not match the certificate");
+        return Result<std::shared_ptr<TlsContextSet>>::fail(formatConfigError(
+            configFile, cert.keyPos, key + ".key", "private key does not match the certificate"));
       }
-      return formatConfigError(configFile, cert.keyPos, key + ".key",
-                               "cannot load private key from \"" + cert.keyFile + "\": " + error);
+      return Result<std::shared_ptr<TlsContextSet>>::fail(
+          formatConfigError(configFile, cert.keyPos, key + ".key",
+                            "cannot load private key from \"" + cert.keyFile + "\": " + error));
     }
     if (SSL_CTX_check_private_key(entry.ctx) != 1) {
       ERR_clear_error();
-      return formatConfigError(configFile, cert.keyPos, key + ".key",
-                               "private key does not match the certificate");
+      return Result<std::shared_ptr<TlsContextSet>>::fail(formatConfigError(
+          configFile, cert.keyPos, key + ".key", "private key does not match the certificate"));
     }
     set->entries_.back().names = certificateNames(SSL_CTX_get0_certificate(entry.ctx));
   }
@@ -159,7 +162,7 @@ std::variant<std::shared_ptr<TlsContextSet>, std::string> TlsContextSet::create(
     SSL_CTX_set_tlsext_servername_callback(set->entries_.front().ctx, onServerName);
     SSL_CTX_set_tlsext_servername_arg(set->entries_.front().ctx, set.get());
   }
-  return set;
+  return Result<std::shared_ptr<TlsContextSet>>::success(std::move(set));
 }
 
 SSL* TlsContextSet::newConnection(int fd) const {

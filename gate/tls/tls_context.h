@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
+#include "common/result.h"
 #include "gate/config/config.h"
 
 namespace httpgate::gate {
@@ -27,8 +27,9 @@ class TlsContextSet {
   // of `configFile`) into new contexts: TLS 1.2/1.3 as configured, forward-
   // secret AEAD ciphers only, X25519/P-256/P-384, ALPN http/1.1, session
   // tickets and a server-side session cache. Returns the set or the error text.
-  static std::variant<std::shared_ptr<TlsContextSet>, std::string> create(
-      const TlsConfig& tls, const std::string& configFile, size_t listenerIndex);
+  static Result<std::shared_ptr<TlsContextSet>> create(const TlsConfig& tls,
+                                                       const std::string& configFile,
+                                                       size_t listenerIndex);
 
   // A new server-side SSL for accepted socket `fd`, or nullptr on failure.
   // The SSL keeps its context alive; `this` must outlive the handshake (the
