@@ -2,12 +2,9 @@
 
 namespace httpgate::gate {
 
-OutputQueue::Flushed OutputQueue::flush(Transport& transport, Readiness& ready, Buffer* source,
+OutputQueue::Flushed OutputQueue::write(Transport& transport, Readiness& ready, Buffer* source,
                                         size_t& forward, bool keepWhenSent) {
   Flushed flushed;
-  if (source == nullptr) {
-    forward = 0;
-  }
   while (ready.writable) {
     const char* data = nullptr;
     size_t length = 0;

@@ -57,10 +57,23 @@ class OutputQueue {
   // `forward` bytes of `source` (consumed from it as they go; `forward` is
   // decreased). Sent gate-made bytes are dropped, unless `keepWhenSent`
   // (a request head kept for a retry on a fresh connection).
+  // The pump calls this every round, mostly with nothing to send: that
+  // case is decided here, inline.
   Flushed flush(Transport& transport, Readiness& ready, Buffer* source, size_t& forward,
-                bool keepWhenSent = false);
+                bool keepWhenSent = false) {
+    if (source == nullptr) {
+      forward = 0;
+    }
+    if (!pending() && forward == 0) {
+      return {};
+    }
+    return write(transport, ready, source, forward, keepWhenSent);
+  }
 
  private:
+  Flushed write(Transport& transport, Readiness& ready, Buffer* source, size_t& forward,
+                bool keepWhenSent);
+
   std::string bytes_;
   size_t sent_ = 0;
 };

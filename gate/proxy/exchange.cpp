@@ -36,9 +36,12 @@ bool isIdempotent(std::string_view m) {
 
 Exchange::Exchange(ExchangeClient& client, Worker& worker, std::shared_ptr<const Runtime> runtime,
                    size_t listener)
-    : client_(client), worker_(worker), runtime_(std::move(runtime)), listener_(listener) {}
+    : client_(client), worker_(worker), runtime_(std::move(runtime)), listener_(listener) {
+  response_.headers = worker_.fieldLists().take();
+}
 
 Exchange::~Exchange() {
+  worker_.fieldLists().give(std::move(response_.headers));
   if (appWait_) {
     worker_.removeAppWaiter(appWait_->id);
   }

@@ -37,6 +37,10 @@ class Exchange final : public BackendOwner {
   ~Exchange();
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
+  // Exchanges come and go with every request: their memory is recycled by
+  // the thread that made them (exchange_memory.cpp).
+  static void* operator new(size_t size);
+  static void operator delete(void* block, size_t size);
 
   // Routes `request` (exchange.cpp): answers it here (an error, a
   // redirect) or starts it towards its backend. The head's views are used

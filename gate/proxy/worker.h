@@ -21,6 +21,7 @@
 #include "gate/net/buffer.h"
 #include "gate/net/listeners.h"
 #include "gate/proxy/backend_pool.h"
+#include "gate/proxy/field_list_cache.h"
 #include "gate/proxy/memory_release.h"
 #include "gate/proxy/runtime.h"
 #include "gate/telemetry/loop_monitor.h"
@@ -61,6 +62,7 @@ class Worker final : public TaskQueue {
   BufferPool& clientBuffers() { return clientBuffers_; }
   BufferPool& backendBuffers() { return backendBuffers_; }
   BackendPool& backends() { return *backends_; }
+  FieldListCache& fieldLists() { return fieldLists_; }
   void destroy(Http1Connection* connection);
   unsigned index() const { return index_; }
   // This worker's counters: written by its thread only, read by the admin
@@ -106,6 +108,7 @@ class Worker final : public TaskQueue {
   BufferPool clientBuffers_;
   BufferPool backendBuffers_;
   std::unique_ptr<BackendPool> backends_;
+  FieldListCache fieldLists_;
   AppStarts* appStarts_;
   std::unordered_map<uint64_t, Exchange*> appWaiters_;
   uint64_t nextAppWaiter_ = 1;
