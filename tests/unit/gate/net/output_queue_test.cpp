@@ -46,19 +46,26 @@ class OutputQueueTest : public ::testing::Test {
 };
 
 TEST_F(OutputQueueTest, AHeadAndASmallBodyLeaveInOneWrite) {
+  // A record socket keeps every write apart: one read is one write.
+  int fds[2];
+  ASSERT_EQ(::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK, 0, fds), 0);
+  Transport records;
+  records.attach(fds[0], nullptr);
   OutputQueue queue;
   queue.bytes() = "HEAD\r\n\r\n";
   put("body");
   size_t forward = 4;
-  const OutputQueue::Flushed flushed = queue.flush(transport_, ready_, &source_, forward);
+  const OutputQueue::Flushed flushed = queue.flush(records, ready_, &source_, forward);
   EXPECT_TRUE(flushed.progress);
   EXPECT_EQ(flushed.bytes, 12u);
   EXPECT_EQ(forward, 0u);
   EXPECT_TRUE(source_.empty());
   EXPECT_FALSE(queue.pending());
   EXPECT_TRUE(queue.bytes().empty());  // sent bytes are dropped
-  // One write: the peer's first read has it all.
-  EXPECT_EQ(readOnce(), "HEAD\r\n\r\nbody");
+  char first[64] = {};
+  const ssize_t n = ::read(fds[1], first, sizeof(first));
+  EXPECT_EQ(std::string(first, n > 0 ? static_cast<size_t>(n) : 0), "HEAD\r\n\r\nbody");
+  ::close(fds[1]);
 }
 
 TEST_F(OutputQueueTest, ALargeBodyIsForwardedFromTheSourceWithoutTheCopy) {

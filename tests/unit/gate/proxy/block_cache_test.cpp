@@ -20,8 +20,8 @@ TEST(BlockCache, AKeptBlockIsLentOnceAndOnlyOnce) {
   EXPECT_TRUE((a == first && b == second) || (a == second && b == first));
   EXPECT_EQ(cache.take(), nullptr);
   EXPECT_EQ(cache.kept(), 0u);
-  ::operator delete(a);
-  ::operator delete(b);
+  ::operator delete(first);  // the blocks made here, whatever was lent
+  ::operator delete(second);
 }
 
 TEST(BlockCache, AFullCacheRefusesAndTheCallerFrees) {
