@@ -134,8 +134,8 @@ TEST(H2Request, PseudoHeaderMistakesAreMalformed) {
   std::vector<H2Field> unknown = get();
   unknown.insert(unknown.begin(), {":status", "200"});
   EXPECT_EQ(statusOf(unknown), H2RequestStatus::Malformed);
-  std::vector<H2Field> late = {{":method", "GET"}, {":scheme", "https"}, {"accept", "*/*"},
-                               {":path", "/"}};
+  std::vector<H2Field> late = {
+      {":method", "GET"}, {":scheme", "https"}, {"accept", "*/*"}, {":path", "/"}};
   EXPECT_EQ(statusOf(late), H2RequestStatus::Malformed);
   std::vector<H2Field> userinfo = get();
   userinfo[2].value = "user@example.org";
@@ -219,7 +219,8 @@ TEST(H2Request, OtherProtocolsAreNotImplemented) {
 }
 
 TEST(H2Request, PlainConnectIsLeftForTheExchangeToRefuse) {
-  const Translated t = translate({{":method", "CONNECT"}, {":authority", "example.org:443"}}, false);
+  const Translated t =
+      translate({{":method", "CONNECT"}, {":authority", "example.org:443"}}, false);
   ASSERT_EQ(t.request.status, H2RequestStatus::Ok);
   EXPECT_EQ(t.head, "CONNECT example.org:443 HTTP/1.1\r\nhost: example.org:443\r\n\r\n");
   RequestHead head;
