@@ -42,6 +42,12 @@ class SocketEvents {
 
   // Binds the events to `fd` on `base`; they report to `handler(owner)`.
   void assign(event_base* base, int fd, Handler handler, void* owner);
+  // Reports to `handler(owner)` from now on (a connection handed from its
+  // TLS handshake to the protocol on top).
+  void rebind(Handler handler, void* owner) {
+    handler_ = handler;
+    owner_ = owner;
+  }
 
   Readiness& ready() { return ready_; }
   const Readiness& ready() const { return ready_; }

@@ -8,10 +8,10 @@
 #include "gate/proxy/worker.h"
 
 namespace httpgate::gate {
-ClientConnection::ClientConnection(Worker& worker, int fd, SSL* ssl, const sockaddr_storage& peer,
-                                   SocketEvents::Handler onSocket, void (*onTimer)(void*),
-                                   void* owner)
-    : worker_(worker), onTimer_(onTimer), owner_(owner) {
+ClientConnection::ClientConnection(Worker& worker, size_t listener, int fd, SSL* ssl,
+                                   const sockaddr_storage& peer, SocketEvents::Handler onSocket,
+                                   void (*onTimer)(void*), void* owner)
+    : worker_(worker), listener_(listener), onTimer_(onTimer), owner_(owner) {
   transport_.attach(fd, ssl);
   net::formatAddress(peer, address_, sizeof(address_));
   events_.assign(worker_.base(), fd, onSocket, owner);
@@ -19,11 +19,19 @@ ClientConnection::ClientConnection(Worker& worker, int fd, SSL* ssl, const socka
   events_.ready().readable = events_.ready().writable = true;
   event_assign(&timer_, worker_.base(), -1, 0, onTimerEvent, this);
   lastActivity_ = clock::coarseMs();
+  worker_.metrics().openConnections[listener_].add(1);
 }
 
 ClientConnection::~ClientConnection() {
   stop();
   transport_.close();
+  worker_.metrics().openConnections[listener_].add(-1);
+}
+
+void ClientConnection::rebind(SocketEvents::Handler onSocket, void (*onTimer)(void*), void* owner) {
+  events_.rebind(onSocket, owner);
+  onTimer_ = onTimer;
+  owner_ = owner;
 }
 
 IoResult ClientConnection::handshake() {

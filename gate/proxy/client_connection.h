@@ -34,13 +34,18 @@ class ClientConnection {
   };
 
   // Takes ownership of the accepted socket `fd` and of `ssl` (null on a
-  // plain listener). Socket events go to `onSocket(owner, what)`, the
-  // timer to `onTimer(owner)`.
-  ClientConnection(Worker& worker, int fd, SSL* ssl, const sockaddr_storage& peer,
+  // plain listener), accepted on the runtime's listener `listener`. Socket
+  // events go to `onSocket(owner, what)`, the timer to `onTimer(owner)`.
+  ClientConnection(Worker& worker, size_t listener, int fd, SSL* ssl, const sockaddr_storage& peer,
                    SocketEvents::Handler onSocket, void (*onTimer)(void*), void* owner);
   ~ClientConnection();
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
+
+  // Sends the socket's events and the timer to another owner: the
+  // protocol a TLS handshake hands the connection to.
+  void rebind(SocketEvents::Handler onSocket, void (*onTimer)(void*), void* owner);
+  size_t listener() const { return listener_; }
 
   // The client's address as text (IPv4-mapped IPv6 addresses as IPv4).
   const char* address() const { return address_; }
@@ -90,6 +95,7 @@ class ClientConnection {
   static void onTimerEvent(evutil_socket_t fd, short what, void* arg);
 
   Worker& worker_;
+  size_t listener_;
   Transport transport_;
   SocketEvents events_;
   event timer_{};

@@ -3,7 +3,6 @@
 // the exchange.
 #include "gate/proxy/http1_connection.h"
 
-#include <openssl/err.h>
 #include <spdlog/spdlog.h>
 
 #include "common/assert.h"
@@ -17,20 +16,6 @@ namespace {
 // others of its worker.
 constexpr int kMaxRounds = 32;
 
-// Why a handshake ended in `status`: the OpenSSL error queue holds an entry
-// when OpenSSL rejected what the client sent; an empty queue means the
-// socket failed or closed under it.
-HandshakeFailure handshakeFailureOf(IoStatus status) {
-  if (status == IoStatus::Error && ERR_peek_error() != 0) {
-    return HandshakeFailure::Protocol;
-  }
-  return HandshakeFailure::Closed;
-}
-
-SSL* newTlsSession(const Runtime& runtime, size_t listener, int fd) {
-  return runtime.tls[listener] ? runtime.tls[listener]->newConnection(fd) : nullptr;
-}
-
 }  // namespace
 
 Http1Connection::Http1Connection(Worker& worker, std::shared_ptr<const Runtime> runtime,
@@ -38,25 +23,26 @@ Http1Connection::Http1Connection(Worker& worker, std::shared_ptr<const Runtime> 
     : worker_(worker),
       runtime_(std::move(runtime)),
       listener_(listener),
-      conn_(worker, fd, newTlsSession(*runtime_, listener, fd), peer, onSocketEvent, onTimer,
-            this) {
-  acceptedAt_ = clock::coarseMs();
-  worker_.metrics().openConnections[listener_].add(1);
+      conn_(std::make_unique<ClientConnection>(worker, listener, fd, nullptr, peer, onSocketEvent,
+                                               onTimer, this)) {}
+
+Http1Connection::Http1Connection(Worker& worker, std::shared_ptr<const Runtime> runtime,
+                                 std::unique_ptr<ClientConnection> connection, DrainState drain)
+    : worker_(worker),
+      runtime_(std::move(runtime)),
+      listener_(connection->listener()),
+      conn_(std::move(connection)),
+      draining_(drain.draining),
+      drainStartedAt_(drain.startedAt) {
+  conn_->rebind(onSocketEvent, onTimer, this);
 }
 
 Http1Connection::~Http1Connection() {
   exchange_.reset();  // before the connection it talks to
-  worker_.metrics().openConnections[listener_].add(-1);
 }
 
 void Http1Connection::start() {
-  if (runtime_->tls[listener_] && !conn_.isTls()) {
-    spdlog::warn("{}: cannot create a TLS session", conn_.address());
-    closeNow();
-  } else {
-    phase_ = conn_.isTls() ? Phase::Handshake : Phase::WaitingRequest;
-    run();
-  }
+  run();
   afterEvent();
 }
 
@@ -106,12 +92,6 @@ void Http1Connection::afterEvent() {
 
 void Http1Connection::run() {
   for (int round = 0; round < kMaxRounds && !dead_; ++round) {
-    if (phase_ == Phase::Handshake) {
-      if (!stepHandshake()) {
-        break;
-      }
-      continue;
-    }
     bool progress = readClient();
     if (!dead_) {
       progress |= processClientInput();
@@ -130,61 +110,34 @@ void Http1Connection::run() {
     }
   }
   if (!dead_) {
-    conn_.releaseIdleBuffers();
+    conn_->releaseIdleBuffers();
     if (exchange_) {
       exchange_->releaseIdleBuffers();
     }
     updateInterest();
-    conn_.armTimer(deadline());
-  }
-}
-
-// Returns true once the handshake is complete (phase changed).
-bool Http1Connection::stepHandshake() {
-  const Readiness& ready = conn_.ready();
-  if (!ready.readable && !ready.writable) {
-    return false;
-  }
-  const IoResult result = conn_.handshake();
-  switch (result.status) {
-    case IoStatus::Ok:
-      phase_ = Phase::WaitingRequest;
-      conn_.noteActivity();
-      worker_.metrics().handshakes.add();
-      return true;
-    case IoStatus::WantRead:
-    case IoStatus::WantWrite:
-      return false;
-    default:
-      spdlog::debug("{}: TLS handshake failed", conn_.address());
-      worker_.metrics()
-          .handshakeFailures[static_cast<size_t>(handshakeFailureOf(result.status))]
-          .add();
-      closeNow();
-      return false;
+    conn_->armTimer(deadline());
   }
 }
 
 bool Http1Connection::wantClientInput() const {
-  if (conn_.eof()) {
+  if (conn_->eof()) {
     return false;
   }
   switch (phase_) {
-    case Phase::Handshake:
     case Phase::Closing:
       return false;
     case Phase::Lingering:
       return true;
     default:
-      return !conn_.in().allocated() || !conn_.in().full();
+      return !conn_->in().allocated() || !conn_->in().full();
   }
 }
 
 bool Http1Connection::readClient() {
-  if (!conn_.ready().readable || !wantClientInput()) {
+  if (!conn_->ready().readable || !wantClientInput()) {
     return false;
   }
-  switch (conn_.receive(phase_ == Phase::Lingering)) {
+  switch (conn_->receive(phase_ == Phase::Lingering)) {
     case ClientConnection::Received::Bytes:
     case ClientConnection::Received::Ended:
       return true;
@@ -213,7 +166,7 @@ bool Http1Connection::processClientInput() {
       HTTPGATE_ASSERT(exchange_ != nullptr);
       return exchange_->takeTunnelBytes();
     case Phase::Lingering:
-      conn_.in().clear();
+      conn_->in().clear();
       return false;
     default:
       return false;
@@ -224,7 +177,7 @@ bool Http1Connection::flushToClient() {
   size_t none = 0;
   Buffer* source = exchange_ ? exchange_->responseSource() : nullptr;
   size_t& ready = exchange_ ? exchange_->responseReady() : none;
-  const OutputQueue::Flushed flushed = conn_.flush(source, ready);
+  const OutputQueue::Flushed flushed = conn_->flush(source, ready);
   if (exchange_) {
     exchange_->countSent(flushed.bytes);
   }
@@ -235,7 +188,7 @@ bool Http1Connection::flushToClient() {
 }
 
 bool Http1Connection::finishExchangeIfDone() {
-  const bool flushed = !conn_.outPending() && (!exchange_ || exchange_->responseReady() == 0);
+  const bool flushed = !conn_->outPending() && (!exchange_ || exchange_->responseReady() == 0);
   if (exchange_ && exchange_->ended()) {
     exchange_.reset();  // answered by the gate: the answer is queued
   }
@@ -254,8 +207,8 @@ bool Http1Connection::finishExchangeIfDone() {
     beginClose();
   }
   if (phase_ == Phase::Closing && flushed) {
-    conn_.shutdownWrite();
-    if (conn_.eof()) {
+    conn_->shutdownWrite();
+    if (conn_->eof()) {
       closeNow();
       return false;
     }
@@ -263,7 +216,7 @@ bool Http1Connection::finishExchangeIfDone() {
     lingerStartedAt_ = clock::coarseMs();
     return true;
   }
-  if (phase_ == Phase::Lingering && conn_.eof()) {
+  if (phase_ == Phase::Lingering && conn_->eof()) {
     closeNow();
     return false;
   }
@@ -285,12 +238,8 @@ bool Http1Connection::finishExchangeIfDone() {
 }
 
 void Http1Connection::updateInterest() {
-  if (phase_ == Phase::Handshake) {
-    conn_.armHandshake();
-    return;
-  }
   const bool forwarding = exchange_ && exchange_->responseReady() > 0;
-  conn_.arm(wantClientInput(), conn_.outPending() || forwarding);
+  conn_->arm(wantClientInput(), conn_->outPending() || forwarding);
   if (exchange_) {
     exchange_->armBackend();
   }
@@ -308,7 +257,7 @@ void Http1Connection::closeNow() {
     return;
   }
   dead_ = true;
-  conn_.stop();
+  conn_->stop();
   // The exchange goes with the connection (afterEvent): it may be the
   // caller.
 }

@@ -24,6 +24,7 @@
 
 #include "common/http/message.h"
 #include "gate/proxy/client_connection.h"
+#include "gate/proxy/client_side.h"
 #include "gate/proxy/exchange.h"
 #include "gate/proxy/exchange_client.h"
 #include "gate/proxy/runtime.h"
@@ -32,36 +33,36 @@ namespace httpgate::gate {
 
 class Worker;
 
-class Http1Connection final : public ExchangeClient {
+class Http1Connection final : public ClientSide, public ExchangeClient {
  public:
-  // Takes ownership of the accepted socket `fd`; `listener` indexes the
-  // runtime's listeners.
+  // A plain connection: takes ownership of the accepted socket `fd`;
+  // `listener` indexes the runtime's listeners.
   Http1Connection(Worker& worker, std::shared_ptr<const Runtime> runtime, size_t listener, int fd,
                   const sockaddr_storage& peer);
+  // A TLS connection whose handshake is done (tls_handshake.h), with the
+  // drain that may have begun during it.
+  Http1Connection(Worker& worker, std::shared_ptr<const Runtime> runtime,
+                  std::unique_ptr<ClientConnection> connection, DrainState drain);
   ~Http1Connection();
   Http1Connection(const Http1Connection&) = delete;
   Http1Connection& operator=(const Http1Connection&) = delete;
 
-  // Starts the TLS handshake or the wait for the first request. May destroy
-  // the connection (through the worker) before returning.
-  void start();
+  // Starts the wait for the first request. May destroy the connection
+  // (through the worker) before returning.
+  void start() override;
   // Graceful shutdown: a busy connection closes after its current response,
   // an idle keep-alive one after its next (or, silent, just before
   // timeouts.shutdown), a new one after its first. May destroy the
   // connection.
-  void drain();
+  void drain() override;
 
-  // The worker's intrusive list of connections.
-  Http1Connection* prev = nullptr;
-  Http1Connection* next = nullptr;
-
-  // ExchangeClient (http1_exchange_client.cpp).
-  const char* address() const override { return conn_.address(); }
-  bool isTls() const override { return conn_.isTls(); }
-  std::string_view cipher() const override { return conn_.cipher(); }
+  // ExchangeClient (http1_requests.cpp).
+  const char* address() const override { return conn_->address(); }
+  bool isTls() const override { return conn_->isTls(); }
+  std::string_view cipher() const override { return conn_->cipher(); }
   bool draining() const override { return draining_; }
-  Buffer& requestBytes() override { return conn_.in(); }
-  bool requestEnded() const override { return conn_.eof(); }
+  Buffer& requestBytes() override { return conn_->in(); }
+  bool requestEnded() const override { return conn_->eof(); }
   void releaseRequestHead() override;
   void sendContinue() override;
   void sendInterim(const http::ResponseHead& head) override;
@@ -70,13 +71,12 @@ class Http1Connection final : public ExchangeClient {
   void openRawTunnel() override;
   size_t sendLocal(const LocalAnswer& answer) override;
   void abort() override { closeNow(); }
-  int64_t lastActivity() const override { return conn_.lastActivity(); }
-  void noteActivity() override { conn_.noteActivity(); }
+  int64_t lastActivity() const override { return conn_->lastActivity(); }
+  void noteActivity() override { conn_->noteActivity(); }
   void exchangeEvent() override;
 
  private:
   enum class Phase : uint8_t {
-    Handshake,       // TLS handshake in progress
     WaitingRequest,  // between requests (or reading a request head)
     Exchange,        // a request is being forwarded and/or its response relayed
     Tunnel,          // after 101 Switching Protocols or a raw path's head: bytes both ways
@@ -91,7 +91,6 @@ class Http1Connection final : public ExchangeClient {
 
   // The pump (http1_connection.cpp).
   void run();
-  bool stepHandshake();
   bool readClient();
   bool processClientInput();
   bool flushToClient();
@@ -117,8 +116,8 @@ class Http1Connection final : public ExchangeClient {
   Worker& worker_;
   std::shared_ptr<const Runtime> runtime_;
   size_t listener_;
-  ClientConnection conn_;
-  Phase phase_ = Phase::Handshake;
+  std::unique_ptr<ClientConnection> conn_;
+  Phase phase_ = Phase::WaitingRequest;
   bool dead_ = false;
   bool draining_ = false;
   bool servedRequest_ = false;  // a request has begun on this connection
@@ -131,7 +130,6 @@ class Http1Connection final : public ExchangeClient {
   std::unique_ptr<Exchange> exchange_;
 
   // Timing (milliseconds on CLOCK_MONOTONIC_COARSE).
-  int64_t acceptedAt_ = 0;
   int64_t headStartedAt_ = -1;  // first byte of the current request head, -1 = none yet
   int64_t lingerStartedAt_ = 0;
   int64_t drainStartedAt_ = 0;

@@ -1,7 +1,7 @@
-// The deadlines of an HTTP/1.1 client connection, by phase: the handshake,
-// the wait for a request (keep-alive) and for the rest of its head, the
-// exchange's own, a tunnel's silence, a client that stopped reading our
-// last response, and the linger after it. While draining, connections
+// The deadlines of an HTTP/1.1 client connection, by phase: the wait for a
+// request (keep-alive) and for the rest of its head, the exchange's own, a
+// tunnel's silence, a client that stopped reading our last response, and
+// the linger after it (the handshake's are in tls_handshake.cpp). While draining, connections
 // waiting for a request get shorter ones.
 #include <spdlog/spdlog.h>
 
@@ -17,9 +17,6 @@ namespace {
 // How long a closing connection keeps discarding input so that the client
 // reads our last response instead of a reset.
 constexpr int64_t kLingerMs = 2000;
-// While draining, how long a connection that has not carried a request yet
-// may take to deliver its first one (see drain()).
-constexpr int64_t kDrainFirstRequestMs = 3000;
 // While draining, an idle keep-alive connection closes itself this long
 // before timeouts.shutdown: gracefully, with its linger, ahead of the
 // server's hard close.
@@ -28,8 +25,7 @@ constexpr int64_t kDrainIdleMarginMs = kLingerMs + 500;
 }  // namespace
 
 int64_t Http1Connection::deadline() const {
-  const bool awaitingRequest =
-      phase_ == Phase::Handshake || (phase_ == Phase::WaitingRequest && headStartedAt_ < 0);
+  const bool awaitingRequest = phase_ == Phase::WaitingRequest && headStartedAt_ < 0;
   if (draining_ && awaitingRequest) {
     const int64_t shutdown = config().timeouts.shutdown.count();
     const int64_t limit =
@@ -43,29 +39,27 @@ int64_t Http1Connection::deadline() const {
 int64_t Http1Connection::normalDeadline() const {
   const Timeouts& t = config().timeouts;
   switch (phase_) {
-    case Phase::Handshake:
-      return acceptedAt_ + t.handshake.count();
     case Phase::WaitingRequest:
       return headStartedAt_ >= 0 ? headStartedAt_ + t.requestHeader.count()
-                                 : conn_.lastActivity() + t.keepalive.count();
+                                 : conn_->lastActivity() + t.keepalive.count();
     case Phase::Exchange:
       HTTPGATE_ASSERT(exchange_ != nullptr);
       return exchange_->deadline();
     case Phase::Tunnel:
-      return conn_.lastActivity() + t.tunnel.count();
+      return conn_->lastActivity() + t.tunnel.count();
     case Phase::Lingering:
       return lingerStartedAt_ + kLingerMs;
     case Phase::Closing:
-      return conn_.lastActivity() + t.response.count();  // a client that stopped reading
+      return conn_->lastActivity() + t.response.count();  // a client that stopped reading
   }
-  return conn_.lastActivity();
+  return conn_->lastActivity();
 }
 
 void Http1Connection::onDeadline() {
   switch (phase_) {
     case Phase::WaitingRequest:
-      if (headStartedAt_ >= 0 && !conn_.in().empty()) {
-        spdlog::debug("{}: request header timeout", conn_.address());
+      if (headStartedAt_ >= 0 && !conn_->in().empty()) {
+        spdlog::debug("{}: request header timeout", conn_->address());
         answerError(408);
         return;
       }
@@ -78,10 +72,6 @@ void Http1Connection::onDeadline() {
     case Phase::Exchange:
       HTTPGATE_ASSERT(exchange_ != nullptr);
       exchange_->onDeadline();
-      return;
-    case Phase::Handshake:
-      worker_.metrics().handshakeFailures[static_cast<size_t>(HandshakeFailure::Timeout)].add();
-      closeNow();
       return;
     default:
       closeNow();

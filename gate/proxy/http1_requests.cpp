@@ -15,9 +15,9 @@ namespace httpgate::gate {
 // Parses the next request head once the previous response is fully written
 // (so that pipelined answers stay in order and output stays bounded).
 bool Http1Connection::parseNextRequest() {
-  Buffer& in = conn_.in();
-  if (conn_.outPending() || in.empty()) {
-    if (in.empty() && conn_.eof()) {
+  Buffer& in = conn_->in();
+  if (conn_->outPending() || in.empty()) {
+    if (in.empty() && conn_->eof()) {
       closeNow();  // a clean close between requests
     }
     return false;
@@ -42,7 +42,7 @@ bool Http1Connection::parseNextRequest() {
       headScanned_ <= limits.maxRequestLine && in.size() > limits.maxRequestLine;
   const bool atHeadLimit = in.size() >= limits.maxHeadBytes || in.full();
   if (unscanned.find('\n') == std::string_view::npos && !crossesLineLimit && !atHeadLimit &&
-      !conn_.eof()) {
+      !conn_->eof()) {
     headScanned_ = in.size();
     return false;
   }
@@ -50,7 +50,7 @@ bool Http1Connection::parseNextRequest() {
   const http::ParseResult result = http::parseRequestHead(in.view(), request_, limits);
   switch (result.status) {
     case http::ParseStatus::NeedMore:
-      if (conn_.eof()) {
+      if (conn_->eof()) {
         closeNow();  // half a request head, then nothing
       } else if (in.full()) {
         answerError(431);  // the parser's limit is above our buffer
@@ -59,7 +59,7 @@ bool Http1Connection::parseNextRequest() {
       return false;
     case http::ParseStatus::Error:
       headScanned_ = 0;
-      spdlog::info("{}: rejected request ({}): {}", conn_.address(), result.errorStatus,
+      spdlog::info("{}: rejected request ({}): {}", conn_->address(), result.errorStatus,
                    result.reason);
       answerError(result.errorStatus);
       return true;
@@ -96,38 +96,38 @@ void Http1Connection::answerError(int status) {
   answer.close = true;
   log.bytesSent = sendLocal(answer);
   log.status = status;
-  log.write(worker_, *runtime_, conn_.address());
+  log.write(worker_, *runtime_, conn_->address());
 }
 
 // The Strict-Transport-Security value for this connection: only on TLS
 // (RFC 6797 7.2: a UA ignores it over plain HTTP, and it must not be sent).
 std::string_view Http1Connection::hsts() const {
-  return conn_.isTls() ? std::string_view(config().headers.hsts) : std::string_view();
+  return conn_->isTls() ? std::string_view(config().headers.hsts) : std::string_view();
 }
 
 void Http1Connection::releaseRequestHead() {
-  conn_.in().consume(headBytes_);
+  conn_->in().consume(headBytes_);
   headBytes_ = 0;
 }
 
 void Http1Connection::sendContinue() {
-  conn_.out().append("HTTP/1.1 100 Continue\r\n\r\n");
+  conn_->out().append("HTTP/1.1 100 Continue\r\n\r\n");
 }
 
 // Interim responses (100 Continue, 103 Early Hints) reach HTTP/1.1 clients
 // only; an HTTP/1.0 client would take one for the response.
 void Http1Connection::sendInterim(const http::ResponseHead& head) {
   if (version_ == http::Version::Http11) {
-    http::appendClientResponseHead(conn_.out(), head, version_, true, false);
+    http::appendClientResponseHead(conn_->out(), head, version_, true, false);
   }
 }
 
 void Http1Connection::sendResponseHead(const http::ResponseHead& head, bool keepAlive) {
-  http::appendClientResponseHead(conn_.out(), head, version_, keepAlive, false, hsts());
+  http::appendClientResponseHead(conn_->out(), head, version_, keepAlive, false, hsts());
 }
 
 void Http1Connection::sendSwitchingProtocols(const http::ResponseHead& head) {
-  http::appendClientResponseHead(conn_.out(), head, version_, true, true);
+  http::appendClientResponseHead(conn_->out(), head, version_, true, true);
   phase_ = Phase::Tunnel;
 }
 
@@ -147,7 +147,7 @@ size_t Http1Connection::sendLocal(const LocalAnswer& answer) {
   response.headOnly = answer.headOnly;
   response.http10 = version_ == http::Version::Http10 && !response.close;
   response.hsts = hsts();
-  std::string& out = conn_.out();
+  std::string& out = conn_->out();
   const size_t before = out.size();
   http::appendLocalResponse(out, response);
   headStartedAt_ = -1;

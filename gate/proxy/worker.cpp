@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "gate/proxy/http1_connection.h"
+#include "gate/proxy/tls_handshake.h"
 
 namespace httpgate::gate {
 namespace {
@@ -166,8 +167,8 @@ void Worker::handleNotify() {
     closeListeners();
     backends_->clear();
     // drain() may destroy the connection: step to the next one first.
-    for (Http1Connection* client = clients_; client != nullptr;) {
-      Http1Connection* next = client->next;
+    for (ClientSide* client = clients_; client != nullptr;) {
+      ClientSide* next = client->next;
       client->drain();
       client = next;
     }
@@ -213,7 +214,12 @@ void Worker::acceptFrom(ListenSocket socket) {
                    runtime_->config->limits.maxConnections);
       continue;
     }
-    auto* client = new Http1Connection(*this, runtime_, socket.listener, fd, peer);
+    ClientSide* client = nullptr;
+    if (runtime_->tls[socket.listener]) {
+      client = new TlsHandshake(*this, runtime_, socket.listener, fd, peer);
+    } else {
+      client = new Http1Connection(*this, runtime_, socket.listener, fd, peer);
+    }
     client->next = clients_;
     if (clients_ != nullptr) {
       clients_->prev = client;
@@ -225,7 +231,22 @@ void Worker::acceptFrom(ListenSocket socket) {
   }
 }
 
-void Worker::destroy(Http1Connection* client) {
+void Worker::handOver(ClientSide* current, ClientSide* next) {
+  next->prev = current->prev;
+  next->next = current->next;
+  if (current->prev != nullptr) {
+    current->prev->next = next;
+  } else {
+    clients_ = next;
+  }
+  if (current->next != nullptr) {
+    current->next->prev = next;
+  }
+  delete current;
+  next->start();  // may destroy it
+}
+
+void Worker::destroy(ClientSide* client) {
   if (client->prev != nullptr) {
     client->prev->next = client->next;
   } else {

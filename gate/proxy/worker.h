@@ -29,8 +29,8 @@
 
 namespace httpgate::gate {
 
+class ClientSide;
 class Exchange;
-class Http1Connection;
 
 class Worker final : public TaskQueue {
  public:
@@ -63,7 +63,12 @@ class Worker final : public TaskQueue {
   BufferPool& backendBuffers() { return backendBuffers_; }
   BackendPool& backends() { return *backends_; }
   FieldListCache& fieldLists() { return fieldLists_; }
-  void destroy(Http1Connection* connection);
+  // Ends `connection` (its last act: it is deleted).
+  void destroy(ClientSide* connection);
+  // Puts `next` in the place of `current` (a TLS handshake handing its
+  // connection to the protocol on top), deletes `current` and starts
+  // `next`: the caller's last act.
+  void handOver(ClientSide* current, ClientSide* next);
   unsigned index() const { return index_; }
   // This worker's counters: written by its thread only, read by the admin
   // endpoint through metricsHandle() (which keeps them alive).
@@ -112,7 +117,7 @@ class Worker final : public TaskQueue {
   AppStarts* appStarts_;
   std::unordered_map<uint64_t, Exchange*> appWaiters_;
   uint64_t nextAppWaiter_ = 1;
-  Http1Connection* clients_ = nullptr;  // an intrusive list
+  ClientSide* clients_ = nullptr;  // an intrusive list
   size_t clientCount_ = 0;
   bool draining_ = false;
   std::atomic<bool> finished_{false};

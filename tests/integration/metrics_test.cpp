@@ -169,6 +169,18 @@ TEST_F(MetricsTest, OpenConnectionsByListener) {
   expectSample(openConnections(plainPort()), 1);
 }
 
+// A client that opens a TCP connection to a TLS listener and says nothing:
+// closed after timeouts.handshake and counted as a handshake timeout.
+TEST_F(MetricsTest, SilentTlsClientIsClosedAfterTheHandshakeTimeout) {
+  ASSERT_NO_FATAL_FAILURE(start("timeouts:\n  handshake: 1s\n"));
+  Client silent = Client::plain(tlsPort());
+  ASSERT_TRUE(silent.connected()) << silent.error();
+  EXPECT_TRUE(silent.waitClosed(Millis{4000})) << "still open after timeouts.handshake";
+  expectSample("httpgate_tls_handshake_failures_total{reason=\"timeout\"}", 1);
+  expectSample("httpgate_tls_handshakes_total", 0);
+  expectSample(openConnections(tlsPort()), 0);
+}
+
 TEST_F(MetricsTest, ReloadsOkAndFailed) {
   ASSERT_NO_FATAL_FAILURE(start());
   size_t from = gate().logSize();
