@@ -326,4 +326,44 @@ void appendClientResponseHead(std::string& out, const ResponseHead& head, Versio
   out.append("\r\n");
 }
 
+void h2ResponseFields(const ResponseHead& head, std::string_view hsts, std::vector<H2Field>& out,
+                      std::string& names) {
+  const ConnectionOptions connection(head.headers);
+  // The names are written first and viewed after: `names` must not move
+  // while the views are taken.
+  names.clear();
+  names.reserve(fieldsSize(head.headers) + 32);
+  struct Kept {
+    size_t at;
+    size_t length;
+    std::string_view value;
+  };
+  std::vector<Kept> kept;
+  kept.reserve(head.headers.size() + 1);
+  for (const HeaderField& f : head.headers) {
+    const FieldRole role = roleOf(f.name);
+    if (role == FieldRole::HopByHop || role == FieldRole::Upgrade ||
+        equalsLower(f.name, "transfer-encoding") ||
+        (role != FieldRole::Framing && connection.names(f.name))) {
+      continue;
+    }
+    if (!hsts.empty() && role == FieldRole::Other &&
+        equalsLower(f.name, "strict-transport-security")) {
+      continue;
+    }
+    kept.push_back({names.size(), f.name.size(), f.value});
+    for (char c : f.name) {
+      names.push_back(asciiLower(c));
+    }
+  }
+  if (!hsts.empty()) {
+    kept.push_back({names.size(), 25, hsts});
+    names.append("strict-transport-security");
+  }
+  out.clear();
+  for (const Kept& k : kept) {
+    out.push_back({std::string_view(names).substr(k.at, k.length), k.value});
+  }
+}
+
 }  // namespace httpgate::http

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/http/h2_request.h"
 #include "common/http/message.h"
 
 namespace httpgate::http {
@@ -79,5 +80,14 @@ void appendContentLength(std::string& head, uint64_t length);
 // field of the backend's (the gate's policy holds for the whole host).
 void appendClientResponseHead(std::string& out, const ResponseHead& head, Version clientVersion,
                               bool keepAlive, bool switching, std::string_view hsts = {});
+
+// The fields of a response to an HTTP/2 client (RFC 9113 8.2.2): those
+// appendClientResponseHead would send, less the ones that only mean
+// something to an HTTP/1.1 connection (Connection and what it names,
+// Keep-Alive, Proxy-Connection, Transfer-Encoding, Upgrade, TE, Trailer),
+// names in lower case. `names` receives the lower-cased names the views of
+// `out` point into; `:status` is the caller's.
+void h2ResponseFields(const ResponseHead& head, std::string_view hsts, std::vector<H2Field>& out,
+                      std::string& names);
 
 }  // namespace httpgate::http

@@ -132,7 +132,7 @@ uint64_t sizeValue(const ConfigValue& value, uint64_t min, uint64_t max, const c
 
 void parseLimits(const ConfigValue& value, Limits& limits) {
   const ConfigMap map = value.map({"max_connections", "max_request_header", "max_reframed_body",
-                                   "max_request_body", "min_request_rate"});
+                                   "max_request_body", "min_request_rate", "http2"});
   if (const ConfigValue* connections = map.find("max_connections")) {
     limits.maxConnections = static_cast<uint32_t>(connections->number(1, 1'000'000));
   }
@@ -161,6 +161,12 @@ void parseLimits(const ConfigValue& value, Limits& limits) {
   }
   if (const ConfigValue* rate = map.find("min_request_rate")) {
     limits.minRequestRate = sizeValue(*rate, 0, uint64_t{1} << 30, "0 (none) to 1024MiB");
+  }
+  if (const ConfigValue* http2 = map.find("http2")) {
+    const ConfigMap h2 = http2->map({"max_concurrent_streams"});
+    if (const ConfigValue* streams = h2.find("max_concurrent_streams")) {
+      limits.http2MaxConcurrentStreams = static_cast<uint32_t>(streams->number(1, 1000));
+    }
   }
 }
 

@@ -51,6 +51,7 @@ struct ListenConfig {
   SocketAddress socket;  // resolved, port included
   std::optional<TlsConfig> tls;
   bool redirectHttps = false;  // plain listeners only: answer 308 to https://
+  bool http2 = true;           // TLS listeners: ALPN offers h2 before http/1.1
   SourcePos pos;
 };
 
@@ -141,8 +142,9 @@ struct Limits {
   // sent on with a Content-Length (http.l reads no chunked body): at most
   // this many bytes of payload, else 413.
   uint64_t maxReframedBody = 16 * 1024 * 1024;
-  uint64_t maxRequestBody = 0;     // 0 = no limit; 413 past it
-  uint64_t minRequestRate = 1024;  // bytes/s a body averages over timeouts.requestBody
+  uint64_t maxRequestBody = 0;               // 0 = no limit; 413 past it
+  uint64_t minRequestRate = 1024;            // bytes/s a body averages over timeouts.requestBody
+  uint32_t http2MaxConcurrentStreams = 100;  // limits.http2.max_concurrent_streams
 };
 
 enum class LogLevel { Trace, Debug, Info, Warn, Error };

@@ -63,7 +63,7 @@ TlsConfig parseTls(const ConfigValue& value) {
 
 void parseListeners(const ConfigValue& value, std::vector<ListenConfig>& listeners) {
   for (const ConfigValue& item : value.list()) {
-    const ConfigMap map = item.map({"address", "tls", "redirect_https"});
+    const ConfigMap map = item.map({"address", "tls", "redirect_https", "http2"});
     const ConfigValue& address = map.require("address");
     ListenConfig listener;
     listener.address = address.string();
@@ -86,6 +86,13 @@ void parseListeners(const ConfigValue& value, std::vector<ListenConfig>& listene
       listener.redirectHttps = redirect->boolean();
       if (listener.redirectHttps && listener.tls) {
         redirect->fail("only on a listener without tls");
+      }
+    }
+    if (const ConfigValue* http2 = map.find("http2")) {
+      listener.http2 = http2->boolean();
+      // No cleartext HTTP/2 (h2c), with or without an upgrade to it.
+      if (listener.http2 && !listener.tls) {
+        http2->fail("only on a listener with tls (no cleartext HTTP/2)");
       }
     }
     listeners.push_back(std::move(listener));

@@ -140,4 +140,14 @@ std::string_view Transport::cipher() const {
   return name != nullptr ? std::string_view(name) : std::string_view();
 }
 
+std::string_view Transport::alpn() const {
+  if (ssl_ == nullptr) {
+    return {};
+  }
+  const unsigned char* data = nullptr;
+  unsigned int length = 0;
+  SSL_get0_alpn_selected(ssl_, &data, &length);
+  return std::string_view(reinterpret_cast<const char*>(data), data != nullptr ? length : 0);
+}
+
 }  // namespace httpgate::gate

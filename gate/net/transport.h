@@ -59,6 +59,8 @@ class Transport {
 
   // The negotiated cipher's OpenSSL name, "" on plain connections.
   std::string_view cipher() const;
+  // The protocol ALPN chose ("h2", "http/1.1"), "" without one.
+  std::string_view alpn() const;
 
  private:
   IoResult sslResult(int ret);

@@ -51,6 +51,7 @@ class ClientConnection {
   const char* address() const { return address_; }
   bool isTls() const { return transport_.isTls(); }
   std::string_view cipher() const { return transport_.cipher(); }
+  std::string_view alpn() const { return transport_.alpn(); }
 
   // One step of the TLS handshake; Ok once it is complete.
   IoResult handshake();

@@ -17,7 +17,7 @@ Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config
       runtime->tls.emplace_back();
       continue;
     }
-    auto made = TlsContextSet::create(*listener.tls, config->file, i);
+    auto made = TlsContextSet::create(*listener.tls, listener.http2, config->file, i);
     if (!made.ok()) {
       return Result<std::shared_ptr<const Runtime>>::fail(std::move(made).error());
     }

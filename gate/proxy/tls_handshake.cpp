@@ -7,6 +7,7 @@
 
 #include "common/time/clock.h"
 #include "gate/proxy/http1_connection.h"
+#include "gate/proxy/http2_connection.h"
 #include "gate/proxy/worker.h"
 
 namespace httpgate::gate {
@@ -104,7 +105,12 @@ void TlsHandshake::afterEvent() {
     return;
   }
   if (done_) {
-    auto* protocol = new Http1Connection(worker_, runtime_, std::move(conn_), drain_);
+    ClientSide* protocol = nullptr;
+    if (conn_->alpn() == "h2") {
+      protocol = new Http2Connection(worker_, runtime_, std::move(conn_), drain_);
+    } else {
+      protocol = new Http1Connection(worker_, runtime_, std::move(conn_), drain_);
+    }
     worker_.handOver(this, protocol);  // destroys this, starts the protocol
     return;
   }

@@ -57,22 +57,35 @@ std::vector<std::string> certificateNames(X509* cert) {
   return names;
 }
 
+// The protocols a listener offers, in the wire format of ALPN and in the
+// server's order of preference.
+struct AlpnOffer {
+  const unsigned char* list;
+  unsigned int length;
+};
+constexpr unsigned char kH2AndHttp11[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+constexpr unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+constexpr AlpnOffer kOfferH2{kH2AndHttp11, sizeof(kH2AndHttp11)};
+constexpr AlpnOffer kOfferHttp11{kHttp11, sizeof(kHttp11)};
+
+// The first protocol of the listener's offer that the client offers too.
 int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const unsigned char* in,
-               unsigned int inlen, void*) {
-  static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+               unsigned int inlen, void* arg) {
+  const auto* offer = static_cast<const AlpnOffer*>(arg);
   unsigned char* selected = nullptr;
-  if (SSL_select_next_proto(&selected, outlen, kHttp11, sizeof(kHttp11), in, inlen) ==
+  if (SSL_select_next_proto(&selected, outlen, offer->list, offer->length, in, inlen) ==
       OPENSSL_NPN_NEGOTIATED) {
     *out = selected;
     return SSL_TLSEXT_ERR_OK;
   }
-  // A client that offers only h2 still gets HTTP/1.1 without ALPN.
+  // A client that offers nothing the listener speaks still gets HTTP/1.1,
+  // without ALPN.
   return SSL_TLSEXT_ERR_NOACK;
 }
 
 // A new server context with the gate's protocol settings and no
 // certificate yet; the caller owns it (SSL_CTX_free).
-Result<SSL_CTX*> newContext(const TlsConfig& tls) {
+Result<SSL_CTX*> newContext(const TlsConfig& tls, bool http2) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr) {
     return Result<SSL_CTX*>::fail(opensslError());
@@ -106,7 +119,8 @@ Result<SSL_CTX*> newContext(const TlsConfig& tls) {
   SSL_CTX_set_num_tickets(ctx, 1);
   SSL_CTX_set_timeout(ctx, 3600);
   SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof(kSessionIdContext) - 1);
-  SSL_CTX_set_alpn_select_cb(ctx, selectAlpn, nullptr);
+  SSL_CTX_set_alpn_select_cb(ctx, selectAlpn,
+                             const_cast<AlpnOffer*>(http2 ? &kOfferH2 : &kOfferHttp11));
   return Result<SSL_CTX*>::success(ctx);
 }
 
@@ -118,7 +132,7 @@ TlsContextSet::~TlsContextSet() {
   }
 }
 
-Result<std::shared_ptr<TlsContextSet>> TlsContextSet::create(const TlsConfig& tls,
+Result<std::shared_ptr<TlsContextSet>> TlsContextSet::create(const TlsConfig& tls, bool http2,
                                                              const std::string& configFile,
                                                              size_t listenerIndex) {
   std::shared_ptr<TlsContextSet> set(new TlsContextSet());
@@ -126,7 +140,7 @@ Result<std::shared_ptr<TlsContextSet>> TlsContextSet::create(const TlsConfig& tl
     const CertificateConfig& cert = tls.certificates[i];
     std::string key =
         "listen[" + std::to_string(listenerIndex) + "].tls.certificates[" + std::to_string(i) + "]";
-    auto made = newContext(tls);
+    auto made = newContext(tls, http2);
     if (!made.ok()) {
       return Result<std::shared_ptr<TlsContextSet>>::fail(
           formatConfigError(configFile, tls.protocolsPos,

@@ -27,7 +27,8 @@ class TlsContextSet {
   // of `configFile`) into new contexts: TLS 1.2/1.3 as configured, forward-
   // secret AEAD ciphers only, X25519/P-256/P-384, ALPN http/1.1, session
   // tickets and a server-side session cache. Returns the set or the error text.
-  static Result<std::shared_ptr<TlsContextSet>> create(const TlsConfig& tls,
+  // `http2`: ALPN offers h2 before http/1.1 (listen[].http2).
+  static Result<std::shared_ptr<TlsContextSet>> create(const TlsConfig& tls, bool http2,
                                                        const std::string& configFile,
                                                        size_t listenerIndex);
 

@@ -229,6 +229,13 @@ TEST_F(ConfigFileErrors, TlsShape) {
             "(TLSv1.2, TLSv1.3)");
   EXPECT_EQ(fails(tlsListener(cert_, key_) + "    redirect_https: true\n"),
             "test.yaml:7:21: listen[0].redirect_https: only on a listener without tls");
+  EXPECT_EQ(fails("listen:\n  - address: \"127.0.0.1:0\"\n    http2: true\n"),
+            "test.yaml:3:12: listen[0].http2: only on a listener with tls (no cleartext HTTP/2)");
+  EXPECT_EQ(fails(tlsListener(cert_, key_) + "    http2: maybe\n"),
+            "test.yaml:7:12: listen[0].http2: expected true or false");
+  EXPECT_EQ(fails(tlsListener(cert_, key_) + "limits:\n  http2:\n    max_concurrent_streams: 0\n"),
+            "test.yaml:9:29: limits.http2.max_concurrent_streams: expected a number from 1 to "
+            "1000");
   EXPECT_EQ(fails(tlsListener(cert_, key_) + "      ciphers: x\n"),
             "test.yaml:7:7: listen[0].tls.ciphers: unknown key");
 }

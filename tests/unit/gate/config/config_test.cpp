@@ -59,6 +59,7 @@ TEST(ConfigDefaults, EverythingButListenHasTheDocumentedDefault) {
   EXPECT_EQ(config.limits.maxRequestHeader, 16u * 1024);
   EXPECT_EQ(config.limits.maxRequestBody, 0u);
   EXPECT_EQ(config.limits.minRequestRate, 1024u);
+  EXPECT_EQ(config.limits.http2MaxConcurrentStreams, 100u);
   EXPECT_EQ(config.log.level, LogLevel::Info);
   EXPECT_EQ(config.log.access, "stderr");
   EXPECT_EQ(config.log.accessFormat, AccessFormat::Combined);
@@ -105,6 +106,7 @@ listen:
         - cert: )" + cert2_ + R"(
           key: )" + cert2_ + R"(
       protocols: [TLSv1.3]
+    http2: false
   - address: "[::1]:0"
     redirect_https: true
   - address: "127.0.0.1:0"
@@ -155,6 +157,8 @@ limits:
   max_request_header: 1MiB
   max_request_body: 2MiB
   min_request_rate: 100
+  http2:
+    max_concurrent_streams: 7
 log:
   level: debug
   access: /var/log/httpgate/access.log
@@ -175,6 +179,8 @@ admin:
   EXPECT_EQ(tls.tls->certificates[1].keyFile, cert2_);
   EXPECT_FALSE(tls.tls->tls12);
   EXPECT_TRUE(tls.tls->tls13);
+  EXPECT_FALSE(tls.http2);
+  EXPECT_TRUE(config.listeners[1].http2);  // the default (unused without tls)
   EXPECT_EQ(tls.tls->protocolsPos.line, 10);
   EXPECT_EQ(tls.tls->protocolsPos.column, 18);
   EXPECT_EQ(config.listeners[1].socket.storage.ss_family, AF_INET6);
@@ -244,6 +250,7 @@ admin:
   EXPECT_EQ(config.limits.maxRequestHeader, 1024u * 1024);
   EXPECT_EQ(config.limits.maxRequestBody, 2u * 1024 * 1024);
   EXPECT_EQ(config.limits.minRequestRate, 100u);
+  EXPECT_EQ(config.limits.http2MaxConcurrentStreams, 7u);
   EXPECT_EQ(config.log.level, LogLevel::Debug);
   EXPECT_EQ(config.log.access, "/var/log/httpgate/access.log");
   EXPECT_EQ(config.log.accessFormat, AccessFormat::Json);

@@ -1,0 +1,246 @@
+// The pump of an HTTP/2 connection: events, feeding the session, running the
+// streams, writing what the session makes, deadlines and closing.
+#include "gate/proxy/http2_connection.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/time/clock.h"
+#include "gate/proxy/http2_stream.h"
+#include "gate/proxy/worker.h"
+
+namespace httpgate::gate {
+namespace {
+
+// Bound on pump rounds per event, as for HTTP/1.1.
+constexpr int kMaxRounds = 32;
+// The session writes into the output queue while less than this waits
+// there: more would only sit in memory behind a slow client.
+constexpr size_t kOutputHighWater = 64 * 1024;
+
+}  // namespace
+
+Http2Connection::Http2Connection(Worker& worker, std::shared_ptr<const Runtime> runtime,
+                                 std::unique_ptr<ClientConnection> connection, DrainState drain)
+    : worker_(worker),
+      runtime_(std::move(runtime)),
+      listener_(connection->listener()),
+      conn_(std::move(connection)),
+      drain_(drain) {
+  conn_->rebind(onSocketEvent, onTimer, this);
+  createSession();
+}
+
+Http2Connection::~Http2Connection() {
+  // The streams (and their exchanges) before the session and the socket
+  // they use.
+  streams_.clear();
+  closedStreams_.clear();
+  nghttp2_session_del(session_);
+}
+
+void Http2Connection::start() {
+  if (drain_.draining) {
+    drain();
+    return;
+  }
+  run();
+  afterEvent();
+}
+
+void Http2Connection::drain() {
+  drain_.draining = true;
+  if (drain_.startedAt == 0) {
+    drain_.startedAt = clock::coarseMs();
+  }
+  if (!goawaySent_ && !dead_) {
+    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                          nullptr, 0);
+    goawaySent_ = true;
+  }
+  run();
+  afterEvent();
+}
+
+void Http2Connection::onSocketEvent(void* self, short) {
+  auto* connection = static_cast<Http2Connection*>(self);
+  connection->run();
+  connection->afterEvent();
+}
+
+void Http2Connection::onTimer(void* self) {
+  auto* connection = static_cast<Http2Connection*>(self);
+  connection->onDeadline();
+  if (!connection->dead_) {
+    connection->run();
+  }
+  connection->afterEvent();
+}
+
+void Http2Connection::streamEvent() {
+  run();
+  afterEvent();
+}
+
+void Http2Connection::afterEvent() {
+  if (dead_) {
+    worker_.destroy(this);
+  }
+}
+
+void Http2Connection::run() {
+  for (int round = 0; round < kMaxRounds && !dead_; ++round) {
+    bool progress = receive();
+    if (!dead_) {
+      progress |= pumpStreams();
+    }
+    if (!dead_) {
+      progress |= send();
+    }
+    dropClosedStreams();
+    if (!progress) {
+      break;
+    }
+  }
+  if (dead_) {
+    return;
+  }
+  // The session is done both ways (a GOAWAY sent or received and every
+  // stream over) and its last bytes are out: close.
+  if (nghttp2_session_want_read(session_) == 0 && nghttp2_session_want_write(session_) == 0 &&
+      !conn_->outPending()) {
+    closeNow();
+    return;
+  }
+  conn_->releaseIdleBuffers();
+  for (auto& [id, stream] : streams_) {
+    stream->releaseIdleBuffers();
+  }
+  const bool wantInput = nghttp2_session_want_read(session_) != 0 && !conn_->eof();
+  conn_->arm(wantInput, conn_->outPending());
+  conn_->armTimer(deadline());
+}
+
+bool Http2Connection::receive() {
+  bool progress = false;
+  if (conn_->ready().readable && !conn_->eof()) {
+    switch (conn_->receive(false)) {
+      case ClientConnection::Received::Bytes:
+        progress = true;
+        break;
+      case ClientConnection::Received::Ended:
+        progress = true;
+        break;
+      case ClientConnection::Received::Blocked:
+        break;
+      case ClientConnection::Received::Failed:
+      case ClientConnection::Received::NoMemory:
+        closeNow();
+        return true;
+    }
+  }
+  Buffer& in = conn_->in();
+  if (!in.empty()) {
+    const ssize_t used =
+        nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(in.data()), in.size());
+    if (used < 0) {
+      spdlog::debug("{}: HTTP/2: {}", conn_->address(), nghttp2_strerror(static_cast<int>(used)));
+      // The session has queued its GOAWAY: send it, then close.
+      send();
+      closeNow();
+      return true;
+    }
+    in.consume(static_cast<size_t>(used));
+    progress = true;
+  }
+  if (conn_->eof() && streams_.empty()) {
+    closeNow();  // the client is gone and nothing is left to answer
+    return true;
+  }
+  return progress;
+}
+
+bool Http2Connection::pumpStreams() {
+  bool progress = false;
+  // A stream's pump may close others (never itself away from the map: the
+  // session frees streams only inside its own calls).
+  for (auto& [id, stream] : streams_) {
+    progress |= stream->pump();
+    if (dead_) {
+      return true;
+    }
+  }
+  return progress;
+}
+
+bool Http2Connection::send() {
+  bool progress = false;
+  while (conn_->out().size() < kOutputHighWater) {
+    const uint8_t* data = nullptr;
+    const ssize_t length = nghttp2_session_mem_send(session_, &data);
+    if (length < 0) {
+      spdlog::debug("{}: HTTP/2: {}", conn_->address(), nghttp2_strerror(static_cast<int>(length)));
+      closeNow();
+      return true;
+    }
+    if (length == 0) {
+      break;
+    }
+    conn_->out().append(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
+  }
+  size_t none = 0;
+  const OutputQueue::Flushed flushed = conn_->flush(nullptr, none);
+  if (flushed.failed) {
+    closeNow();
+    return true;
+  }
+  progress |= flushed.progress;
+  return progress;
+}
+
+void Http2Connection::dropClosedStreams() {
+  closedStreams_.clear();
+}
+
+void Http2Connection::closeNow() {
+  if (dead_) {
+    return;
+  }
+  dead_ = true;
+  conn_->stop();
+}
+
+int64_t Http2Connection::deadline() const {
+  const Timeouts& t = runtime_->config->timeouts;
+  int64_t when = conn_->lastActivity() + t.keepalive.count();
+  if (!streams_.empty()) {
+    when = INT64_MAX;
+    for (const auto& [id, stream] : streams_) {
+      when = std::min(when, stream->deadline());
+    }
+  }
+  if (drain_.draining) {
+    when = std::min(when, drain_.startedAt + t.shutdown.count());
+  }
+  return when;
+}
+
+void Http2Connection::onDeadline() {
+  const int64_t now = clock::coarseMs();
+  if (streams_.empty()) {
+    if (now >= deadline()) {
+      // Idle for timeouts.keepalive: say so, and close once it is out.
+      nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
+    }
+    return;
+  }
+  for (auto& [id, stream] : streams_) {
+    if (now >= stream->deadline()) {
+      stream->onDeadline();
+    }
+  }
+}
+
+}  // namespace httpgate::gate

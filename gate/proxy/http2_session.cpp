@@ -1,0 +1,145 @@
+// The nghttp2 session of an Http2Connection: its settings and options, and
+// the callbacks through which it opens streams and hands them their fields
+// and DATA.
+#include <spdlog/spdlog.h>
+
+#include <string_view>
+
+#include "gate/proxy/http2_connection.h"
+#include "gate/proxy/http2_stream.h"
+#include "gate/proxy/worker.h"
+
+namespace httpgate::gate {
+namespace {
+
+// The connection-level window: what all the streams of one connection may
+// hold together before the client must wait.
+constexpr int32_t kConnectionWindow = 1024 * 1024;
+
+Http2Connection& connectionOf(void* self) {
+  return *static_cast<Http2Connection*>(self);
+}
+
+}  // namespace
+
+void Http2Connection::createSession() {
+  nghttp2_session_callbacks* callbacks = nullptr;
+  nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, onBeginHeaders);
+  nghttp2_session_callbacks_set_on_header_callback(callbacks, onHeader);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameReceived);
+  nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunk);
+  nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose);
+
+  nghttp2_option* options = nullptr;
+  nghttp2_option_new(&options);
+  // Windows open as the streams' exchanges forward the bytes, not as they
+  // arrive (Http2Stream::moveRequestBody).
+  nghttp2_option_set_no_auto_window_update(options, 1);
+  nghttp2_session_server_new2(&session_, callbacks, this, options);
+  nghttp2_option_del(options);
+  nghttp2_session_callbacks_del(callbacks);
+
+  const Config& config = *runtime_->config;
+  const nghttp2_settings_entry settings[] = {
+      {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, config.limits.http2MaxConcurrentStreams},
+      {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow},
+      {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, config.limits.maxRequestHeader},
+      // No RFC 8441 WebSocket over HTTP/2 yet: without this setting a
+      // browser opens an HTTP/1.1 connection for its WebSockets, which the
+      // gate tunnels as it always has.
+      {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 0},
+  };
+  nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings,
+                          sizeof(settings) / sizeof(settings[0]));
+  nghttp2_session_set_local_window_size(session_, NGHTTP2_FLAG_NONE, 0, kConnectionWindow);
+}
+
+Http2Stream* Http2Connection::stream(int32_t id) {
+  auto found = streams_.find(id);
+  return found == streams_.end() ? nullptr : found->second.get();
+}
+
+int Http2Connection::onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  Http2Connection& connection = connectionOf(self);
+  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+    return 0;  // trailers: their fields are dropped (onHeader)
+  }
+  const int32_t id = frame->hd.stream_id;
+  connection.streams_.emplace(id, std::make_unique<Http2Stream>(connection, id));
+  return 0;
+}
+
+int Http2Connection::onHeader(nghttp2_session* session, const nghttp2_frame* frame,
+                              const uint8_t* name, size_t nameLength, const uint8_t* value,
+                              size_t valueLength, uint8_t, void* self) {
+  if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
+    return 0;  // request trailers are not forwarded
+  }
+  Http2Stream* stream = connectionOf(self).stream(frame->hd.stream_id);
+  if (stream == nullptr) {
+    return 0;
+  }
+  if (!stream->addField(std::string_view(reinterpret_cast<const char*>(name), nameLength),
+                        std::string_view(reinterpret_cast<const char*>(value), valueLength))) {
+    // Past limits.max_request_header: the stream alone is refused.
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
+                              NGHTTP2_REFUSED_STREAM);
+    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+  }
+  return 0;
+}
+
+int Http2Connection::onFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  Http2Stream* stream = connectionOf(self).stream(frame->hd.stream_id);
+  if (stream == nullptr) {
+    return 0;
+  }
+  const bool endStream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
+  switch (frame->hd.type) {
+    case NGHTTP2_HEADERS:
+      if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
+        stream->headersDone(endStream);
+      } else if (endStream) {
+        stream->requestStreamEnded();  // trailers end the request
+      }
+      break;
+    case NGHTTP2_DATA:
+      if (endStream) {
+        stream->requestStreamEnded();
+      }
+      break;
+    default:
+      break;
+  }
+  return 0;
+}
+
+int Http2Connection::onDataChunk(nghttp2_session* session, uint8_t, int32_t streamId,
+                                 const uint8_t* data, size_t length, void* self) {
+  Http2Stream* stream = connectionOf(self).stream(streamId);
+  if (stream == nullptr) {
+    // A stream already answered or reset: its window goes back at once.
+    nghttp2_session_consume(session, streamId, length);
+    return 0;
+  }
+  if (!stream->receiveData(data, length)) {
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, streamId, NGHTTP2_FLOW_CONTROL_ERROR);
+  }
+  return 0;
+}
+
+int Http2Connection::onStreamClose(nghttp2_session*, int32_t streamId, uint32_t, void* self) {
+  Http2Connection& connection = connectionOf(self);
+  auto found = connection.streams_.find(streamId);
+  if (found == connection.streams_.end()) {
+    return 0;
+  }
+  found->second->closed();
+  // Freed after the session's call returns: the stream may be on its stack.
+  connection.closedStreams_.push_back(std::move(found->second));
+  connection.streams_.erase(found);
+  return 0;
+}
+
+}  // namespace httpgate::gate

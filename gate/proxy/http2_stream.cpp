@@ -1,0 +1,443 @@
+#include "gate/proxy/http2_stream.h"
+
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+#include "common/http/head_parser.h"
+#include "common/http/header_rules.h"
+#include "common/http/responses.h"
+#include "common/time/clock.h"
+#include "gate/proxy/exchange.h"
+#include "gate/proxy/http2_connection.h"
+#include "gate/proxy/worker.h"
+
+namespace httpgate::gate {
+namespace {
+
+// Chunk framing around a piece of payload: "<hex>\r\n" ... "\r\n".
+constexpr size_t kChunkOverhead = 16 + 2 + 2;
+// A response body is decoded ahead of nghttp2 up to this much.
+constexpr size_t kPayloadHighWater = 64 * 1024;
+
+ssize_t readResponseBody(nghttp2_session*, int32_t, uint8_t* buffer, size_t length, uint32_t* flags,
+                         nghttp2_data_source* source, void*) {
+  return static_cast<Http2Stream*>(source->ptr)->readResponse(buffer, length, flags);
+}
+
+// "Sec-WebSocket-Key" for the backend of an RFC 8441 WebSocket: 16 random
+// bytes, base64.
+std::string webSocketKey() {
+  unsigned char bytes[16];
+  std::FILE* random = std::fopen("/dev/urandom", "rb");
+  size_t got = random != nullptr ? std::fread(bytes, 1, sizeof(bytes), random) : 0;
+  if (random != nullptr) {
+    std::fclose(random);
+  }
+  for (size_t i = got; i < sizeof(bytes); ++i) {
+    bytes[i] = static_cast<unsigned char>(i * 37 + 11);
+  }
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string key;
+  for (size_t i = 0; i < 15; i += 3) {
+    const uint32_t n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
+    key.push_back(kAlphabet[(n >> 18) & 63]);
+    key.push_back(kAlphabet[(n >> 12) & 63]);
+    key.push_back(kAlphabet[(n >> 6) & 63]);
+    key.push_back(kAlphabet[n & 63]);
+  }
+  const uint32_t last = bytes[15] << 16;
+  key.push_back(kAlphabet[(last >> 18) & 63]);
+  key.push_back(kAlphabet[(last >> 12) & 63]);
+  key.append("==");
+  return key;
+}
+
+}  // namespace
+
+Http2Stream::Http2Stream(Http2Connection& connection, int32_t id)
+    : connection_(connection), id_(id), lastActivity_(clock::coarseMs()) {}
+
+Http2Stream::~Http2Stream() {
+  exchange_.reset();  // before the buffers it reads
+  requestBytes_.release();
+}
+
+bool Http2Stream::addField(std::string_view name, std::string_view value) {
+  // RFC 9113 6.5.2 counts 32 bytes of overhead per field.
+  const size_t limit = connection_.runtime()->config->limits.maxRequestHeader;
+  if (fieldBytes_.size() + 32 * (fieldSpans_.size() + 1) + name.size() + value.size() > limit) {
+    return false;
+  }
+  fieldBytes_.append(name);
+  fieldBytes_.append(value);
+  fieldSpans_.emplace_back(name.size(), value.size());
+  return true;
+}
+
+void Http2Stream::headersDone(bool endStream) {
+  requestEnded_ = endStream;
+  std::vector<http::H2Field> fields;
+  fields.reserve(fieldSpans_.size());
+  size_t at = 0;
+  const std::string_view bytes = fieldBytes_;
+  for (const auto& [nameLength, valueLength] : fieldSpans_) {
+    fields.push_back({bytes.substr(at, nameLength), bytes.substr(at + nameLength, valueLength)});
+    at += nameLength + valueLength;
+  }
+  const http::H2Request translated =
+      http::translateH2Request(fields, endStream, webSocketKey(), head_);
+  if (translated.status == http::H2RequestStatus::Malformed) {
+    spdlog::debug("{}: HTTP/2 stream {}: malformed request: {}", address(), id_,
+                  translated.problem);
+    reset(NGHTTP2_PROTOCOL_ERROR);
+    return;
+  }
+  if (translated.status == http::H2RequestStatus::UnsupportedProtocol) {
+    answerMalformed(501);
+    return;
+  }
+  chunked_ = translated.chunked;
+  const Runtime& runtime = *connection_.runtime();
+  const http::ParseResult parsed = http::parseRequestHead(head_, request_, runtime.headLimits);
+  if (parsed.status != http::ParseStatus::Done) {
+    answerMalformed(parsed.status == http::ParseStatus::Error ? parsed.errorStatus : 431);
+    return;
+  }
+  exchange_ = std::make_unique<Exchange>(*this, connection_.worker(), connection_.runtime(),
+                                         connection_.listener());
+  exchange_->begin(request_);
+  endExchangeIfDone();
+}
+
+// A request the gate answers without an exchange (501 for a protocol it
+// does not tunnel, the parser's 4xx): answered on its stream alone.
+void Http2Stream::answerMalformed(int status) {
+  LocalAnswer answer;
+  answer.status = status;
+  sendLocal(answer);
+}
+
+bool Http2Stream::receiveData(const uint8_t* data, size_t length) {
+  if (!exchange_ && responseSubmitted_) {
+    // Answered already (a gate-made answer): the rest of the body is
+    // dropped and its window given back.
+    nghttp2_session_consume(connection_.session(), id_, length);
+    return true;
+  }
+  if (pendingBody_.size() + length > static_cast<size_t>(Http2Connection::kStreamWindow)) {
+    return false;  // more than the window this stream was given
+  }
+  pendingBody_.append(reinterpret_cast<const char*>(data), length);
+  noteActivity();
+  return true;
+}
+
+void Http2Stream::requestStreamEnded() {
+  requestEnded_ = true;
+}
+
+bool Http2Stream::pump() {
+  if (closed_ || reset_) {
+    return false;
+  }
+  bool progress = moveRequestBody();
+  if (exchange_) {
+    progress |= exchange_->takeRequestBody();
+  }
+  if (exchange_) {
+    progress |= exchange_->exchangeWithBackend();
+  }
+  if (exchange_) {
+    progress |= takeResponseBody();
+  }
+  endExchangeIfDone();
+  if (exchange_) {
+    exchange_->armBackend();
+  }
+  return progress;
+}
+
+// DATA payload into the buffer the exchange reads, chunk-framed when the
+// request had no content-length; the window given back for what the
+// exchange has already sent on.
+bool Http2Stream::moveRequestBody() {
+  bool progress = false;
+  if (unacknowledged_ > 0 && requestBytes_.empty()) {
+    nghttp2_session_consume(connection_.session(), id_, unacknowledged_);
+    unacknowledged_ = 0;
+    progress = true;
+  }
+  if (pendingBody_.empty() && !(chunked_ && requestEnded_ && !lastChunkWritten_)) {
+    return progress;
+  }
+  if (!requestBytes_.acquire(connection_.worker().clientBuffers())) {
+    return progress;
+  }
+  const size_t room = requestBytes_.writable();
+  if (!pendingBody_.empty() && room > (chunked_ ? kChunkOverhead : 0)) {
+    const size_t take = std::min(pendingBody_.size(), room - (chunked_ ? kChunkOverhead : 0));
+    char* at = requestBytes_.writePtr();
+    size_t written = 0;
+    if (chunked_) {
+      written += static_cast<size_t>(std::snprintf(at, 18, "%zx\r\n", take));
+    }
+    std::memcpy(at + written, pendingBody_.data(), take);
+    written += take;
+    if (chunked_) {
+      std::memcpy(at + written, "\r\n", 2);
+      written += 2;
+    }
+    requestBytes_.commit(written);
+    pendingBody_.erase(0, take);
+    unacknowledged_ += take;
+    progress = true;
+  }
+  if (chunked_ && requestEnded_ && pendingBody_.empty() && !lastChunkWritten_ &&
+      requestBytes_.writable() >= 5) {
+    std::memcpy(requestBytes_.writePtr(), "0\r\n\r\n", 5);
+    requestBytes_.commit(5);
+    lastChunkWritten_ = true;
+    progress = true;
+  }
+  return progress;
+}
+
+// The body bytes the exchange forwards, decoded from their HTTP/1.1
+// framing into the payload nghttp2 sends as DATA.
+bool Http2Stream::takeResponseBody() {
+  if (!responseSubmitted_ || responseBodyDone_) {
+    return false;
+  }
+  Buffer* source = exchange_->responseSource();
+  size_t& ready = exchange_->responseReady();
+  bool progress = false;
+  if (source != nullptr && ready > 0 && responsePayload_.size() < kPayloadHighWater) {
+    const http::BodyDecoder::Step step =
+        responseFraming_.decode(std::string_view(source->data(), ready), responsePayload_);
+    if (step.error) {
+      abort();
+      return true;
+    }
+    source->consume(ready);
+    exchange_->countSent(ready);
+    ready = 0;
+    progress = true;
+  }
+  if (exchange_->responseComplete() && ready == 0) {
+    responseBodyDone_ = true;
+    progress = true;
+  }
+  if (progress) {
+    resumeResponse();
+  }
+  return progress;
+}
+
+ssize_t Http2Stream::readResponse(uint8_t* buffer, size_t length, uint32_t* flags) {
+  const size_t n = std::min(length, responsePayload_.size());
+  std::memcpy(buffer, responsePayload_.data(), n);
+  responsePayload_.erase(0, n);
+  if (responsePayload_.empty() && responseBodyDone_) {
+    *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return static_cast<ssize_t>(n);
+  }
+  if (n == 0) {
+    deferred_ = true;
+    return NGHTTP2_ERR_DEFERRED;
+  }
+  noteActivity();
+  return static_cast<ssize_t>(n);
+}
+
+void Http2Stream::resumeResponse() {
+  if (deferred_) {
+    deferred_ = false;
+    nghttp2_session_resume_data(connection_.session(), id_);
+  }
+}
+
+// The exchange is over once the gate answered, or once the response has
+// all been read and decoded: its backend connection goes back to the pool
+// while nghttp2 still sends the last DATA.
+void Http2Stream::endExchangeIfDone() {
+  if (!exchange_) {
+    return;
+  }
+  if (exchange_->ended()) {
+    exchange_.reset();
+    return;
+  }
+  if (responseBodyDone_ && exchange_->responseReady() == 0) {
+    exchange_->finish();
+    exchange_.reset();
+  }
+}
+
+void Http2Stream::closed() {
+  closed_ = true;
+  exchange_.reset();
+}
+
+void Http2Stream::reset(uint32_t errorCode) {
+  if (reset_ || closed_) {
+    return;
+  }
+  reset_ = true;
+  nghttp2_submit_rst_stream(connection_.session(), NGHTTP2_FLAG_NONE, id_, errorCode);
+}
+
+int64_t Http2Stream::deadline() const {
+  if (exchange_) {
+    return exchange_->deadline();
+  }
+  // Waiting for the client: its request, or its window for our response.
+  const Timeouts& t = connection_.runtime()->config->timeouts;
+  return lastActivity_ + (responseSubmitted_ ? t.response.count() : t.requestHeader.count());
+}
+
+void Http2Stream::onDeadline() {
+  if (exchange_) {
+    exchange_->onDeadline();
+    endExchangeIfDone();
+    return;
+  }
+  reset(NGHTTP2_CANCEL);
+}
+
+void Http2Stream::releaseIdleBuffers() {
+  if (requestBytes_.allocated() && requestBytes_.empty()) {
+    requestBytes_.release();
+  }
+  if (exchange_) {
+    exchange_->releaseIdleBuffers();
+  }
+}
+
+const char* Http2Stream::address() const {
+  return connection_.client().address();
+}
+
+std::string_view Http2Stream::cipher() const {
+  return connection_.client().cipher();
+}
+
+bool Http2Stream::draining() const {
+  return connection_.draining();
+}
+
+void Http2Stream::releaseRequestHead() {
+  // The head's views are dead: so is its text.
+  std::string().swap(fieldBytes_);
+  fieldSpans_.clear();
+}
+
+void Http2Stream::sendContinue() {
+  http::ResponseHead head;
+  head.status = 100;
+  sendInterim(head);
+}
+
+void Http2Stream::sendInterim(const http::ResponseHead& head) {
+  std::vector<http::H2Field> fields;
+  std::string names;
+  http::h2ResponseFields(head, {}, fields, names);
+  const std::string status = std::to_string(head.status);
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(fields.size() + 1);
+  auto add = [&nva](std::string_view name, std::string_view value) {
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                   value.size(), NGHTTP2_NV_FLAG_NONE});
+  };
+  add(":status", status);
+  for (const http::H2Field& f : fields) {
+    add(f.name, f.value);
+  }
+  nghttp2_submit_headers(connection_.session(), NGHTTP2_FLAG_NONE, id_, nullptr, nva.data(),
+                         nva.size(), nullptr);
+}
+
+void Http2Stream::submitHead(const http::ResponseHead& head, bool withBody) {
+  std::vector<http::H2Field> fields;
+  std::string names;
+  http::h2ResponseFields(head, connection_.runtime()->config->headers.hsts, fields, names);
+  const std::string status = std::to_string(head.status);
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(fields.size() + 1);
+  auto add = [&nva](std::string_view name, std::string_view value) {
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                   value.size(), NGHTTP2_NV_FLAG_NONE});
+  };
+  add(":status", status);
+  for (const http::H2Field& f : fields) {
+    add(f.name, f.value);
+  }
+  nghttp2_data_provider provider;
+  provider.source.ptr = this;
+  provider.read_callback = readResponseBody;
+  nghttp2_submit_response(connection_.session(), id_, nva.data(), nva.size(),
+                          withBody ? &provider : nullptr);
+  responseSubmitted_ = true;
+  responseBodyDone_ = !withBody;
+}
+
+void Http2Stream::sendResponseHead(const http::ResponseHead& head, bool) {
+  const bool withBody = head.body != http::BodyKind::None;
+  responseFraming_.reset(head.body, head.contentLength);
+  submitHead(head, withBody);
+  noteActivity();
+}
+
+// Not reached yet: an RFC 8441 WebSocket's 101 becomes a 200 on its stream
+// once the tunnel is carried (the next step of HTTP/2).
+void Http2Stream::sendSwitchingProtocols(const http::ResponseHead&) {
+  abort();
+}
+
+// Raw paths (PicoLisp's replication) are HTTP/1.x only.
+void Http2Stream::openRawTunnel() {
+  abort();
+}
+
+size_t Http2Stream::sendLocal(const LocalAnswer& answer) {
+  http::LocalResponse local;
+  local.status = answer.status;
+  local.location = answer.location;
+  local.body = answer.body;
+  local.headOnly = answer.headOnly;
+  local.hsts = connection_.runtime()->config->headers.hsts;
+  std::string text;
+  http::appendLocalResponse(text, local);
+  http::ResponseHead head;
+  const http::ParseResult parsed = http::parseResponseHead(text, head, answer.headOnly, {});
+  if (parsed.status != http::ParseStatus::Done) {
+    reset(NGHTTP2_INTERNAL_ERROR);
+    return 0;
+  }
+  responsePayload_.assign(text, parsed.consumed, std::string::npos);
+  const bool withBody = !responsePayload_.empty();
+  submitHead(head, withBody);
+  responseBodyDone_ = true;
+  resumeResponse();
+  return text.size();
+}
+
+// The exchange ends with its stream; it is destroyed once the caller (the
+// exchange itself, maybe) has returned: in closed().
+void Http2Stream::abort() {
+  reset(NGHTTP2_INTERNAL_ERROR);
+}
+
+void Http2Stream::noteActivity() {
+  lastActivity_ = clock::coarseMs();
+  connection_.client().noteActivity();
+}
+
+void Http2Stream::exchangeEvent() {
+  connection_.streamEvent();
+}
+
+}  // namespace httpgate::gate

@@ -1,0 +1,178 @@
+// HTTP/2 on TLS listeners, with real HTTP/2 clients (curl, h2load): ALPN,
+// every stream routed on its own to its backend port over HTTP/1.1, the
+// translation seen byte for byte at the backend, bodies both ways, errors
+// on their stream only, and `http2: false`.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/backend.h"
+#include "tests/support/child_process.h"
+#include "tests/support/dead_ports.h"
+#include "tests/support/gate_config.h"
+#include "tests/support/gate_test.h"
+
+namespace httpgate::test {
+namespace {
+
+struct ClientRun {
+  int exit = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs a client program to its end (bounded: 30 s).
+ClientRun runClient(const std::vector<std::string>& argv) {
+  ChildProcess child(argv);
+  ClientRun run;
+  run.exit = child.waitExit(Millis{30000}).value_or(-1);
+  run.out = child.out().text();
+  run.err = child.err().text();
+  return run;
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+class Http2Test : public GateTest {
+ protected:
+  void start(std::string_view extraTlsLines = "") {
+    const std::string yaml = "listen:\n" + tlsListenerYaml({cert_}, "127.0.0.1:0", extraTlsLines) +
+                             "workers: 1\nroutes:\n  default: " + std::to_string(backend_.port()) +
+                             "\nlog:\n  access: \"off\"\n";
+    ASSERT_NO_FATAL_FAILURE(startGate(yaml));
+  }
+
+  std::string url(std::string_view path) const {
+    return "https://127.0.0.1:" + std::to_string(tlsPort()) + std::string(path);
+  }
+
+  // curl over HTTP/2 (or whatever ALPN gives) with `args`; every URL
+  // `urls` on one connection; prints "<version> <code>" per response.
+  ClientRun curl(std::vector<std::string> args, const std::vector<std::string>& urls) {
+    std::vector<std::string> argv = {"/usr/bin/curl", "-sk", "--http2", "-w",
+                                     "%{http_version} %{http_code}\\n"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    for (const std::string& u : urls) {
+      argv.push_back("-o");
+      argv.push_back("/dev/null");
+      argv.push_back(u);
+    }
+    return runClient(argv);
+  }
+
+  Backend backend_;
+};
+
+TEST_F(Http2Test, AlpnChoosesH2AndEveryStreamGoesToItsOwnPort) {
+  Backend other;
+  ASSERT_NO_FATAL_FAILURE(start());
+  const ClientRun run =
+      curl({}, {url("/" + std::to_string(other.port()) + "/first?x=1"), url("/second"),
+                url("/" + std::to_string(other.port()) + "/third")});
+  ASSERT_EQ(run.exit, 0) << run.err;
+  EXPECT_EQ(run.out, "2 200\n2 200\n2 200\n");
+  ASSERT_TRUE(other.waitForRequests(2, kIoTimeout));
+  ASSERT_TRUE(backend_.waitForRequests(1, kIoTimeout));
+  const std::vector<RecordedRequest> there = other.requests();
+  EXPECT_EQ(there[0].target, "/first?x=1");
+  EXPECT_EQ(there[1].target, "/third");
+  const RecordedRequest here = backend_.requests()[0];
+  EXPECT_EQ(here.method, "GET");
+  EXPECT_EQ(here.target, "/second");
+  EXPECT_EQ(here.version, "HTTP/1.1");
+  // :authority became the Host; the gate's fields as for HTTP/1.1.
+  EXPECT_EQ(here.field("Host"), "127.0.0.1:" + std::to_string(tlsPort()));
+  EXPECT_EQ(here.field("X-Forwarded-Proto"), "https");
+  EXPECT_TRUE(here.field("X-Pil").has_value());
+}
+
+TEST_F(Http2Test, RequestBodiesArriveWhole) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  std::string body;
+  for (int i = 0; i < 20000; ++i) {
+    body += std::to_string(i) + ",";
+  }
+  const std::string file = dir_.path() + "/body";
+  std::ofstream(file, std::ios::binary) << body;
+  // With its content-length, then without one: the gate makes that one
+  // chunked, and PicoLisp's re-framing (headers.picolisp, on by default)
+  // then hands it on with a Content-Length, as an HTTP/1.1 client's.
+  ClientRun run = curl({"--data-binary", "@" + file}, {url("/with-length")});
+  ASSERT_EQ(run.exit, 0) << run.err;
+  EXPECT_EQ(run.out, "2 200\n");
+  run = curl({"--data-binary", "@" + file, "-H", "Content-Length:"}, {url("/chunked")});
+  ASSERT_EQ(run.exit, 0) << run.err;
+  EXPECT_EQ(run.out, "2 200\n");
+  ASSERT_TRUE(backend_.waitForRequests(2, kIoTimeout));
+  const std::vector<RecordedRequest> got = backend_.requests();
+  EXPECT_EQ(got[0].field("Content-Length"), std::to_string(body.size()));
+  EXPECT_EQ(got[0].body, body);
+  EXPECT_EQ(got[1].field("Transfer-Encoding"), std::nullopt);
+  EXPECT_EQ(got[1].field("Content-Length"), std::to_string(body.size()));
+  EXPECT_EQ(got[1].body, body);
+}
+
+TEST_F(Http2Test, LargeResponsesArriveWhole) {
+  std::string big;
+  for (int i = 0; big.size() < 4 * 1024 * 1024; ++i) {
+    big += std::to_string(i * 7919) + "\n";
+  }
+  Backend chunked([&big](const RecordedRequest& request) {
+    BackendReply reply = Backend::defaultReply(request);
+    reply.body = big;
+    if (request.target == "/chunked") {
+      reply.framing = BackendReply::Framing::Chunked;
+      reply.chunkSize = 10000;
+    }
+    return reply;
+  });
+  ASSERT_NO_FATAL_FAILURE(start());
+  const std::string port = std::to_string(chunked.port());
+  for (std::string_view path : {"/length", "/chunked"}) {
+    const std::string file = dir_.path() + "/out";
+    const ClientRun run =
+        runClient({"/usr/bin/curl", "-sk", "--http2", "-o", file, "-w",
+                   "%{http_version} %{http_code}", url("/" + port + std::string(path))});
+    ASSERT_EQ(run.exit, 0) << run.err;
+    EXPECT_EQ(run.out, "2 200") << path;
+    const std::string got = readFile(file);
+    EXPECT_EQ(got.size(), big.size()) << path;
+    EXPECT_TRUE(got == big) << path;
+  }
+}
+
+TEST_F(Http2Test, ErrorsAreAnsweredOnTheirStreamOnly) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const ClientRun run =
+      curl({}, {url("/80/outside-the-allowed-ports"), url("/fine"),
+                url("/" + std::to_string(refusingPort()) + "/refused"), url("/again")});
+  ASSERT_EQ(run.exit, 0) << run.err;
+  EXPECT_EQ(run.out, "2 403\n2 200\n2 502\n2 200\n");
+}
+
+TEST_F(Http2Test, ManyConcurrentStreamsAllSucceed) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  const ClientRun run =
+      runClient({"/usr/bin/h2load", "-n", "400", "-c", "2", "-m", "20", url("/load")});
+  ASSERT_EQ(run.exit, 0) << run.err << run.out;
+  EXPECT_NE(run.out.find("400 succeeded, 0 failed, 0 errored"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("status codes: 400 2xx"), std::string::npos) << run.out;
+  EXPECT_NE(run.out.find("Application protocol: h2"), std::string::npos) << run.out;
+}
+
+TEST_F(Http2Test, Http2OffKeepsHttp11) {
+  // A listener-level key, after the listener's tls lines.
+  ASSERT_NO_FATAL_FAILURE(start("    http2: false\n"));
+  const ClientRun run = curl({}, {url("/plain-old")});
+  ASSERT_EQ(run.exit, 0) << run.err;
+  EXPECT_EQ(run.out, "1.1 200\n");
+}
+
+}  // namespace
+}  // namespace httpgate::test
