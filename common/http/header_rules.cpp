@@ -183,6 +183,13 @@ void appendStatusCode(std::string& out, int status) {
   out.push_back(static_cast<char>('0' + s % 10));
 }
 
+// A response field that stays at the gate: hop-by-hop, an upgrade's, or
+// named in Connection (never a framing field: see ConnectionOptions).
+bool staysAtTheGate(const HeaderField& f, FieldRole role, const ConnectionOptions& connection) {
+  return role == FieldRole::HopByHop || role == FieldRole::Upgrade ||
+         (role != FieldRole::Framing && connection.names(f.name));
+}
+
 }  // namespace
 
 bool isHopByHop(std::string_view name) {
@@ -298,8 +305,7 @@ void appendClientResponseHead(std::string& out, const ResponseHead& head, Versio
   const ConnectionOptions connection(head.headers);
   for (const HeaderField& f : head.headers) {
     const FieldRole role = roleOf(f.name);
-    if (role == FieldRole::HopByHop || role == FieldRole::Upgrade ||
-        (role != FieldRole::Framing && connection.names(f.name))) {
+    if (staysAtTheGate(f, role, connection)) {
       continue;
     }
     if (!hsts.empty() && role == FieldRole::Other &&
@@ -342,9 +348,8 @@ void h2ResponseFields(const ResponseHead& head, std::string_view hsts, std::vect
   kept.reserve(head.headers.size() + 1);
   for (const HeaderField& f : head.headers) {
     const FieldRole role = roleOf(f.name);
-    if (role == FieldRole::HopByHop || role == FieldRole::Upgrade ||
-        equalsLower(f.name, "transfer-encoding") ||
-        (role != FieldRole::Framing && connection.names(f.name))) {
+    // HTTP/2 frames its own bodies: no Transfer-Encoding (RFC 9113 8.2.2).
+    if (staysAtTheGate(f, role, connection) || equalsLower(f.name, "transfer-encoding")) {
       continue;
     }
     if (!hsts.empty() && role == FieldRole::Other &&
