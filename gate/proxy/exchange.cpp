@@ -54,6 +54,7 @@ int64_t Exchange::now() const {
 void Exchange::begin(http::RequestHead& request) {
   HTTPGATE_ASSERT(!ended_ && !backend_);  // an exchange carries one request
   log_.start(request, runtime_->accessLog != nullptr);
+  log_.http2 = client_.isHttp2();
   request_.keepAlive = request.keepAlive && !client_.draining();
   request_.isHead = request.isHead;
   request_.hasBody = request.hasBody();

@@ -28,6 +28,8 @@ class ExchangeClient {
   // Who the client is, for the forwarded fields and the logs.
   virtual const char* address() const = 0;
   virtual bool isTls() const = 0;
+  // The request came on an HTTP/2 stream (for the access log).
+  virtual bool isHttp2() const = 0;
   virtual std::string_view cipher() const = 0;
   // The gate is shutting down: no new request on this client after this one.
   virtual bool draining() const = 0;

@@ -59,6 +59,7 @@ class Http1Connection final : public ClientSide, public ExchangeClient {
   // ExchangeClient (http1_requests.cpp).
   const char* address() const override { return conn_->address(); }
   bool isTls() const override { return conn_->isTls(); }
+  bool isHttp2() const override { return false; }
   std::string_view cipher() const override { return conn_->cipher(); }
   bool draining() const override { return draining_; }
   Buffer& requestBytes() override { return conn_->in(); }

@@ -67,6 +67,7 @@ class Http2Stream final : public ExchangeClient {
   // ExchangeClient.
   const char* address() const override;
   bool isTls() const override { return true; }
+  bool isHttp2() const override { return true; }
   std::string_view cipher() const override;
   bool draining() const override;
   Buffer& requestBytes() override { return requestBytes_; }

@@ -44,7 +44,7 @@ void RequestLog::write(Worker& worker, const Runtime& runtime, std::string_view 
   record.client = client;
   record.method = method.empty() ? std::string_view("-") : std::string_view(method);
   record.target = target;
-  record.version = version == http::Version::Http10 ? "HTTP/1.0" : "HTTP/1.1";
+  record.version = http2 ? "HTTP/2.0" : version == http::Version::Http10 ? "HTTP/1.0" : "HTTP/1.1";
   record.status = status;
   record.bytes = bytesSent;
   record.backendPort = backendPort;

@@ -23,6 +23,7 @@ struct RequestLog {
   std::string referer;
   std::string userAgent;
   http::Version version = http::Version::Http11;
+  bool http2 = false;  // came on an HTTP/2 stream (logged as HTTP/2.0)
   int status = 0;
   RouteKind routeKind = RouteKind::Local;
   uint64_t bytesSent = 0;    // bytes of this response written to the client

@@ -44,7 +44,7 @@ class Http2Test : public GateTest {
   void start(std::string_view extraTlsLines = "") {
     const std::string yaml = "listen:\n" + tlsListenerYaml({cert_}, "127.0.0.1:0", extraTlsLines) +
                              "workers: 1\nroutes:\n  default: " + std::to_string(backend_.port()) +
-                             "\nlog:\n  access: \"off\"\n";
+                             "\nlog:\n  access: stderr\n";
     ASSERT_NO_FATAL_FAILURE(startGate(yaml));
   }
 
@@ -90,6 +90,9 @@ TEST_F(Http2Test, AlpnChoosesH2AndEveryStreamGoesToItsOwnPort) {
   EXPECT_EQ(here.field("Host"), "127.0.0.1:" + std::to_string(tlsPort()));
   EXPECT_EQ(here.field("X-Forwarded-Proto"), "https");
   EXPECT_TRUE(here.field("X-Pil").has_value());
+  // The access log names the protocol the client spoke.
+  EXPECT_TRUE(gate().waitForLog(std::regex("\"GET /second HTTP/2\\.0\" 200 "), kIoTimeout))
+      << gate().log();
 }
 
 TEST_F(Http2Test, RequestBodiesArriveWhole) {
