@@ -54,6 +54,33 @@ std::string webSocketKey() {
   return key;
 }
 
+// A response head as the name-value pairs of a HEADERS frame (nghttp2
+// copies them on submit): :status, then h2ResponseFields.
+struct HeadFrame {
+  HeadFrame(const http::ResponseHead& head, std::string_view hsts)
+      : status(std::to_string(head.status)) {
+    http::h2ResponseFields(head, hsts, fields, names);
+    nva.reserve(fields.size() + 1);
+    add(":status", status);
+    for (const http::H2Field& f : fields) {
+      add(f.name, f.value);
+    }
+  }
+  HeadFrame(const HeadFrame&) = delete;
+  HeadFrame& operator=(const HeadFrame&) = delete;
+
+  void add(std::string_view name, std::string_view value) {
+    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
+                   value.size(), NGHTTP2_NV_FLAG_NONE});
+  }
+
+  std::string status;
+  std::string names;
+  std::vector<http::H2Field> fields;
+  std::vector<nghttp2_nv> nva;
+};
+
 }  // namespace
 
 Http2Stream::Http2Stream(Http2Connection& connection, int32_t id)
@@ -340,45 +367,17 @@ void Http2Stream::sendContinue() {
 }
 
 void Http2Stream::sendInterim(const http::ResponseHead& head) {
-  std::vector<http::H2Field> fields;
-  std::string names;
-  http::h2ResponseFields(head, {}, fields, names);
-  const std::string status = std::to_string(head.status);
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(fields.size() + 1);
-  auto add = [&nva](std::string_view name, std::string_view value) {
-    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                   value.size(), NGHTTP2_NV_FLAG_NONE});
-  };
-  add(":status", status);
-  for (const http::H2Field& f : fields) {
-    add(f.name, f.value);
-  }
-  nghttp2_submit_headers(connection_.session(), NGHTTP2_FLAG_NONE, id_, nullptr, nva.data(),
-                         nva.size(), nullptr);
+  const HeadFrame frame(head, {});
+  nghttp2_submit_headers(connection_.session(), NGHTTP2_FLAG_NONE, id_, nullptr, frame.nva.data(),
+                         frame.nva.size(), nullptr);
 }
 
 void Http2Stream::submitHead(const http::ResponseHead& head, bool withBody) {
-  std::vector<http::H2Field> fields;
-  std::string names;
-  http::h2ResponseFields(head, connection_.runtime()->config->headers.hsts, fields, names);
-  const std::string status = std::to_string(head.status);
-  std::vector<nghttp2_nv> nva;
-  nva.reserve(fields.size() + 1);
-  auto add = [&nva](std::string_view name, std::string_view value) {
-    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                   value.size(), NGHTTP2_NV_FLAG_NONE});
-  };
-  add(":status", status);
-  for (const http::H2Field& f : fields) {
-    add(f.name, f.value);
-  }
+  const HeadFrame frame(head, connection_.runtime()->config->headers.hsts);
   nghttp2_data_provider provider;
   provider.source.ptr = this;
   provider.read_callback = readResponseBody;
-  nghttp2_submit_response(connection_.session(), id_, nva.data(), nva.size(),
+  nghttp2_submit_response(connection_.session(), id_, frame.nva.data(), frame.nva.size(),
                           withBody ? &provider : nullptr);
   responseSubmitted_ = true;
   responseBodyDone_ = !withBody;
