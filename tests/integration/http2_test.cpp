@@ -4,6 +4,7 @@
 // on their stream only, and `http2: false`.
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <fstream>
 #include <sstream>
 
@@ -167,6 +168,44 @@ TEST_F(Http2Test, ManyConcurrentStreamsAllSucceed) {
   EXPECT_NE(run.out.find("400 succeeded, 0 failed, 0 errored"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("status codes: 400 2xx"), std::string::npos) << run.out;
   EXPECT_NE(run.out.find("Application protocol: h2"), std::string::npos) << run.out;
+}
+
+// A stream whose backend is slow holds back no other stream of its
+// connection: curl --parallel multiplexes both on one connection and
+// reports each transfer as it ends.
+TEST_F(Http2Test, ASlowStreamDoesNotDelayTheOthers) {
+  Backend slow([](const RecordedRequest& request) {
+    BackendReply reply = Backend::defaultReply(request);
+    reply.delay = Millis{1500};
+    return reply;
+  });
+  ASSERT_NO_FATAL_FAILURE(start());
+  const ClientRun run = runClient(
+      {"/usr/bin/curl", "-sk", "--http2", "--parallel", "--parallel-max", "2", "-w",
+       "%{url_effective} %{http_version} %{http_code} %{num_connects}\\n", "-o", "/dev/null",
+       url("/" + std::to_string(slow.port()) + "/slow"), "-o", "/dev/null", url("/fast")});
+  ASSERT_EQ(run.exit, 0) << run.err;
+  // The fast one ends first, on the connection the slow one opened.
+  EXPECT_EQ(run.out, url("/fast") + " 2 200 0\n" +
+                         url("/" + std::to_string(slow.port()) + "/slow") + " 2 200 1\n");
+}
+
+// A drain (SIGTERM) sends GOAWAY: the stream in flight still gets its
+// whole response, and the gate then exits.
+TEST_F(Http2Test, StreamsInFlightFinishAcrossADrain) {
+  Backend slow([](const RecordedRequest& request) {
+    BackendReply reply = Backend::defaultReply(request);
+    reply.delay = Millis{1000};
+    return reply;
+  });
+  ASSERT_NO_FATAL_FAILURE(start());
+  ChildProcess client({"/usr/bin/curl", "-sk", "--http2", "-w", "%{http_version} %{http_code}",
+                       "-o", "/dev/null", url("/" + std::to_string(slow.port()) + "/in-flight")});
+  ASSERT_TRUE(slow.waitForRequests(1, kIoTimeout));
+  gate().sendSignal(SIGTERM);
+  ASSERT_EQ(client.waitExit(Millis{10000}), 0) << client.err().text();
+  EXPECT_EQ(client.out().text(), "2 200");
+  EXPECT_EQ(gate().waitExit(Millis{10000}), 0) << gate().log();
 }
 
 TEST_F(Http2Test, Http2OffKeepsHttp11) {
