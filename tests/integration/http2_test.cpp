@@ -28,6 +28,9 @@ ClientRun runClient(const std::vector<std::string>& argv) {
   ChildProcess child(argv);
   ClientRun run;
   run.exit = child.waitExit(Millis{30000}).value_or(-1);
+  // The reader thread may still hold the last bytes of the pipes.
+  child.out().waitClosed(Millis{5000});
+  child.err().waitClosed(Millis{5000});
   run.out = child.out().text();
   run.err = child.err().text();
   return run;
@@ -204,6 +207,7 @@ TEST_F(Http2Test, StreamsInFlightFinishAcrossADrain) {
   ASSERT_TRUE(slow.waitForRequests(1, kIoTimeout));
   gate().sendSignal(SIGTERM);
   ASSERT_EQ(client.waitExit(Millis{10000}), 0) << client.err().text();
+  client.out().waitClosed(Millis{5000});
   EXPECT_EQ(client.out().text(), "2 200");
   EXPECT_EQ(gate().waitExit(Millis{10000}), 0) << gate().log();
 }
