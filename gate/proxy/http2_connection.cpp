@@ -18,6 +18,11 @@ constexpr int kMaxRounds = 32;
 // The session writes into the output queue while less than this waits
 // there: more would only sit in memory behind a slow client.
 constexpr size_t kOutputHighWater = 64 * 1024;
+// A drain first announces itself (a GOAWAY with the highest stream id, RFC
+// 9113 6.8) and names the last stream it takes this long later, once no
+// stream is open: a request the client sent before the notice reached it
+// is still answered, as an HTTP/1.1 connection answers its next request.
+constexpr int64_t kGoawayGraceMs = 1000;
 
 }  // namespace
 
@@ -40,28 +45,39 @@ Http2Connection::~Http2Connection() {
   nghttp2_session_del(session_);
 }
 
+const std::shared_ptr<const Runtime>& Http2Connection::runtime() const {
+  return worker_.runtime();
+}
+
 void Http2Connection::start() {
   if (drain_.draining) {
-    drain();
-    return;
+    nghttp2_submit_shutdown_notice(session_);
   }
   run();
   afterEvent();
 }
 
 void Http2Connection::drain() {
-  drain_.draining = true;
-  if (drain_.startedAt == 0) {
+  if (!drain_.draining) {
+    drain_.draining = true;
     drain_.startedAt = clock::coarseMs();
-  }
-  if (!goawaySent_ && !dead_) {
-    nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
-                          nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
-                          nullptr, 0);
-    goawaySent_ = true;
+    nghttp2_submit_shutdown_notice(session_);
   }
   run();
   afterEvent();
+}
+
+// The final GOAWAY of a drain, once its grace has passed and no stream is
+// open; the connection closes when it is out.
+void Http2Connection::finishDrain() {
+  if (!drain_.draining || goawaySent_ || !streams_.empty() ||
+      clock::coarseMs() < drain_.startedAt + kGoawayGraceMs) {
+    return;
+  }
+  nghttp2_submit_goaway(session_, NGHTTP2_FLAG_NONE,
+                        nghttp2_session_get_last_proc_stream_id(session_), NGHTTP2_NO_ERROR,
+                        nullptr, 0);
+  goawaySent_ = true;
 }
 
 void Http2Connection::onSocketEvent(void* self, short) {
@@ -95,6 +111,7 @@ void Http2Connection::run() {
     bool progress = receive();
     if (!dead_) {
       progress |= pumpStreams();
+      finishDrain();
     }
     if (!dead_) {
       progress |= send();
@@ -221,8 +238,8 @@ int64_t Http2Connection::deadline() const {
       when = std::min(when, stream->deadline());
     }
   }
-  if (drain_.draining) {
-    when = std::min(when, drain_.startedAt + t.shutdown.count());
+  if (drain_.draining && !goawaySent_) {
+    when = std::min(when, drain_.startedAt + kGoawayGraceMs);
   }
   return when;
 }
@@ -230,9 +247,11 @@ int64_t Http2Connection::deadline() const {
 void Http2Connection::onDeadline() {
   const int64_t now = clock::coarseMs();
   if (streams_.empty()) {
-    if (now >= deadline()) {
-      // Idle for timeouts.keepalive: say so, and close once it is out.
+    if (now >= deadline() && !goawaySent_) {
+      // Idle for timeouts.keepalive, or a drain's grace is over: say so,
+      // and close once it is out.
       nghttp2_session_terminate_session(session_, NGHTTP2_NO_ERROR);
+      goawaySent_ = true;
     }
     return;
   }

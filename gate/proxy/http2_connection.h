@@ -43,7 +43,11 @@ class Http2Connection final : public ClientSide {
 
   // For the streams.
   Worker& worker() { return worker_; }
-  const std::shared_ptr<const Runtime>& runtime() const { return runtime_; }
+  // The configuration a new stream is routed by: the worker's newest, so
+  // that after a reload an open connection's next streams follow the new
+  // routes, as an HTTP/1.1 connection's next request does. The session's
+  // own settings stay as they were when it began.
+  const std::shared_ptr<const Runtime>& runtime() const;
   size_t listener() const { return listener_; }
   ClientConnection& client() { return *conn_; }
   nghttp2_session* session() { return session_; }
@@ -65,6 +69,7 @@ class Http2Connection final : public ClientSide {
   bool pumpStreams();
   bool send();
   void dropClosedStreams();
+  void finishDrain();
   void closeNow();
   int64_t deadline() const;
   void onDeadline();
@@ -82,7 +87,7 @@ class Http2Connection final : public ClientSide {
   static int onStreamClose(nghttp2_session*, int32_t streamId, uint32_t errorCode, void* self);
 
   Worker& worker_;
-  std::shared_ptr<const Runtime> runtime_;
+  std::shared_ptr<const Runtime> runtime_;  // the session's settings were made from this one
   size_t listener_;
   std::unique_ptr<ClientConnection> conn_;
   nghttp2_session* session_ = nullptr;
