@@ -1,12 +1,16 @@
+// The request side of an HTTP/2 stream (its fields made an HTTP/1.1 head,
+// its DATA into the exchange's buffer), the pump step, and the stream's
+// life: deadlines, resets, closing. The response side is in
+// http2_stream_response.cpp.
 #include "gate/proxy/http2_stream.h"
 
+#include <openssl/evp.h>
+#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <cstring>
 
 #include "common/http/head_parser.h"
-#include "common/http/header_rules.h"
-#include "common/http/responses.h"
 #include "common/time/clock.h"
 #include "gate/proxy/exchange.h"
 #include "gate/proxy/http2_connection.h"
@@ -17,69 +21,17 @@ namespace {
 
 // Chunk framing around a piece of payload: "<hex>\r\n" ... "\r\n".
 constexpr size_t kChunkOverhead = 16 + 2 + 2;
-// A response body is decoded ahead of nghttp2 up to this much.
-constexpr size_t kPayloadHighWater = 64 * 1024;
-
-ssize_t readResponseBody(nghttp2_session*, int32_t, uint8_t* buffer, size_t length, uint32_t* flags,
-                         nghttp2_data_source* source, void*) {
-  return static_cast<Http2Stream*>(source->ptr)->readResponse(buffer, length, flags);
-}
-
 // "Sec-WebSocket-Key" for the backend of an RFC 8441 WebSocket: 16 random
 // bytes, base64.
 std::string webSocketKey() {
-  unsigned char bytes[16];
-  std::FILE* random = std::fopen("/dev/urandom", "rb");
-  size_t got = random != nullptr ? std::fread(bytes, 1, sizeof(bytes), random) : 0;
-  if (random != nullptr) {
-    std::fclose(random);
-  }
-  for (size_t i = got; i < sizeof(bytes); ++i) {
-    bytes[i] = static_cast<unsigned char>(i * 37 + 11);
-  }
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string key;
-  for (size_t i = 0; i < 15; i += 3) {
-    const uint32_t n = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-    key.push_back(kAlphabet[(n >> 18) & 63]);
-    key.push_back(kAlphabet[(n >> 12) & 63]);
-    key.push_back(kAlphabet[(n >> 6) & 63]);
-    key.push_back(kAlphabet[n & 63]);
-  }
-  const uint32_t last = bytes[15] << 16;
-  key.push_back(kAlphabet[(last >> 18) & 63]);
-  key.push_back(kAlphabet[(last >> 12) & 63]);
-  key.append("==");
-  return key;
+  unsigned char bytes[16] = {};
+  // The key only has to differ from one handshake to the next (RFC 6455
+  // 4.1); OpenSSL's generator does not fail once seeded at start-up.
+  RAND_bytes(bytes, sizeof(bytes));
+  unsigned char text[25];
+  EVP_EncodeBlock(text, bytes, sizeof(bytes));
+  return std::string(reinterpret_cast<const char*>(text), 24);
 }
-
-// A response head as the name-value pairs of a HEADERS frame (nghttp2
-// copies them on submit): :status, then h2ResponseFields.
-struct HeadFrame {
-  HeadFrame(const http::ResponseHead& head, std::string_view hsts)
-      : status(std::to_string(head.status)) {
-    http::h2ResponseFields(head, hsts, fields, names);
-    nva.reserve(fields.size() + 1);
-    add(":status", status);
-    for (const http::H2Field& f : fields) {
-      add(f.name, f.value);
-    }
-  }
-  HeadFrame(const HeadFrame&) = delete;
-  HeadFrame& operator=(const HeadFrame&) = delete;
-
-  void add(std::string_view name, std::string_view value) {
-    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                   value.size(), NGHTTP2_NV_FLAG_NONE});
-  }
-
-  std::string status;
-  std::string names;
-  std::vector<http::H2Field> fields;
-  std::vector<nghttp2_nv> nva;
-};
 
 }  // namespace
 
@@ -231,60 +183,6 @@ bool Http2Stream::moveRequestBody() {
   return progress;
 }
 
-// The body bytes the exchange forwards, decoded from their HTTP/1.1
-// framing into the payload nghttp2 sends as DATA.
-bool Http2Stream::takeResponseBody() {
-  if (!responseSubmitted_ || responseBodyDone_) {
-    return false;
-  }
-  Buffer* source = exchange_->responseSource();
-  size_t& ready = exchange_->responseReady();
-  bool progress = false;
-  if (source != nullptr && ready > 0 && responsePayload_.size() < kPayloadHighWater) {
-    const http::BodyDecoder::Step step =
-        responseFraming_.decode(std::string_view(source->data(), ready), responsePayload_);
-    if (step.error) {
-      abort();
-      return true;
-    }
-    source->consume(ready);
-    exchange_->countSent(ready);
-    ready = 0;
-    progress = true;
-  }
-  if (exchange_->responseComplete() && ready == 0) {
-    responseBodyDone_ = true;
-    progress = true;
-  }
-  if (progress) {
-    resumeResponse();
-  }
-  return progress;
-}
-
-ssize_t Http2Stream::readResponse(uint8_t* buffer, size_t length, uint32_t* flags) {
-  const size_t n = std::min(length, responsePayload_.size());
-  std::memcpy(buffer, responsePayload_.data(), n);
-  responsePayload_.erase(0, n);
-  if (responsePayload_.empty() && responseBodyDone_) {
-    *flags |= NGHTTP2_DATA_FLAG_EOF;
-    return static_cast<ssize_t>(n);
-  }
-  if (n == 0) {
-    deferred_ = true;
-    return NGHTTP2_ERR_DEFERRED;
-  }
-  noteActivity();
-  return static_cast<ssize_t>(n);
-}
-
-void Http2Stream::resumeResponse() {
-  if (deferred_) {
-    deferred_ = false;
-    nghttp2_session_resume_data(connection_.session(), id_);
-  }
-}
-
 // The exchange is over once the gate answered, or once the response has
 // all been read and decoded: its backend connection goes back to the pool
 // while nghttp2 still sends the last DATA.
@@ -358,70 +256,6 @@ void Http2Stream::releaseRequestHead() {
   // The head's views are dead: so is its text.
   std::string().swap(fieldBytes_);
   fieldSpans_.clear();
-}
-
-void Http2Stream::sendContinue() {
-  http::ResponseHead head;
-  head.status = 100;
-  sendInterim(head);
-}
-
-void Http2Stream::sendInterim(const http::ResponseHead& head) {
-  const HeadFrame frame(head, {});
-  nghttp2_submit_headers(connection_.session(), NGHTTP2_FLAG_NONE, id_, nullptr, frame.nva.data(),
-                         frame.nva.size(), nullptr);
-}
-
-void Http2Stream::submitHead(const http::ResponseHead& head, bool withBody) {
-  const HeadFrame frame(head, connection_.runtime()->config->headers.hsts);
-  nghttp2_data_provider provider;
-  provider.source.ptr = this;
-  provider.read_callback = readResponseBody;
-  nghttp2_submit_response(connection_.session(), id_, frame.nva.data(), frame.nva.size(),
-                          withBody ? &provider : nullptr);
-  responseSubmitted_ = true;
-  responseBodyDone_ = !withBody;
-}
-
-void Http2Stream::sendResponseHead(const http::ResponseHead& head, bool) {
-  const bool withBody = head.body != http::BodyKind::None;
-  responseFraming_.reset(head.body, head.contentLength);
-  submitHead(head, withBody);
-  noteActivity();
-}
-
-// Not reached yet: an RFC 8441 WebSocket's 101 becomes a 200 on its stream
-// once the tunnel is carried (the next step of HTTP/2).
-void Http2Stream::sendSwitchingProtocols(const http::ResponseHead&) {
-  abort();
-}
-
-// Raw paths (PicoLisp's replication) are HTTP/1.x only.
-void Http2Stream::openRawTunnel() {
-  abort();
-}
-
-size_t Http2Stream::sendLocal(const LocalAnswer& answer) {
-  http::LocalResponse local;
-  local.status = answer.status;
-  local.location = answer.location;
-  local.body = answer.body;
-  local.headOnly = answer.headOnly;
-  local.hsts = connection_.runtime()->config->headers.hsts;
-  std::string text;
-  http::appendLocalResponse(text, local);
-  http::ResponseHead head;
-  const http::ParseResult parsed = http::parseResponseHead(text, head, answer.headOnly, {});
-  if (parsed.status != http::ParseStatus::Done) {
-    reset(NGHTTP2_INTERNAL_ERROR);
-    return 0;
-  }
-  responsePayload_.assign(text, parsed.consumed, std::string::npos);
-  const bool withBody = !responsePayload_.empty();
-  submitHead(head, withBody);
-  responseBodyDone_ = true;
-  resumeResponse();
-  return text.size();
 }
 
 // The exchange ends with its stream; it is destroyed once the caller (the
