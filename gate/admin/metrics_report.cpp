@@ -74,6 +74,47 @@ void tls(PrometheusText& out, const Workers& workers) {
   }
 }
 
+void protocols(PrometheusText& out, const Workers& workers) {
+  out.family("httpgate_connections_total",
+             "Client connections by the protocol they spoke (TLS: the one ALPN chose).", "counter");
+  for (size_t p = 0; p < kProtocols; ++p) {
+    out.sample("httpgate_connections_total", {{"protocol", labelOf(static_cast<Protocol>(p))}},
+               total(workers, [&](const WorkerMetrics& w) -> const Counter& {
+                 return w.connectionsByProtocol[p];
+               }));
+  }
+  out.family("httpgate_protocol_requests_total", "Requests answered, by the client's protocol.",
+             "counter");
+  for (size_t p = 0; p < kProtocols; ++p) {
+    out.sample(
+        "httpgate_protocol_requests_total", {{"protocol", labelOf(static_cast<Protocol>(p))}},
+        total(workers,
+              [&](const WorkerMetrics& w) -> const Counter& { return w.requestsByProtocol[p]; }));
+  }
+  out.family("httpgate_http2_streams_open", "HTTP/2 streams open now.", "gauge");
+  int64_t open = 0;
+  for (const auto& worker : workers) {
+    open += worker->http2StreamsOpen.get();
+  }
+  out.sample("httpgate_http2_streams_open", {}, open);
+  out.family("httpgate_http2_stream_resets_total",
+             "HTTP/2 streams reset (RST_STREAM), by the side that reset them and why.", "counter");
+  for (size_t s = 0; s < kResetSides; ++s) {
+    for (size_t r = 0; r < kResetReasons; ++r) {
+      out.sample("httpgate_http2_stream_resets_total",
+                 {{"side", labelOf(static_cast<ResetSide>(s))},
+                  {"reason", labelOf(static_cast<ResetReason>(r))}},
+                 total(workers, [&](const WorkerMetrics& w) -> const Counter& {
+                   return w.http2Resets[s][r];
+                 }));
+    }
+  }
+  out.family("httpgate_http2_goaways_total", "HTTP/2 GOAWAY frames the gate sent.", "counter");
+  out.sample(
+      "httpgate_http2_goaways_total", {},
+      total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.http2Goaways; }));
+}
+
 void backends(PrometheusText& out, const Workers& workers) {
   out.family("httpgate_backend_connect_failures_total",
              "Connections to backends that could not be opened, by reason.", "counter");
@@ -141,6 +182,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   requests(out, sources.workers);
   traffic(out, sources.workers);
   tls(out, sources.workers);
+  protocols(out, sources.workers);
   backends(out, sources.workers);
   hostHealth(out, sources.hosts);
   process(out, sources);

@@ -82,6 +82,7 @@ class Http2Connection final : public ClientSide {
                       size_t nameLength, const uint8_t* value, size_t valueLength, uint8_t flags,
                       void* self);
   static int onFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* self);
+  static int onFrameSent(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int onDataChunk(nghttp2_session*, uint8_t flags, int32_t streamId, const uint8_t* data,
                          size_t length, void* self);
   static int onStreamClose(nghttp2_session*, int32_t streamId, uint32_t errorCode, void* self);

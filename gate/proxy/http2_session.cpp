@@ -30,6 +30,7 @@ void Http2Connection::createSession() {
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameReceived);
   nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunk);
   nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose);
+  nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, onFrameSent);
 
   nghttp2_option* options = nullptr;
   nghttp2_option_new(&options);
@@ -90,7 +91,29 @@ int Http2Connection::onHeader(nghttp2_session* session, const nghttp2_frame* fra
   return 0;
 }
 
+// Resets and GOAWAYs the gate sends, whoever decided them (a stream, or the
+// session itself for a frame it refused), for /metrics.
+int Http2Connection::onFrameSent(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  WorkerMetrics& metrics = connectionOf(self).worker_.metrics();
+  if (frame->hd.type == NGHTTP2_RST_STREAM) {
+    metrics
+        .http2Resets[static_cast<size_t>(ResetSide::Gate)]
+                    [static_cast<size_t>(resetReasonOf(frame->rst_stream.error_code))]
+        .add();
+  } else if (frame->hd.type == NGHTTP2_GOAWAY) {
+    metrics.http2Goaways.add();
+  }
+  return 0;
+}
+
 int Http2Connection::onFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  if (frame->hd.type == NGHTTP2_RST_STREAM) {
+    connectionOf(self)
+        .worker_.metrics()
+        .http2Resets[static_cast<size_t>(ResetSide::Client)]
+                    [static_cast<size_t>(resetReasonOf(frame->rst_stream.error_code))]
+        .add();
+  }
   Http2Stream* stream = connectionOf(self).stream(frame->hd.stream_id);
   if (stream == nullptr) {
     return 0;

@@ -36,11 +36,14 @@ std::string webSocketKey() {
 }  // namespace
 
 Http2Stream::Http2Stream(Http2Connection& connection, int32_t id)
-    : connection_(connection), id_(id), lastActivity_(clock::coarseMs()) {}
+    : connection_(connection), id_(id), lastActivity_(clock::coarseMs()) {
+  connection_.worker().metrics().http2StreamsOpen.add(1);
+}
 
 Http2Stream::~Http2Stream() {
   exchange_.reset();  // before the buffers it reads
   requestBytes_.release();
+  connection_.worker().metrics().http2StreamsOpen.add(-1);
 }
 
 bool Http2Stream::addField(std::string_view name, std::string_view value) {

@@ -37,6 +37,9 @@ void RequestLog::start(const http::RequestHead& head, bool accessLog) {
 
 void RequestLog::write(Worker& worker, const Runtime& runtime, std::string_view client) const {
   worker.metrics().countRequest(status, routeKind);
+  worker.metrics()
+      .requestsByProtocol[static_cast<size_t>(http2 ? Protocol::Http2 : Protocol::Http1)]
+      .add();
   if (!runtime.accessLog) {
     return;
   }

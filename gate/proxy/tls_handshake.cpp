@@ -106,7 +106,11 @@ void TlsHandshake::afterEvent() {
   }
   if (done_) {
     ClientSide* protocol = nullptr;
-    if (conn_->alpn() == "h2") {
+    const bool h2 = conn_->alpn() == "h2";
+    worker_.metrics()
+        .connectionsByProtocol[static_cast<size_t>(h2 ? Protocol::Http2 : Protocol::Http1)]
+        .add();
+    if (h2) {
       protocol = new Http2Connection(worker_, runtime_, std::move(conn_), drain_);
     } else {
       protocol = new Http1Connection(worker_, runtime_, std::move(conn_), drain_);

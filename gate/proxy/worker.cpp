@@ -219,6 +219,7 @@ void Worker::acceptFrom(ListenSocket socket) {
       client = new TlsHandshake(*this, runtime_, socket.listener, fd, peer);
     } else {
       client = new Http1Connection(*this, runtime_, socket.listener, fd, peer);
+      metrics_->connectionsByProtocol[static_cast<size_t>(Protocol::Http1)].add();
     }
     client->next = clients_;
     if (clients_ != nullptr) {

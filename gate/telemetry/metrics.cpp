@@ -24,6 +24,41 @@ const char* labelOf(ConnectFailure value) {
   return kNames[static_cast<size_t>(value)];
 }
 
+const char* labelOf(Protocol value) {
+  static const char* const kNames[kProtocols] = {"http/1.1", "h2"};
+  return kNames[static_cast<size_t>(value)];
+}
+
+const char* labelOf(ResetSide value) {
+  static const char* const kNames[kResetSides] = {"client", "gate"};
+  return kNames[static_cast<size_t>(value)];
+}
+
+const char* labelOf(ResetReason value) {
+  static const char* const kNames[kResetReasons] = {"protocol",     "refused",  "cancel",
+                                                    "flow_control", "internal", "other"};
+  return kNames[static_cast<size_t>(value)];
+}
+
+// RFC 9113 7: 0x1 PROTOCOL_ERROR, 0x2 INTERNAL_ERROR, 0x3 FLOW_CONTROL_ERROR,
+// 0x7 REFUSED_STREAM, 0x8 CANCEL; the rest are rare enough to share a label.
+ResetReason resetReasonOf(uint32_t errorCode) {
+  switch (errorCode) {
+    case 0x1:
+      return ResetReason::Protocol;
+    case 0x2:
+      return ResetReason::Internal;
+    case 0x3:
+      return ResetReason::FlowControl;
+    case 0x7:
+      return ResetReason::Refused;
+    case 0x8:
+      return ResetReason::Cancel;
+    default:
+      return ResetReason::Other;
+  }
+}
+
 bool statusClassOf(int status, StatusClass& out) {
   if (status < 100 || status > 599) {
     return false;

@@ -56,6 +56,15 @@ constexpr size_t kRouteKinds = 5;
 // version or cipher, bad record, alert).
 enum class HandshakeFailure : uint8_t { Timeout, Closed, Protocol };
 constexpr size_t kHandshakeFailures = 3;
+// The protocol a client connection speaks.
+enum class Protocol : uint8_t { Http1, Http2 };
+constexpr size_t kProtocols = 2;
+// Who reset an HTTP/2 stream, and why (its RST_STREAM error code, grouped).
+enum class ResetSide : uint8_t { Client, Gate };
+constexpr size_t kResetSides = 2;
+enum class ResetReason : uint8_t { Protocol, Refused, Cancel, FlowControl, Internal, Other };
+constexpr size_t kResetReasons = 6;
+ResetReason resetReasonOf(uint32_t errorCode);
 // Why a connection to a backend could not be opened; HostDown: not tried,
 // its host is marked down (host_health.h).
 enum class ConnectFailure : uint8_t { Refused, Timeout, Error, HostDown };
@@ -66,6 +75,9 @@ const char* labelOf(StatusClass value);
 const char* labelOf(RouteKind value);
 const char* labelOf(HandshakeFailure value);
 const char* labelOf(ConnectFailure value);
+const char* labelOf(Protocol value);
+const char* labelOf(ResetSide value);
+const char* labelOf(ResetReason value);
 
 // The class of an HTTP status; false for anything outside 100..599.
 bool statusClassOf(int status, StatusClass& out);
@@ -90,6 +102,11 @@ struct alignas(64) WorkerMetrics {
   Counter handshakes;
   std::array<Counter, kHandshakeFailures> handshakeFailures;
   std::array<Counter, kConnectFailures> connectFailures;
+  std::array<Counter, kProtocols> connectionsByProtocol;  // from the handshake's ALPN
+  std::array<Counter, kProtocols> requestsByProtocol;
+  Gauge http2StreamsOpen;
+  std::array<std::array<Counter, kResetReasons>, kResetSides> http2Resets;
+  Counter http2Goaways;  // sent
 
   // The loop monitor (loop_monitor.h): when the worker's timer last fired
   // (CLOCK_MONOTONIC nanoseconds, 0 = not yet) and how late it fired at most

@@ -13,6 +13,8 @@
 #include "tests/support/dead_ports.h"
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_test.h"
+#include "tests/support/h2_frames.h"
+#include "tests/support/metrics_page.h"
 
 namespace httpgate::test {
 namespace {
@@ -45,10 +47,10 @@ std::string readFile(const std::string& path) {
 
 class Http2Test : public GateTest {
  protected:
-  void start(std::string_view extraTlsLines = "") {
+  void start(std::string_view extraTlsLines = "", std::string_view topLevel = "") {
     const std::string yaml = "listen:\n" + tlsListenerYaml({cert_}, "127.0.0.1:0", extraTlsLines) +
                              "workers: 1\nroutes:\n  default: " + std::to_string(backend_.port()) +
-                             "\nlog:\n  access: stderr\n";
+                             "\nlog:\n  access: stderr\n" + std::string(topLevel);
     ASSERT_NO_FATAL_FAILURE(startGate(yaml));
   }
 
@@ -210,6 +212,45 @@ TEST_F(Http2Test, StreamsInFlightFinishAcrossADrain) {
   client.out().waitClosed(Millis{5000});
   EXPECT_EQ(client.out().text(), "2 200");
   EXPECT_EQ(gate().waitExit(Millis{10000}), 0) << gate().log();
+}
+
+// /metrics by protocol: connections (from ALPN), requests, streams open,
+// the streams the gate reset and why, and its GOAWAYs (here: an idle
+// connection's, after timeouts.keepalive).
+TEST_F(Http2Test, MetricsCountTheProtocolsStreamsResetsAndGoaways) {
+  ASSERT_NO_FATAL_FAILURE(start("", "timeouts:\n  keepalive: 1s\nadmin:\n  listen: 127.0.0.1:0\n"));
+  const uint16_t admin = adminPortOf(gate());
+  ASSERT_NE(admin, 0);
+  ClientRun run = curl({}, {url("/over-h2")});
+  ASSERT_EQ(run.exit, 0) << run.err;
+  Client http11 = Client::tls(tlsPort());
+  ASSERT_TRUE(http11.connected()) << http11.error();
+  ASSERT_EQ(http11.exchange(getRequest("/over-http11")).status, 200);
+  // A malformed request (te other than trailers): its stream is reset.
+  run = runClient({"/usr/bin/nghttp", "-n", "-H", "te: gzip", url("/malformed")});
+  // A raw HTTP/2 client that opens no stream: GOAWAY after the keep-alive.
+  TlsOptions h2;
+  h2.offerH2 = true;
+  Client idle = Client::tls(tlsPort(), h2);
+  ASSERT_TRUE(idle.connected()) << idle.error();
+  EXPECT_EQ(idle.tlsStream()->alpn(), "h2");
+  ASSERT_TRUE(idle.send(h2Preface()));
+  const H2Frame goaway = readH2FrameOfType(idle, kH2Goaway, Millis{5000});
+  ASSERT_TRUE(goaway.ok) << "no GOAWAY after timeouts.keepalive";
+  ASSERT_EQ(goaway.payload.size(), 8u);
+  EXPECT_EQ(goaway.payload.substr(4), std::string(4, '\0'));  // NO_ERROR
+  EXPECT_TRUE(idle.waitClosed());
+
+  const auto expect = [admin](const std::string& series, double value) {
+    EXPECT_EQ(waitForSample(admin, series, value), value) << series;
+  };
+  expect("httpgate_connections_total{protocol=\"h2\"}", 3);
+  expect("httpgate_connections_total{protocol=\"http/1.1\"}", 1);
+  expect("httpgate_protocol_requests_total{protocol=\"h2\"}", 1);
+  expect("httpgate_protocol_requests_total{protocol=\"http/1.1\"}", 1);
+  expect("httpgate_http2_streams_open", 0);
+  expect("httpgate_http2_stream_resets_total{side=\"gate\",reason=\"protocol\"}", 1);
+  expect("httpgate_http2_goaways_total", 1);
 }
 
 TEST_F(Http2Test, Http2OffKeepsHttp11) {

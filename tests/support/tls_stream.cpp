@@ -74,7 +74,10 @@ std::unique_ptr<TlsStream> TlsStream::connect(UniqueFd fd, const TlsOptions& opt
   // A gate that closes without close_notify reads as EOF, not as an error.
   SSL_CTX_set_options(context, SSL_OP_IGNORE_UNEXPECTED_EOF);
   configureVersions(context, options.version);
-  if (options.offerAlpn) {
+  if (options.offerH2) {
+    static const unsigned char kH2[] = {2, 'h', '2'};
+    SSL_CTX_set_alpn_protos(context, kH2, sizeof kH2);
+  } else if (options.offerAlpn) {
     static const unsigned char kHttp11[] = {8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
     SSL_CTX_set_alpn_protos(context, kHttp11, sizeof kHttp11);
   }

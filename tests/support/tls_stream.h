@@ -22,6 +22,7 @@ struct TlsOptions {
   std::string serverName = "gate.test";  // SNI; empty sends none
   TlsVersion version = TlsVersion::Tls13;
   bool offerAlpn = true;  // offer "http/1.1"
+  bool offerH2 = false;   // offer "h2" alone instead (a raw HTTP/2 client: h2_frames.h)
   TlsSession session;     // resume this session when set
 };
 
