@@ -175,6 +175,17 @@ def build(build_dir, targets, jobs):
     return run(command, quiet=True)
 
 
+def build_programs(build_dir, programs, jobs):
+    """Builds the test `programs`; False (the build's output printed) when
+    that fails."""
+    log("building " + ", ".join(sorted(programs)))
+    result = build(build_dir, programs, jobs)
+    if result.returncode != 0:
+        print(result.stdout, file=sys.stderr)
+        return False
+    return True
+
+
 def run_tests(build_dir, selection, jobs, timeout):
     """ctest on `selection` (["-R", regex] or ["-I", list]): (passed, names
     of the failed tests, output)."""
@@ -249,12 +260,8 @@ def main():
         # tests' names: build every such program, then ask again.
         missing = {re.sub(r"_NOT_BUILT.*", "", name)
                    for name in tests_of(build_dir)[0] if "_NOT_BUILT" in name}
-        if missing:
-            log("building " + ", ".join(sorted(missing)))
-            result = build(build_dir, missing, args.jobs)
-            if result.returncode != 0:
-                print(result.stdout, file=sys.stderr)
-                return 2
+        if missing and not build_programs(build_dir, missing, args.jobs):
+            return 2
         # A test program built before its newest tests were written lists
         # only its older ones: when a regex selects nothing, build every
         # test program once and ask again.
@@ -262,11 +269,7 @@ def main():
         for m in mutants:
             m["names"], m["targets"] = tests_of(build_dir, m["tests"])
             if not m["names"] and not rebuilt:
-                programs = tests_of(build_dir)[1]
-                log("building " + ", ".join(sorted(programs)))
-                result = build(build_dir, programs, args.jobs)
-                if result.returncode != 0:
-                    print(result.stdout, file=sys.stderr)
+                if not build_programs(build_dir, tests_of(build_dir)[1], args.jobs):
                     return 2
                 rebuilt = True
                 m["names"], m["targets"] = tests_of(build_dir, m["tests"])
