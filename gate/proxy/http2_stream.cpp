@@ -77,14 +77,14 @@ void Http2Stream::headersDone(bool endStream) {
     return;
   }
   if (translated.status == http::H2RequestStatus::UnsupportedProtocol) {
-    answerMalformed(501);
+    answerHere(501);
     return;
   }
   chunked_ = translated.chunked;
   const Runtime& runtime = *connection_.runtime();
   const http::ParseResult parsed = http::parseRequestHead(head_, request_, runtime.headLimits);
   if (parsed.status != http::ParseStatus::Done) {
-    answerMalformed(parsed.status == http::ParseStatus::Error ? parsed.errorStatus : 431);
+    answerHere(parsed.status == http::ParseStatus::Error ? parsed.errorStatus : 431);
     return;
   }
   exchange_ = std::make_unique<Exchange>(*this, connection_.worker(), connection_.runtime(),
@@ -95,7 +95,7 @@ void Http2Stream::headersDone(bool endStream) {
 
 // A request the gate answers without an exchange (501 for a protocol it
 // does not tunnel, the parser's 4xx): answered on its stream alone.
-void Http2Stream::answerMalformed(int status) {
+void Http2Stream::answerHere(int status) {
   LocalAnswer answer;
   answer.status = status;
   sendLocal(answer);

@@ -58,7 +58,6 @@ class Http2Stream final : public ExchangeClient {
   // nghttp2 closed the stream (both sides ended, or a reset): the exchange,
   // if any is left, is abandoned.
   void closed();
-  bool isClosed() const { return closed_; }
 
   int64_t deadline() const;
   void onDeadline();
@@ -86,7 +85,7 @@ class Http2Stream final : public ExchangeClient {
 
  private:
   void reset(uint32_t errorCode);
-  void answerMalformed(int status);
+  void answerHere(int status);
   bool moveRequestBody();
   bool takeResponseBody();
   void submitHead(const http::ResponseHead& head, bool withBody);
