@@ -21,12 +21,9 @@ std::string patternBytes(size_t size, uint32_t seed) {
   return out;
 }
 
-std::string sha256Hex(std::string_view data) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw std::runtime_error("EVP_Digest failed");
-  }
+namespace {
+
+std::string toHex(const unsigned char* digest, unsigned int length) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string hex;
   hex.reserve(length * 2);
@@ -35,6 +32,38 @@ std::string sha256Hex(std::string_view data) {
     hex.push_back(kHex[digest[i] & 0x0f]);
   }
   return hex;
+}
+
+}  // namespace
+
+std::string sha256Hex(std::string_view data) {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  if (EVP_Digest(data.data(), data.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("EVP_Digest failed");
+  }
+  return toHex(digest.data(), length);
+}
+
+Sha256Stream::Sha256Stream() : ctx_(EVP_MD_CTX_new()) {
+  if (ctx_ == nullptr || EVP_DigestInit_ex(ctx_, EVP_sha256(), nullptr) != 1) {
+    throw std::runtime_error("EVP_DigestInit_ex failed");
+  }
+}
+
+Sha256Stream::~Sha256Stream() {
+  EVP_MD_CTX_free(ctx_);
+}
+
+void Sha256Stream::add(const void* data, size_t size) {
+  EVP_DigestUpdate(ctx_, data, size);
+}
+
+std::string Sha256Stream::hex() {
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx_, digest.data(), &length);
+  return toHex(digest.data(), length);
 }
 
 std::string printable(std::string_view data, size_t maxBytes) {

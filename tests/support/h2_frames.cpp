@@ -22,6 +22,46 @@ std::string h2Frame(uint8_t type, uint8_t flags, uint32_t stream, std::string_vi
   return frame;
 }
 
+namespace {
+
+// A string literal of at most 126 bytes, without Huffman coding (RFC 7541
+// 5.2: the 7-bit length prefix).
+std::string literal(std::string_view text) {
+  std::string out(1, static_cast<char>(text.size()));
+  out.append(text);
+  return out;
+}
+
+}  // namespace
+
+std::string h2GetBlock(std::string_view path) {
+  std::string block;
+  block.push_back(static_cast<char>(0x82));  // :method GET (static index 2)
+  block.push_back(static_cast<char>(0x87));  // :scheme https (7)
+  block.push_back(0x04);                     // :path, literal value (name index 4)
+  block.append(literal(path));
+  block.push_back(0x01);  // :authority, literal value (name index 1)
+  block.append(literal("gate.test"));
+  return block;
+}
+
+std::string h2LiteralField(std::string_view name, std::string_view value) {
+  return std::string(1, '\0') + literal(name) + literal(value);
+}
+
+uint32_t h2ErrorCode(const H2Frame& frame) {
+  // GOAWAY: last stream id, then the code; RST_STREAM: the code alone.
+  const size_t at = frame.type == kH2Goaway ? 4 : 0;
+  if (frame.payload.size() < at + 4) {
+    return UINT32_MAX;
+  }
+  uint32_t code = 0;
+  for (size_t i = at; i < at + 4; ++i) {
+    code = (code << 8) | static_cast<uint8_t>(frame.payload[i]);
+  }
+  return code;
+}
+
 H2Frame readH2Frame(Client& client, Millis timeout) {
   H2Frame frame;
   const std::string header = client.readBytes(9, timeout);
