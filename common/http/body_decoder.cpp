@@ -117,6 +117,10 @@ const char* BodyDecoder::step(char c) {
     if (++trailerBytes_ > kMaxTrailerBytes) {
       return fail("trailer section too large");
     }
+    if (trailers_ != nullptr && state_ != State::FinalLf &&
+        !(state_ == State::TrailerStart && c == '\r')) {
+      trailers_->push_back(c);
+    }
   }
   switch (state_) {
     case State::ChunkSizeStart:

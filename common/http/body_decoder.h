@@ -39,6 +39,12 @@ class BodyDecoder {
   // Content-Length. On error, `payload` may hold part of the rejected input.
   Step decode(std::string_view in, std::string& payload);
 
+  // From now on (resets included), the trailer section's bytes of chunked
+  // bodies are appended to `*section` as they are consumed: the field lines
+  // with their CRLFs, at most 16 KiB, the final empty line left out. For an
+  // HTTP/2 client, whose trailers are a HEADERS frame of their own.
+  void keepTrailers(std::string* section) { trailers_ = section; }
+
   bool done() const { return state_ == State::Done; }
   BodyKind kind() const { return kind_; }
   // Bytes of payload (chunk data or Length bytes) still expected in the
@@ -100,6 +106,7 @@ class BodyDecoder {
   uint32_t trailerBytes_ = 0;  // bytes of the trailer section so far
   uint8_t sizeDigits_ = 0;
   const char* error_ = "";  // the reason, once in Error
+  std::string* trailers_ = nullptr;
 };
 
 }  // namespace httpgate::http

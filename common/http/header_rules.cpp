@@ -371,4 +371,38 @@ void h2ResponseFields(const ResponseHead& head, std::string_view hsts, std::vect
   }
 }
 
+void h2TrailerFields(std::string_view section, std::vector<H2Field>& out, std::string& names) {
+  names.clear();
+  names.reserve(section.size());
+  struct Kept {
+    size_t at;
+    size_t length;
+    std::string_view value;
+  };
+  std::vector<Kept> kept;
+  while (!section.empty()) {
+    const size_t end = section.find("\r\n");
+    const std::string_view line = section.substr(0, end);
+    section.remove_prefix(end == std::string_view::npos ? section.size() : end + 2);
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0) {
+      continue;  // not from the decoder, which refuses such lines
+    }
+    const std::string_view name = line.substr(0, colon);
+    const FieldRole role = roleOf(name);
+    if (role == FieldRole::HopByHop || role == FieldRole::Upgrade || role == FieldRole::Framing ||
+        role == FieldRole::Host) {
+      continue;
+    }
+    kept.push_back({names.size(), name.size(), trimOws(line.substr(colon + 1))});
+    for (char c : name) {
+      names.push_back(asciiLower(c));
+    }
+  }
+  out.clear();
+  for (const Kept& k : kept) {
+    out.push_back({std::string_view(names).substr(k.at, k.length), k.value});
+  }
+}
+
 }  // namespace httpgate::http

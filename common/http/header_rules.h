@@ -90,4 +90,12 @@ void appendClientResponseHead(std::string& out, const ResponseHead& head, Versio
 void h2ResponseFields(const ResponseHead& head, std::string_view hsts, std::vector<H2Field>& out,
                       std::string& names);
 
+// The trailer fields of a chunked response (`section`: the field lines as
+// BodyDecoder::keepTrailers keeps them, already validated) for an HTTP/2
+// client's trailing HEADERS: names in lower case, values without their
+// surrounding white space, and without the fields that are never trailers
+// or only mean something to one HTTP/1.1 hop (framing, Connection and the
+// like). `names` receives the lower-cased names the views point into.
+void h2TrailerFields(std::string_view section, std::vector<H2Field>& out, std::string& names);
+
 }  // namespace httpgate::http

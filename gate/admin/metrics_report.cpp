@@ -113,6 +113,15 @@ void protocols(PrometheusText& out, const Workers& workers) {
   out.sample(
       "httpgate_http2_goaways_total", {},
       total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.http2Goaways; }));
+  out.family("httpgate_http2_floods_total",
+             "HTTP/2 connections ended with GOAWAY ENHANCE_YOUR_CALM for a flood, by the frame "
+             "that spent the connection's budget.",
+             "counter");
+  for (size_t f = 0; f < kFloodFrames; ++f) {
+    out.sample(
+        "httpgate_http2_floods_total", {{"frame", labelOf(static_cast<FloodFrame>(f))}},
+        total(workers, [&](const WorkerMetrics& w) -> const Counter& { return w.http2Floods[f]; }));
+  }
 }
 
 void backends(PrometheusText& out, const Workers& workers) {

@@ -28,6 +28,10 @@ class ClientSide {
   virtual void start() = 0;
   // Graceful shutdown (see Http1Connection::drain). May destroy it too.
   virtual void drain() = 0;
+  // A reload published a new configuration: what no longer holds for this
+  // connection is wound down (an HTTP/2 connection on a listener that
+  // turned http2 off drains). May destroy it too.
+  virtual void configurationChanged() {}
 
   // The worker's intrusive list.
   ClientSide* prev = nullptr;

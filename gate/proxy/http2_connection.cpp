@@ -32,7 +32,8 @@ Http2Connection::Http2Connection(Worker& worker, std::shared_ptr<const Runtime> 
       runtime_(std::move(runtime)),
       listener_(connection->listener()),
       conn_(std::move(connection)),
-      drain_(drain) {
+      drain_(drain),
+      floodGuard_(clock::coarseMs()) {
   conn_->rebind(onSocketEvent, onTimer, this);
   createSession();
 }
@@ -65,6 +66,14 @@ void Http2Connection::drain() {
   }
   run();
   afterEvent();
+}
+
+void Http2Connection::configurationChanged() {
+  const std::vector<ListenConfig>& listeners = runtime()->config->listeners;
+  if (!drain_.draining && listener_ < listeners.size() && !listeners[listener_].http2) {
+    spdlog::debug("{}: http2 turned off on its listener: draining", conn_->address());
+    drain();
+  }
 }
 
 // The final GOAWAY of a drain, once its grace has passed and no stream is
@@ -163,10 +172,7 @@ bool Http2Connection::receive() {
     const ssize_t used =
         nghttp2_session_mem_recv(session_, reinterpret_cast<const uint8_t*>(in.data()), in.size());
     if (used < 0) {
-      spdlog::debug("{}: HTTP/2: {}", conn_->address(), nghttp2_strerror(static_cast<int>(used)));
-      // The session has queued its GOAWAY: send it, then close.
-      send();
-      closeNow();
+      endForBadInput(static_cast<int>(used));
       return true;
     }
     in.consume(static_cast<size_t>(used));
@@ -177,6 +183,24 @@ bool Http2Connection::receive() {
     return true;
   }
   return progress;
+}
+
+// libnghttp2 refused the client's input for good: a GOAWAY that says why
+// (unless one is queued already: a flood our own budget caught), then close.
+void Http2Connection::endForBadInput(int error) {
+  spdlog::debug("{}: HTTP/2: {}", conn_->address(), nghttp2_strerror(error));
+  if (error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS) {
+    spdlog::warn("{}: HTTP/2 continuation flood: GOAWAY ENHANCE_YOUR_CALM", conn_->address());
+    worker_.metrics().http2Floods[static_cast<size_t>(FloodFrame::Continuation)].add();
+  }
+  if (!goawaySent_) {
+    const bool flood = error == NGHTTP2_ERR_TOO_MANY_CONTINUATIONS || error == NGHTTP2_ERR_FLOODED;
+    nghttp2_session_terminate_session(session_,
+                                      flood ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
+    goawaySent_ = true;
+  }
+  send();
+  closeNow();
 }
 
 bool Http2Connection::pumpStreams() {

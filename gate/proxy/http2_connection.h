@@ -21,6 +21,7 @@
 
 #include "gate/proxy/client_connection.h"
 #include "gate/proxy/client_side.h"
+#include "gate/proxy/http2_flood_guard.h"
 #include "gate/proxy/runtime.h"
 
 namespace httpgate::gate {
@@ -40,6 +41,9 @@ class Http2Connection final : public ClientSide {
   // GOAWAY with the last stream id: the streams in flight finish, no new
   // one is taken, and the connection closes when the last one ends.
   void drain() override;
+  // A reload that turned http2 off on this connection's listener drains it
+  // (its client reconnects and gets HTTP/1.1).
+  void configurationChanged() override;
 
   // For the streams.
   Worker& worker() { return worker_; }
@@ -57,6 +61,14 @@ class Http2Connection final : public ClientSide {
   void streamEvent();
   // Per-stream DATA window: what one stream's buffers may hold.
   static constexpr int32_t kStreamWindow = 64 * 1024;
+  // Response payload decoded ahead of the client, all streams together:
+  // a stream takes more from its backend only while this is under
+  // kResponseBudget, so that a client reading nothing holds at most that
+  // much (and one backend buffer per stream) whatever its stream count.
+  static constexpr size_t kResponseBudget = 1024 * 1024;
+  bool responseRoom() const { return responseHeld_ < kResponseBudget; }
+  void holdResponse(size_t bytes) { responseHeld_ += bytes; }
+  void releaseResponse(size_t bytes) { responseHeld_ -= bytes; }
 
  private:
   static void onSocketEvent(void* self, short what);
@@ -66,6 +78,7 @@ class Http2Connection final : public ClientSide {
   // The pump (http2_connection.cpp).
   void run();
   bool receive();
+  void endForBadInput(int error);
   bool pumpStreams();
   bool send();
   void dropClosedStreams();
@@ -86,6 +99,9 @@ class Http2Connection final : public ClientSide {
   static int onDataChunk(nghttp2_session*, uint8_t flags, int32_t streamId, const uint8_t* data,
                          size_t length, void* self);
   static int onStreamClose(nghttp2_session*, int32_t streamId, uint32_t errorCode, void* self);
+  // Charges `frame` to the flood budget; false once it is spent (the
+  // session then ends with ENHANCE_YOUR_CALM).
+  bool withinBudget(const nghttp2_frame& frame);
 
   Worker& worker_;
   std::shared_ptr<const Runtime> runtime_;  // the session's settings were made from this one
@@ -95,6 +111,8 @@ class Http2Connection final : public ClientSide {
   std::map<int32_t, std::unique_ptr<Http2Stream>> streams_;
   std::vector<std::unique_ptr<Http2Stream>> closedStreams_;  // freed after the session's call
   DrainState drain_;
+  Http2FloodGuard floodGuard_;
+  size_t responseHeld_ = 0;  // see kResponseBudget
   bool goawaySent_ = false;
   bool dead_ = false;
 };

@@ -5,6 +5,7 @@
 
 #include <string_view>
 
+#include "common/time/clock.h"
 #include "gate/proxy/http2_connection.h"
 #include "gate/proxy/http2_stream.h"
 #include "gate/proxy/worker.h"
@@ -15,6 +16,9 @@ namespace {
 // The connection-level window: what all the streams of one connection may
 // hold together before the client must wait.
 constexpr int32_t kConnectionWindow = 1024 * 1024;
+// CONTINUATION frames after one HEADERS: 16 KiB each (the default frame
+// size) carry more than limits.max_request_header can allow.
+constexpr size_t kMaxContinuations = 8;
 
 Http2Connection& connectionOf(void* self) {
   return *static_cast<Http2Connection*>(self);
@@ -37,6 +41,11 @@ void Http2Connection::createSession() {
   // Windows open as the streams' exchanges forward the bytes, not as they
   // arrive (Http2Stream::moveRequestBody).
   nghttp2_option_set_no_auto_window_update(options, 1);
+  // CONTINUATION floods (CVE-2024-27316 class): a header block in at most
+  // this many frames, or the session ends (libnghttp2 also bounds what it
+  // keeps of one by the header list size it decodes, and our streams by
+  // limits.max_request_header).
+  nghttp2_option_set_max_continuations(options, kMaxContinuations);
   nghttp2_session_server_new2(&session_, callbacks, this, options);
   nghttp2_option_del(options);
   nghttp2_session_callbacks_del(callbacks);
@@ -46,10 +55,9 @@ void Http2Connection::createSession() {
       {NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, config.limits.http2MaxConcurrentStreams},
       {NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, kStreamWindow},
       {NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, config.limits.maxRequestHeader},
-      // No RFC 8441 WebSocket over HTTP/2 yet: without this setting a
-      // browser opens an HTTP/1.1 connection for its WebSockets, which the
-      // gate tunnels as it always has.
-      {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 0},
+      // RFC 8441: WebSockets over a stream of this connection (extended
+      // CONNECT), tunneled to the backend as HTTP/1.1 upgrades.
+      {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},
   };
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings,
                           sizeof(settings) / sizeof(settings[0]));
@@ -71,9 +79,9 @@ int Http2Connection::onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame
   return 0;
 }
 
-int Http2Connection::onHeader(nghttp2_session* session, const nghttp2_frame* frame,
-                              const uint8_t* name, size_t nameLength, const uint8_t* value,
-                              size_t valueLength, uint8_t, void* self) {
+int Http2Connection::onHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
+                              size_t nameLength, const uint8_t* value, size_t valueLength, uint8_t,
+                              void* self) {
   if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) {
     return 0;  // request trailers are not forwarded
   }
@@ -81,20 +89,27 @@ int Http2Connection::onHeader(nghttp2_session* session, const nghttp2_frame* fra
   if (stream == nullptr) {
     return 0;
   }
-  if (!stream->addField(std::string_view(reinterpret_cast<const char*>(name), nameLength),
-                        std::string_view(reinterpret_cast<const char*>(value), valueLength))) {
-    // Past limits.max_request_header: the stream alone is refused.
-    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, frame->hd.stream_id,
-                              NGHTTP2_REFUSED_STREAM);
-    return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
-  }
+  // Past limits.max_request_header the stream keeps nothing more and is
+  // answered 431 once its block is decoded (an HPACK bomb costs the
+  // decoding, never the memory).
+  stream->addField(std::string_view(reinterpret_cast<const char*>(name), nameLength),
+                   std::string_view(reinterpret_cast<const char*>(value), valueLength));
   return 0;
 }
 
 // Resets and GOAWAYs the gate sends, whoever decided them (a stream, or the
 // session itself for a frame it refused), for /metrics.
-int Http2Connection::onFrameSent(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+int Http2Connection::onFrameSent(nghttp2_session* session, const nghttp2_frame* frame, void* self) {
   WorkerMetrics& metrics = connectionOf(self).worker_.metrics();
+  const int32_t id = frame->hd.stream_id;
+  if ((frame->hd.type == NGHTTP2_DATA || frame->hd.type == NGHTTP2_HEADERS) &&
+      (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0 &&
+      nghttp2_session_get_stream_remote_close(session, id) == 0) {
+    // The response is complete before the request (an early answer, a
+    // tunnel the backend ended): the client is told to stop sending
+    // (RFC 9113 8.1), and the stream does not linger half-open.
+    nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, id, NGHTTP2_NO_ERROR);
+  }
   if (frame->hd.type == NGHTTP2_RST_STREAM) {
     metrics
         .http2Resets[static_cast<size_t>(ResetSide::Gate)]
@@ -106,7 +121,48 @@ int Http2Connection::onFrameSent(nghttp2_session*, const nghttp2_frame* frame, v
   return 0;
 }
 
+// The frames a flood is made of (http2_flood_guard.h), charged as they come.
+bool Http2Connection::withinBudget(const nghttp2_frame& frame) {
+  FloodFrame kind;
+  switch (frame.hd.type) {
+    case NGHTTP2_RST_STREAM:
+      kind = FloodFrame::RstStream;
+      break;
+    case NGHTTP2_PING:
+    case NGHTTP2_SETTINGS:
+      if ((frame.hd.flags & NGHTTP2_FLAG_ACK) != 0) {
+        return true;
+      }
+      kind = frame.hd.type == NGHTTP2_PING ? FloodFrame::Ping : FloodFrame::Settings;
+      break;
+    case NGHTTP2_PRIORITY:
+      kind = FloodFrame::Priority;
+      break;
+    case NGHTTP2_DATA:
+      if (frame.hd.length > 0 || (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+        return true;
+      }
+      kind = FloodFrame::EmptyData;
+      break;
+    default:
+      return true;
+  }
+  if (floodGuard_.charge(clock::coarseMs())) {
+    return true;
+  }
+  spdlog::warn("{}: HTTP/2 {} flood: GOAWAY ENHANCE_YOUR_CALM", conn_->address(), labelOf(kind));
+  worker_.metrics().http2Floods[static_cast<size_t>(kind)].add();
+  nghttp2_session_terminate_session(session_, NGHTTP2_ENHANCE_YOUR_CALM);
+  goawaySent_ = true;
+  return false;
+}
+
 int Http2Connection::onFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+  if (!connectionOf(self).withinBudget(*frame)) {
+    // Nothing more of this client's input is processed: its GOAWAY goes
+    // out and the connection closes (receive()).
+    return NGHTTP2_ERR_CALLBACK_FAILURE;
+  }
   if (frame->hd.type == NGHTTP2_RST_STREAM) {
     connectionOf(self)
         .worker_.metrics()

@@ -37,29 +37,36 @@ std::string webSocketKey() {
 
 Http2Stream::Http2Stream(Http2Connection& connection, int32_t id)
     : connection_(connection), id_(id), lastActivity_(clock::coarseMs()) {
+  responseFraming_.keepTrailers(&responseTrailers_);
   connection_.worker().metrics().http2StreamsOpen.add(1);
 }
 
 Http2Stream::~Http2Stream() {
   exchange_.reset();  // before the buffers it reads
   requestBytes_.release();
+  connection_.releaseResponse(payloadHeld());
   connection_.worker().metrics().http2StreamsOpen.add(-1);
 }
 
-bool Http2Stream::addField(std::string_view name, std::string_view value) {
+void Http2Stream::addField(std::string_view name, std::string_view value) {
   // RFC 9113 6.5.2 counts 32 bytes of overhead per field.
   const size_t limit = connection_.runtime()->config->limits.maxRequestHeader;
-  if (fieldBytes_.size() + 32 * (fieldSpans_.size() + 1) + name.size() + value.size() > limit) {
-    return false;
+  if (headTooLarge_ ||
+      fieldBytes_.size() + 32 * (fieldSpans_.size() + 1) + name.size() + value.size() > limit) {
+    headTooLarge_ = true;
+    return;
   }
   fieldBytes_.append(name);
   fieldBytes_.append(value);
   fieldSpans_.emplace_back(name.size(), value.size());
-  return true;
 }
 
 void Http2Stream::headersDone(bool endStream) {
   requestEnded_ = endStream;
+  if (headTooLarge_) {
+    answerHere(431);
+    return;
+  }
   std::vector<http::H2Field> fields;
   fields.reserve(fieldSpans_.size());
   size_t at = 0;
@@ -81,6 +88,7 @@ void Http2Stream::headersDone(bool endStream) {
     return;
   }
   chunked_ = translated.chunked;
+  websocket_ = translated.websocket;
   const Runtime& runtime = *connection_.runtime();
   const http::ParseResult parsed = http::parseRequestHead(head_, request_, runtime.headLimits);
   if (parsed.status != http::ParseStatus::Done) {
@@ -126,7 +134,7 @@ bool Http2Stream::pump() {
   }
   bool progress = moveRequestBody();
   if (exchange_) {
-    progress |= exchange_->takeRequestBody();
+    progress |= exchange_->tunnel() ? exchange_->takeTunnelBytes() : exchange_->takeRequestBody();
   }
   if (exchange_) {
     progress |= exchange_->exchangeWithBackend();
@@ -152,6 +160,11 @@ bool Http2Stream::moveRequestBody() {
     progress = true;
   }
   if (pendingBody_.empty() && !(chunked_ && requestEnded_ && !lastChunkWritten_)) {
+    return progress;
+  }
+  if (websocket_ && !(exchange_ && exchange_->tunnel())) {
+    // A WebSocket's bytes are the tunnel's, not a body of its upgrade
+    // request: they wait (within the window) until the backend's 101.
     return progress;
   }
   if (!requestBytes_.acquire(connection_.worker().clientBuffers())) {

@@ -10,7 +10,12 @@
 //   response: the head -> HEADERS (h2ResponseFields); the body bytes the
 //             exchange forwards -> decoded from their HTTP/1.1 framing ->
 //             DATA, pulled by nghttp2 as the connection's output has room,
-//             so a slow client holds back this backend alone.
+//             so a slow client holds back this backend alone. A chunked
+//             response's trailer fields follow as a trailing HEADERS.
+//   RFC 8441: an extended CONNECT for a WebSocket reaches the backend as an
+//             HTTP/1.1 upgrade; its 101 becomes a 200 and from then on the
+//             stream's DATA carry the tunnel's bytes both ways, unframed,
+//             under the same windows.
 #pragma once
 
 #include <nghttp2/nghttp2.h>
@@ -41,9 +46,9 @@ class Http2Stream final : public ExchangeClient {
 
   int32_t id() const { return id_; }
 
-  // The request, from the session's callbacks. addField returns false when
-  // the fields outgrow limits.max_request_header (the stream is then reset).
-  bool addField(std::string_view name, std::string_view value);
+  // The request, from the session's callbacks. Fields past
+  // limits.max_request_header are not kept, and the request is answered 431.
+  void addField(std::string_view name, std::string_view value);
   void headersDone(bool endStream);
   // DATA payload; false when it is more than the window allowed.
   bool receiveData(const uint8_t* data, size_t length);
@@ -88,6 +93,9 @@ class Http2Stream final : public ExchangeClient {
   void answerHere(int status);
   bool moveRequestBody();
   bool takeResponseBody();
+  void compactPayload();
+  size_t payloadHeld() const { return responsePayload_.size() - payloadSent_; }
+  bool submitTrailers();
   void submitHead(const http::ResponseHead& head, bool withBody);
   void resumeResponse();
   void endExchangeIfDone();
@@ -100,6 +108,7 @@ class Http2Stream final : public ExchangeClient {
   std::string fieldBytes_;
   std::vector<std::pair<size_t, size_t>> fieldSpans_;  // name, value lengths
   std::string head_;                                   // the HTTP/1.1 head made of the fields
+  bool headTooLarge_ = false;                          // the fields outgrew the limit
   http::RequestHead request_;
 
   std::unique_ptr<Exchange> exchange_;
@@ -110,6 +119,7 @@ class Http2Stream final : public ExchangeClient {
   Buffer requestBytes_;
   size_t unacknowledged_ = 0;  // payload moved into requestBytes_, window not yet given back
   bool chunked_ = false;
+  bool websocket_ = false;     // an RFC 8441 extended CONNECT
   bool requestEnded_ = false;  // END_STREAM received
   bool lastChunkWritten_ = false;
 
@@ -117,6 +127,9 @@ class Http2Stream final : public ExchangeClient {
   // HTTP/1.1 framing, waiting for nghttp2 to take them as DATA.
   http::BodyDecoder responseFraming_;
   std::string responsePayload_;
+  size_t payloadSent_ = 0;  // bytes at its front nghttp2 has taken already
+  // A chunked response's trailer lines (BodyDecoder::keepTrailers).
+  std::string responseTrailers_;
   bool responseSubmitted_ = false;
   bool responseBodyDone_ = false;  // the payload has all been decoded
   bool deferred_ = false;          // nghttp2 waits for resumeResponse()

@@ -3,6 +3,7 @@
 // responses, and the answers the gate makes itself.
 #include <cstring>
 
+#include "common/http/chars.h"
 #include "common/http/head_parser.h"
 #include "common/http/header_rules.h"
 #include "common/http/responses.h"
@@ -22,6 +23,13 @@ ssize_t readResponseBody(nghttp2_session*, int32_t, uint8_t* buffer, size_t leng
   return static_cast<Http2Stream*>(source->ptr)->readResponse(buffer, length, flags);
 }
 
+// A field as nghttp2 takes it (it copies the bytes on submit).
+nghttp2_nv nv(std::string_view name, std::string_view value) {
+  return {reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
+          reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(), value.size(),
+          NGHTTP2_NV_FLAG_NONE};
+}
+
 // A response head as the name-value pairs of a HEADERS frame (nghttp2
 // copies them on submit): :status, then h2ResponseFields.
 struct HeadFrame {
@@ -37,11 +45,7 @@ struct HeadFrame {
   HeadFrame(const HeadFrame&) = delete;
   HeadFrame& operator=(const HeadFrame&) = delete;
 
-  void add(std::string_view name, std::string_view value) {
-    nva.push_back({reinterpret_cast<uint8_t*>(const_cast<char*>(name.data())),
-                   reinterpret_cast<uint8_t*>(const_cast<char*>(value.data())), name.size(),
-                   value.size(), NGHTTP2_NV_FLAG_NONE});
-  }
+  void add(std::string_view name, std::string_view value) { nva.push_back(nv(name, value)); }
 
   std::string status;
   std::string names;
@@ -51,19 +55,31 @@ struct HeadFrame {
 
 }  // namespace
 
-// The body bytes the exchange forwards, decoded from their HTTP/1.1
-// framing into the payload nghttp2 sends as DATA.
+// The bytes the exchange forwards from the backend, into the payload
+// nghttp2 sends as DATA: decoded from their HTTP/1.1 framing, or as they
+// are in a tunnel (which ends once the backend has closed and they are
+// all out). Taken only while this stream and the connection have room.
 bool Http2Stream::takeResponseBody() {
   if (!responseSubmitted_ || responseBodyDone_) {
     return false;
   }
+  const bool tunnel = exchange_->tunnel();
   Buffer* source = exchange_->responseSource();
   size_t& ready = exchange_->responseReady();
   bool progress = false;
-  if (source != nullptr && ready > 0 && responsePayload_.size() < kPayloadHighWater) {
-    const http::BodyDecoder::Step step =
-        responseFraming_.decode(std::string_view(source->data(), ready), responsePayload_);
-    if (step.error) {
+  if (source != nullptr && ready > 0 && payloadHeld() < kPayloadHighWater &&
+      connection_.responseRoom()) {
+    compactPayload();
+    const size_t before = responsePayload_.size();
+    const std::string_view bytes(source->data(), ready);
+    bool bad = false;
+    if (tunnel) {
+      responsePayload_.append(bytes);
+    } else {
+      bad = responseFraming_.decode(bytes, responsePayload_).error;
+    }
+    connection_.holdResponse(responsePayload_.size() - before);
+    if (bad) {
       abort();
       return true;
     }
@@ -72,7 +88,7 @@ bool Http2Stream::takeResponseBody() {
     ready = 0;
     progress = true;
   }
-  if (exchange_->responseComplete() && ready == 0) {
+  if (ready == 0 && (tunnel ? exchange_->tunnelBackendDone() : exchange_->responseComplete())) {
     responseBodyDone_ = true;
     progress = true;
   }
@@ -82,12 +98,29 @@ bool Http2Stream::takeResponseBody() {
   return progress;
 }
 
+// What nghttp2 has taken stays in front of the payload until more is
+// added: one move then, instead of one per DATA frame.
+void Http2Stream::compactPayload() {
+  if (payloadSent_ > 0) {
+    responsePayload_.erase(0, payloadSent_);
+    payloadSent_ = 0;
+  }
+}
+
 ssize_t Http2Stream::readResponse(uint8_t* buffer, size_t length, uint32_t* flags) {
-  const size_t n = std::min(length, responsePayload_.size());
-  std::memcpy(buffer, responsePayload_.data(), n);
-  responsePayload_.erase(0, n);
-  if (responsePayload_.empty() && responseBodyDone_) {
+  const size_t n = std::min(length, payloadHeld());
+  std::memcpy(buffer, responsePayload_.data() + payloadSent_, n);
+  payloadSent_ += n;
+  connection_.releaseResponse(n);
+  if (payloadHeld() == 0) {
+    responsePayload_.clear();
+    payloadSent_ = 0;
+  }
+  if (payloadHeld() == 0 && responseBodyDone_) {
     *flags |= NGHTTP2_DATA_FLAG_EOF;
+    if (submitTrailers()) {
+      *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;  // the trailers end the stream
+    }
     return static_cast<ssize_t>(n);
   }
   if (n == 0) {
@@ -96,6 +129,26 @@ ssize_t Http2Stream::readResponse(uint8_t* buffer, size_t length, uint32_t* flag
   }
   noteActivity();
   return static_cast<ssize_t>(n);
+}
+
+// The trailer fields of a chunked response, as a HEADERS frame after the
+// last DATA; false when there are none to send.
+bool Http2Stream::submitTrailers() {
+  if (responseTrailers_.empty()) {
+    return false;
+  }
+  std::vector<http::H2Field> fields;
+  std::string names;
+  http::h2TrailerFields(responseTrailers_, fields, names);
+  if (fields.empty()) {
+    return false;
+  }
+  std::vector<nghttp2_nv> nva;
+  nva.reserve(fields.size());
+  for (const http::H2Field& f : fields) {
+    nva.push_back(nv(f.name, f.value));
+  }
+  return nghttp2_submit_trailer(connection_.session(), id_, nva.data(), nva.size()) == 0;
 }
 
 void Http2Stream::resumeResponse() {
@@ -131,14 +184,24 @@ void Http2Stream::submitHead(const http::ResponseHead& head, bool withBody) {
 void Http2Stream::sendResponseHead(const http::ResponseHead& head, bool) {
   const bool withBody = head.body != http::BodyKind::None;
   responseFraming_.reset(head.body, head.contentLength);
+  responseTrailers_.clear();
   submitHead(head, withBody);
   noteActivity();
 }
 
-// Not reached yet: an RFC 8441 WebSocket's 101 becomes a 200 on its stream
-// once the tunnel is carried (the next step of HTTP/2).
-void Http2Stream::sendSwitchingProtocols(const http::ResponseHead&) {
-  abort();
+// RFC 8441 5: the backend's 101 to the upgrade becomes a 200 that leaves
+// the stream open; Sec-WebSocket-Accept answers the key the gate made up,
+// not one the client sent, and is not passed on. Sec-WebSocket-Protocol
+// and -Extensions are.
+void Http2Stream::sendSwitchingProtocols(const http::ResponseHead& upgrade) {
+  http::ResponseHead head = upgrade;
+  head.status = 200;
+  head.body = http::BodyKind::None;
+  std::erase_if(head.headers, [](const http::HeaderField& f) {
+    return http::iequals(f.name, "sec-websocket-accept");
+  });
+  submitHead(head, true);
+  noteActivity();
 }
 
 // Raw paths (PicoLisp's replication) are HTTP/1.x only.
@@ -161,7 +224,10 @@ size_t Http2Stream::sendLocal(const LocalAnswer& answer) {
     reset(NGHTTP2_INTERNAL_ERROR);
     return 0;
   }
+  connection_.releaseResponse(payloadHeld());
   responsePayload_.assign(text, parsed.consumed, std::string::npos);
+  payloadSent_ = 0;
+  connection_.holdResponse(responsePayload_.size());
   const bool withBody = !responsePayload_.empty();
   submitHead(head, withBody);
   responseBodyDone_ = true;

@@ -161,6 +161,14 @@ void Worker::handleNotify() {
     runtime_ = std::move(runtime);
     clientBuffers_.setBlockSize(clientBufferSize(*runtime_));
     backendBuffers_.setBlockSize(backendBufferSize(*runtime_));
+    if (!drain && !draining_) {
+      // configurationChanged() may destroy the connection: step on first.
+      for (ClientSide* client = clients_; client != nullptr;) {
+        ClientSide* next = client->next;
+        client->configurationChanged();
+        client = next;
+      }
+    }
   }
   if (drain) {
     draining_ = true;

@@ -35,15 +35,23 @@ const char* labelOf(ResetSide value) {
 }
 
 const char* labelOf(ResetReason value) {
-  static const char* const kNames[kResetReasons] = {"protocol",     "refused",  "cancel",
+  static const char* const kNames[kResetReasons] = {"no_error",     "protocol", "refused", "cancel",
                                                     "flow_control", "internal", "other"};
   return kNames[static_cast<size_t>(value)];
 }
 
-// RFC 9113 7: 0x1 PROTOCOL_ERROR, 0x2 INTERNAL_ERROR, 0x3 FLOW_CONTROL_ERROR,
+const char* labelOf(FloodFrame value) {
+  static const char* const kNames[kFloodFrames] = {"rst_stream", "ping",       "settings",
+                                                   "priority",   "empty_data", "continuation"};
+  return kNames[static_cast<size_t>(value)];
+}
+
+// RFC 9113 7: 0x0 NO_ERROR, 0x1 PROTOCOL_ERROR, 0x2 INTERNAL_ERROR, 0x3 FLOW_CONTROL_ERROR,
 // 0x7 REFUSED_STREAM, 0x8 CANCEL; the rest are rare enough to share a label.
 ResetReason resetReasonOf(uint32_t errorCode) {
   switch (errorCode) {
+    case 0x0:
+      return ResetReason::NoError;
     case 0x1:
       return ResetReason::Protocol;
     case 0x2:

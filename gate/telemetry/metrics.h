@@ -62,8 +62,21 @@ constexpr size_t kProtocols = 2;
 // Who reset an HTTP/2 stream, and why (its RST_STREAM error code, grouped).
 enum class ResetSide : uint8_t { Client, Gate };
 constexpr size_t kResetSides = 2;
-enum class ResetReason : uint8_t { Protocol, Refused, Cancel, FlowControl, Internal, Other };
-constexpr size_t kResetReasons = 6;
+// NoError: the response was complete before the request (RFC 9113 8.1).
+enum class ResetReason : uint8_t {
+  NoError,
+  Protocol,
+  Refused,
+  Cancel,
+  FlowControl,
+  Internal,
+  Other
+};
+constexpr size_t kResetReasons = 7;
+// The kind of frame whose flood ended an HTTP/2 connection
+// (gate/proxy/http2_flood_guard.h).
+enum class FloodFrame : uint8_t { RstStream, Ping, Settings, Priority, EmptyData, Continuation };
+constexpr size_t kFloodFrames = 6;
 ResetReason resetReasonOf(uint32_t errorCode);
 // Why a connection to a backend could not be opened; HostDown: not tried,
 // its host is marked down (host_health.h).
@@ -78,6 +91,7 @@ const char* labelOf(ConnectFailure value);
 const char* labelOf(Protocol value);
 const char* labelOf(ResetSide value);
 const char* labelOf(ResetReason value);
+const char* labelOf(FloodFrame value);
 
 // The class of an HTTP status; false for anything outside 100..599.
 bool statusClassOf(int status, StatusClass& out);
@@ -107,6 +121,9 @@ struct alignas(64) WorkerMetrics {
   Gauge http2StreamsOpen;
   std::array<std::array<Counter, kResetReasons>, kResetSides> http2Resets;
   Counter http2Goaways;  // sent
+  // HTTP/2 connections ended for a flood, by the frame that spent their
+  // budget.
+  std::array<Counter, kFloodFrames> http2Floods;
 
   // The loop monitor (loop_monitor.h): when the worker's timer last fired
   // (CLOCK_MONOTONIC nanoseconds, 0 = not yet) and how late it fired at most

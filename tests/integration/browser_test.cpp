@@ -2,7 +2,8 @@
 // application's first page over TLS, follows its redirect to the session's
 // own port (https://host/<port>/<sesid>~/), and the page it renders comes
 // from the session child. A second load of a session URL that adds a note
-// shows the note: the state lives in that process. Skipped with a clear
+// shows the note: the state lives in that process. Chromium speaks HTTP/2
+// to the gate all along. Skipped with a clear
 // message when chromium is not installed (the README's test command
 // installs it).
 #include <dirent.h>
@@ -133,6 +134,17 @@ TEST_F(BrowserTest, TheExampleAppWorksThroughTheGateInABrowser) {
   EXPECT_NE(again.find("noted by chromium"), std::string::npos) << again;
   ASSERT_TRUE(std::regex_search(again, served, servedBy)) << again;
   EXPECT_EQ(served[1].str(), sessionPid);
+
+  // Chromium chose HTTP/2 (ALPN h2) for all of it: the gate's access log
+  // names the protocol of every request.
+  EXPECT_TRUE(GateTest::gate().waitForLog(std::regex("\"GET / HTTP/2\\.0\" 303 "), kIoTimeout))
+      << GateTest::gate().log();
+  EXPECT_TRUE(GateTest::gate().waitForLog(
+      std::regex("\"POST /" + sessionPort + "/[0-9a-f]{32}~/ HTTP/2\\.0\" "), kIoTimeout))
+      << GateTest::gate().log();
+  EXPECT_FALSE(std::regex_search(GateTest::gate().log(), std::regex(" HTTP/1\\.[01]\" ")))
+      << "a request over HTTP/1.x:\n"
+      << GateTest::gate().log();
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include "tests/support/dead_ports.h"
 #include "tests/support/gate_config.h"
 #include "tests/support/gate_test.h"
+#include "tests/support/h2_client.h"
 #include "tests/support/h2_frames.h"
 #include "tests/support/metrics_page.h"
 
@@ -154,6 +155,40 @@ TEST_F(Http2Test, LargeResponsesArriveWhole) {
     EXPECT_EQ(got.size(), big.size()) << path;
     EXPECT_TRUE(got == big) << path;
   }
+}
+
+TEST_F(Http2Test, ResponseTrailersFollowAsATrailingHeaders) {
+  Backend trailing([](const RecordedRequest& request) {
+    BackendReply reply;
+    if (request.target == "/with") {
+      reply.raw =
+          "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTrailer: Grpc-Status\r\n\r\n"
+          "5\r\nhello\r\n6\r\n world\r\n0\r\nGrpc-Status: 0\r\nConnection: x\r\n"
+          "X-Digest:  sha-1 \r\n\r\n";
+    } else {
+      reply.raw = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nno\r\n0\r\n\r\n";
+    }
+    return reply;
+  });
+  ASSERT_NO_FATAL_FAILURE(start());
+  H2Client client(tlsPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string port = std::to_string(trailing.port());
+  const int32_t with = client.get("/" + port + "/with");
+  const int32_t without = client.get("/" + port + "/without");
+  ASSERT_TRUE(client.waitClosed(with)) << client.error();
+  ASSERT_TRUE(client.waitClosed(without)) << client.error();
+  const H2StreamResult& got = client.stream(with);
+  EXPECT_EQ(got.status, 200);
+  EXPECT_EQ(got.data, "hello world");
+  EXPECT_EQ(got.header("trailer"), "");  // an HTTP/1.1 hop's field
+  EXPECT_TRUE(got.remoteEnded);
+  EXPECT_FALSE(got.reset);
+  const H2Fields expected = {{"grpc-status", "0"}, {"x-digest", "sha-1"}};
+  EXPECT_EQ(got.trailers, expected);
+  EXPECT_EQ(client.stream(without).data, "no");
+  EXPECT_TRUE(client.stream(without).trailers.empty());
+  EXPECT_TRUE(client.stream(without).remoteEnded);
 }
 
 TEST_F(Http2Test, ErrorsAreAnsweredOnTheirStreamOnly) {

@@ -268,5 +268,36 @@ TEST(BodyDecoderAttack, OversizedTrailerSection) {
   EXPECT_TRUE(chunked(body + "\r\n").error);
 }
 
+TEST(BodyDecoder, KeepsTheTrailerLinesUnderEverySplit) {
+  const std::string body = "3\r\nabc\r\n0\r\nGrpc-Status: 0\r\nX-Sum:  a1 \r\n\r\nNEXT";
+  for (size_t step = 1; step <= body.size(); ++step) {
+    std::string trailers;
+    std::string payload;
+    BodyDecoder d;
+    d.keepTrailers(&trailers);
+    d.reset(BodyKind::Chunked);
+    bool done = false;
+    for (size_t at = 0; at < body.size() && !done; at += step) {
+      const BodyDecoder::Step got = d.decode(std::string_view(body).substr(at, step), payload);
+      ASSERT_FALSE(got.error) << got.reason;
+      done = got.done;
+    }
+    ASSERT_TRUE(done);
+    EXPECT_EQ(payload, "abc");
+    EXPECT_EQ(trailers, "Grpc-Status: 0\r\nX-Sum:  a1 \r\n") << "pieces of " << step;
+  }
+}
+
+TEST(BodyDecoder, KeepsNoTrailersOfABodyWithout) {
+  std::string trailers = "left over";
+  BodyDecoder d;
+  d.keepTrailers(&trailers);
+  trailers.clear();
+  d.reset(BodyKind::Chunked);
+  std::string payload;
+  EXPECT_TRUE(d.decode("1\r\nx\r\n0\r\n\r\n", payload).done);
+  EXPECT_EQ(trailers, "");
+}
+
 }  // namespace
 }  // namespace httpgate::http

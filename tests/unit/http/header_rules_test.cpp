@@ -294,5 +294,21 @@ TEST(HeaderRules, ClientResponseKeepsFramingNamedInConnection) {
   EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n");
 }
 
+TEST(HeaderRules, H2TrailerFieldsAreLowerCasedTrimmedAndWithoutHopByHopOnes) {
+  const std::string section =
+      "Grpc-Status: 0\r\nConnection: x\r\nContent-Length: 3\r\nTransfer-Encoding: "
+      "chunked\r\nHost: h\r\nX-Sum:\t a1 \r\nTE: trailers\r\nEmpty:\r\n";
+  std::vector<H2Field> fields;
+  std::string names;
+  h2TrailerFields(section, fields, names);
+  ASSERT_EQ(fields.size(), 3U);
+  EXPECT_EQ(fields[0].name, "grpc-status");
+  EXPECT_EQ(fields[0].value, "0");
+  EXPECT_EQ(fields[1].name, "x-sum");
+  EXPECT_EQ(fields[1].value, "a1");
+  EXPECT_EQ(fields[2].name, "empty");
+  EXPECT_EQ(fields[2].value, "");
+}
+
 }  // namespace
 }  // namespace httpgate::http
