@@ -137,6 +137,11 @@ Connection Connection::open(const Options& options, SSL_CTX* context) {
     connection.fail(Failure::Handshake, "SSL_new: " + takeOpenSslErrors());
     return connection;
   }
+  static const unsigned char kH2[] = {2, 'h', '2'};
+  if (options.h2 && SSL_set_alpn_protos(connection.ssl_, kH2, sizeof kH2) != 0) {
+    connection.fail(Failure::Handshake, "SSL_set_alpn_protos: " + takeOpenSslErrors());
+    return connection;
+  }
   // Blocking socket: SSL_connect returns only when the handshake is done
   // or has failed (a timeout shows as SSL_ERROR_SYSCALL with EAGAIN).
   if (SSL_connect(connection.ssl_) != 1) {
@@ -146,6 +151,12 @@ Connection Connection::open(const Options& options, SSL_CTX* context) {
       why = std::strerror(savedErrno);
     }
     connection.fail(Failure::Handshake, "SSL_connect: " + why);
+    return connection;
+  }
+  if (options.h2 && connection.tlsFacts().alpn != "h2") {
+    // A server without HTTP/2 answers without ALPN: it would speak
+    // HTTP/1.1, and the measurement would not be the one it claims.
+    connection.fail(Failure::Handshake, "ALPN: the server did not choose h2");
   }
   return connection;
 }
@@ -230,6 +241,12 @@ TlsFacts Connection::tlsFacts() const {
   int group = SSL_get_negotiated_group(ssl_);
   const char* name = OBJ_nid2sn(group & ~TLSEXT_nid_unknown);
   facts.group = (group & TLSEXT_nid_unknown) == 0 && name != nullptr ? name : "unknown";
+  const unsigned char* alpn = nullptr;
+  unsigned alpnLength = 0;
+  SSL_get0_alpn_selected(ssl_, &alpn, &alpnLength);
+  if (alpn != nullptr) {
+    facts.alpn.assign(reinterpret_cast<const char*>(alpn), alpnLength);
+  }
   return facts;
 }
 

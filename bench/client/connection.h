@@ -21,6 +21,7 @@ struct TlsFacts {
   std::string protocol;
   std::string cipher;
   std::string group;
+  std::string alpn;  // the protocol ALPN chose, empty when none was
 };
 
 // The bench's request: GET options.path with Host and keep-alive.
@@ -29,8 +30,11 @@ std::string makeRequest(const Options& options);
 class Connection {
  public:
   // Connects to options.host:options.port with TCP_NODELAY, and runs the
-  // TLS handshake with `context` unless it is nullptr (plain HTTP). Check
-  // failure() afterwards. Does not take `context`.
+  // TLS handshake with `context` unless it is nullptr (plain HTTP). With
+  // options.h2 the client offers ALPN "h2" alone and fails the handshake
+  // unless the server chose it; otherwise it offers no ALPN at all, so
+  // servers speak HTTP/1.1. Check failure() afterwards. Does not take
+  // `context`.
   static Connection open(const Options& options, SSL_CTX* context);
 
   Connection(Connection&& other) noexcept;
@@ -47,6 +51,14 @@ class Connection {
   // Writes `request` and reads one whole response. Returns Failure::None
   // for a complete 200 response, else the failure (also kept in failure()).
   Failure exchange(std::string_view request);
+
+  // HTTP/2 (libnghttp2's client session) on a connection that negotiated
+  // h2: the connection preface and SETTINGS, then `streams` concurrent GETs
+  // of options.path, read until every stream has closed. Returns
+  // Failure::None when each got a 200 and its whole body, else the failure.
+  // The session is freed afterwards and the connection stays open: its
+  // server sees an idle HTTP/2 connection (h2_exchange.cpp).
+  Failure exchangeH2(const Options& options, unsigned streams);
 
   TlsFacts tlsFacts() const;
 

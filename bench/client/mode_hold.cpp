@@ -42,8 +42,22 @@ rlim_t raiseFileLimit(rlim_t needed) {
   return limit.rlim_cur;
 }
 
-// Opens `count` connections with one exchange each; the good ones go into
-// `held`.
+// What a connection does before it idles: options.requests HTTP/1.1
+// exchanges one after another, or with --h2 as many concurrent streams
+// (a browser's page: many requests on one HTTP/2 connection, a few on
+// each of several HTTP/1.1 ones).
+void useConnection(Connection& connection, const Options& options, const std::string& request) {
+  if (options.h2) {
+    connection.exchangeH2(options, options.requests);
+    return;
+  }
+  for (unsigned i = 0; i < options.requests && connection.failure() == Failure::None; ++i) {
+    connection.exchange(request);
+  }
+}
+
+// Opens `count` connections and uses each (useConnection); the good ones
+// go into `held`.
 void openSome(unsigned count, const Options& options, SSL_CTX* context, Tally& tally,
               std::mutex& mutex, std::vector<Connection>& held) {
   const std::string request = makeRequest(options);
@@ -51,7 +65,7 @@ void openSome(unsigned count, const Options& options, SSL_CTX* context, Tally& t
   mine.reserve(count);
   for (unsigned i = 0; i < count; ++i) {
     Connection connection = Connection::open(options, context);
-    connection.exchange(request);
+    useConnection(connection, options, request);
     tally.record(connection);
     if (connection.failure() == Failure::None) {
       mine.push_back(std::move(connection));

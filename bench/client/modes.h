@@ -18,9 +18,10 @@ int runHandshakes(const Options& options, SSL_CTX* context);
 // the response; prints p50/p99 in microseconds.
 int runLatency(const Options& options, SSL_CTX* context);
 
-// Opens options.count connections (options.concurrency at a time), one
-// request each, prints "holding N" and the JSON, then keeps them idle
-// until stdin ends or SIGTERM/SIGINT arrives.
+// Opens options.count connections (options.concurrency at a time),
+// options.requests requests each (HTTP/1.1 one after another; with
+// options.h2 concurrent HTTP/2 streams), prints "holding N" and the JSON,
+// then keeps them idle until stdin ends or SIGTERM/SIGINT arrives.
 int runHold(const Options& options, SSL_CTX* context);
 
 }  // namespace httpgate::bench

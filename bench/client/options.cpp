@@ -47,6 +47,9 @@ bool applyOption(std::string_view name, std::string_view value, Options& options
   if (name == "--count") {
     return parseNumber<unsigned>(value, 1, 1'000'000, options.count);
   }
+  if (name == "--requests") {
+    return parseNumber<unsigned>(value, 1, 1000, options.requests);
+  }
   if (name == "--timeout") {
     return parseNumber<double>(value, 0.1, 3600, options.timeoutSeconds);
   }
@@ -77,6 +80,9 @@ const char* usage() {
          "  handshakes  --seconds S --concurrency C   full TLS handshakes, one request each\n"
          "  latency     --count N [--seconds CAP]     connect-to-last-byte of a first request\n"
          "  hold        --count N [--concurrency C]   N idle connections until stdin EOF/TERM\n"
+         "              [--requests R] [--h2]         R requests on each first (1): one after\n"
+         "                                            another, or with --h2 (ALPN h2, HTTP/2)\n"
+         "                                            as R concurrent streams\n"
          "options: --host H (127.0.0.1) --path /P (/) --server-name N (localhost)\n"
          "         --groups G (X25519:P-256) --timeout S (10) --plain (no TLS)\n";
 }
@@ -99,6 +105,10 @@ std::optional<Options> parseOptions(int argc, char** argv, std::string& error) {
       options.plain = true;
       continue;
     }
+    if (name == "--h2") {
+      options.h2 = true;
+      continue;
+    }
     if (i + 1 >= argc) {
       error = std::string("missing value for ") + argv[i];
       return std::nullopt;
@@ -111,6 +121,16 @@ std::optional<Options> parseOptions(int argc, char** argv, std::string& error) {
   }
   if (options.port == 0) {
     error = "--port is required";
+    return std::nullopt;
+  }
+  // Only hold has more than one request per connection or HTTP/2: the
+  // other modes time or count exactly one HTTP/1.1 exchange.
+  if ((options.h2 || options.requests != 1) && options.mode != Mode::Hold) {
+    error = "--h2 and --requests are for hold only";
+    return std::nullopt;
+  }
+  if (options.h2 && options.plain) {
+    error = "--h2 needs TLS (there is no h2c): not with --plain";
     return std::nullopt;
   }
   return options;

@@ -10,7 +10,7 @@ namespace httpgate::bench {
 enum class Mode {
   Handshakes,  // new connection, full handshake, one request, close; repeat
   Latency,     // the same, one at a time, timing each
-  Hold,        // open connections, one request each, then keep them idle
+  Hold,        // open connections, --requests each (1), then keep them idle
 };
 
 struct Options {
@@ -24,6 +24,8 @@ struct Options {
   double seconds = 10;                   // handshakes: run time; latency: time cap
   unsigned concurrency = 8;              // handshakes, hold: parallel connections
   unsigned count = 1000;                 // latency: samples; hold: connections
+  unsigned requests = 1;                 // hold: requests per connection before it idles
+  bool h2 = false;                       // hold: ALPN h2 only, HTTP/2 through libnghttp2
   double timeoutSeconds = 10;            // any one connect, read or write
 };
 

@@ -64,6 +64,7 @@ std::string Tally::jsonFields() const {
   out += ",\"protocol\":" + jsonString(facts_.protocol);
   out += ",\"cipher\":" + jsonString(facts_.cipher);
   out += ",\"group\":" + jsonString(facts_.group);
+  out += ",\"alpn\":" + jsonString(facts_.alpn);
   return out;
 }
 

@@ -22,7 +22,7 @@ class Tally {
   uint64_t errors() const;
 
   // `"completed":N,"errors":N,"errors_by_kind":{...},"first_error":"...",
-  // "protocol":...,"cipher":...,"group":...` without braces, to be put
+  // "protocol":...,"cipher":...,"group":...,"alpn":...` without braces, to be put
   // into a mode's JSON object.
   std::string jsonFields() const;
 
