@@ -22,12 +22,14 @@ def _hold_sizes(data):
 
 def _sized(entries, sizes):
     """The entries with their {small}/{large} placeholders filled in; with a
-    single idle-connection count both name the same figure, listed once."""
+    single idle-connection count both name the same figure, listed once.
+    Whole entries are compared: two targets on one figure against different
+    references (nginx, HAProxy) are both kept."""
     seen = set()
     for entry in entries:
         filled = tuple(f.format(**sizes) if isinstance(f, str) else f for f in entry)
-        if filled[:2] not in seen:
-            seen.add(filled[:2])
+        if filled not in seen:
+            seen.add(filled)
             yield filled
 
 
