@@ -20,6 +20,7 @@ need "command -v nginx || test -x /usr/sbin/nginx" nginx
 need "command -v haproxy || test -x /usr/sbin/haproxy" haproxy
 need "test -x /usr/lib/picolisp/bin/httpGate" picolisp
 need "command -v wrk" wrk
+need "command -v h2load" nghttp2-client
 need "test -x /usr/bin/python3" python3
 need "/usr/bin/python3 -c 'import matplotlib'" python3-matplotlib
 need "command -v openssl" openssl

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import time
 
-from . import procfs, templates
+from . import procfs, status, templates
 from .ports import free_port
 from .service import Service, file_limit, wait_for_port
 
@@ -59,6 +59,7 @@ class Peer:
         self.use_cgroup = use_cgroup
         self.port = free_port()
         self.rsa_port = free_port()
+        self.status_port = free_port()  # where the peer's own counters are read
         self.service = None
 
     def url(self, path, rsa=False):
@@ -68,16 +69,18 @@ class Peer:
     def values(self):
         e, r = self.certs["ecdsa"], self.certs["rsa"]
         return dict(DIR=self.dir, PORT=self.port, RSA_PORT=self.rsa_port,
-                    BACKEND_PORT=self.backend.port, NOFILE=file_limit(),
-                    CONNECTIONS=file_limit() - 64, MAXCONN=self.max_connections(),
+                    STATUS_PORT=self.status_port, BACKEND_PORT=self.backend.port,
+                    NOFILE=file_limit(), CONNECTIONS=file_limit() - 64,
+                    MAXCONN=self.max_connections(),
                     ECDSA_CERT=e.cert, ECDSA_KEY=e.key, ECDSA_PEM=e.combined,
                     RSA_CERT=r.cert, RSA_KEY=r.key, RSA_PEM=r.combined)
 
     def max_connections(self):
         return file_limit() - 64
 
-    def start(self):
-        (self.dir / f"{self.name}.log").unlink(missing_ok=True)  # the last round's
+    def start(self, keep_log=False):
+        if not keep_log:
+            (self.dir / f"{self.name}.log").unlink(missing_ok=True)  # the last round's
         self.service = Service(self.name, self.dir, self.use_cgroup)
         process = self.launch()
         for port in (self.port, self.rsa_port):
@@ -86,6 +89,18 @@ class Peer:
 
     def launch(self):
         raise NotImplementedError
+
+    def restart(self):
+        """Stops and starts the peer within a round, for a measurement that
+        wants it fresh; its log goes on in the same file, so the round's
+        log lines still reach the results."""
+        self.stop()
+        self.start(keep_log=True)
+
+    def counters(self):
+        """The peer's own count of client connections it accepted,
+        {"accepted": N, ...}, or None when it keeps none the bench reads."""
+        return None
 
     def alive(self):
         return bool(self.service and self.service.pids())
@@ -103,6 +118,9 @@ class Httpgate(Peer):
     (`httpgate_binary`, set by make), the configuration and the environment
     the same for every build, so that only the code differs."""
 
+    def counters(self):
+        return status.httpgate(self.status_port)
+
     def launch(self):
         conf = templates.render("httpgate.yaml.in", self.dir / "httpgate.yaml", **self.values())
         return self.service.spawn([str(self.httpgate_binary), "-c", str(conf)],
@@ -110,6 +128,9 @@ class Httpgate(Peer):
 
 
 class Nginx(Peer):
+    def counters(self):
+        return status.nginx(self.status_port)
+
     def launch(self):
         conf = templates.render("nginx.conf.in", self.dir / "nginx.conf", **self.values())
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -118,6 +139,9 @@ class Nginx(Peer):
 
 
 class Haproxy(Peer):
+    def counters(self):
+        return status.haproxy(self.dir / "haproxy.sock")
+
     def launch(self):
         conf = templates.render("haproxy.cfg.in", self.dir / "haproxy.cfg", **self.values())
         haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -216,5 +240,6 @@ def versions(httpgate_binaries):
         "haproxy": run(["haproxy", "-v"]),
         "httpGate": deb("picolisp"),
         "wrk": deb("wrk"),
+        "h2load": run(["h2load", "--version"]),
         "openssl": run(["openssl", "version"]),
     }
