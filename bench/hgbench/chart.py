@@ -28,6 +28,19 @@ def _panels(data):
         ("throughput", "cpu_us_per_mib", "1 MiB responses: CPU µs/MiB"),
         ("memory", f"rss_kib_per_conn_{small}", f"idle TLS connection @{small:,}: RSS KiB"),
         ("latency", "p50_ms", "first request, fresh connection: p50 ms"),
+    ] + _h2_panels(data, small)
+
+
+def _h2_panels(data, small):
+    """A row of HTTP/2 figures, when an HTTP/2 measurement ran."""
+    if not any(m.startswith("h2_") for m in data["settings"].get("measurements", [])):
+        return []
+    return [
+        ("h2_small", "requests_per_s", "HTTP/2: requests/s (higher is better)"),
+        ("h2_small", "cpu_us_per_request", "HTTP/2: CPU µs/request"),
+        ("h2_throughput", "cpu_us_per_mib", "HTTP/2 1 MiB responses: CPU µs/MiB"),
+        ("h2_memory", f"rss_kib_per_conn_h2_{small}",
+         f"idle HTTP/2 connection @{small:,}: RSS KiB"),
     ]
 
 
@@ -56,7 +69,8 @@ def draw(data, path):
         return False
     summary = data["summary"]
     panels = _panels(data)
-    figure, axes = plt.subplots(2, 4, figsize=(18, 8.5))
+    rows = -(-len(panels) // 4)
+    figure, axes = plt.subplots(rows, 4, figsize=(18, 4.25 * rows))
     for axis, (measurement, key, title) in zip(axes.flat, panels):
         names, values, low, high, colors = [], [], [], [], []
         for peer in data["settings"]["peers"]:

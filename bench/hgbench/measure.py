@@ -5,7 +5,7 @@ figures. Each returns a flat dict of numbers (and a few strings)."""
 import time
 
 from . import tools
-from .backend import BIG_PATH
+from .backend import BIG_BYTES, BIG_PATH
 
 MIB = 1024 * 1024
 
@@ -194,6 +194,214 @@ def memory_burst(ctx, peer):
     return result
 
 
+def _h2load_checked(url, protocol, **load):
+    """tools.h2load(url, **load), raising (the run counts as failed) unless
+    ALPN chose `protocol` and every request finished with a 2xx: a peer
+    that falls back to HTTP/1.1, or answers errors, must not produce
+    figures that look like HTTP/2 ones."""
+    h = tools.h2load(url, **load)
+    if h["application_protocol"] != protocol:
+        raise tools.ToolError(f"h2load negotiated {h['application_protocol'] or 'no protocol'}, "
+                              f"not {protocol}")
+    wanted = load.get("requests")
+    if h["errors"] or not h["succeeded"] or (wanted and h["succeeded"] != wanted):
+        raise tools.ToolError(
+            f"h2load: {h['succeeded']} succeeded of {wanted or h['total']}, {h['failed']} failed, "
+            f"{h['errored']} errored, {h['timeout']} timed out; 3xx/4xx/5xx: "
+            f"{h['status_3xx']}/{h['status_4xx']}/{h['status_5xx']}")
+    return h
+
+
+def _negotiated(h):
+    """What the TLS handshake and ALPN agreed on, for the report."""
+    return {"protocol": h["tls_protocol"], "alpn": h["application_protocol"],
+            "cipher": h["cipher"], "group": h["group"]}
+
+
+def _counter_probe(counted):
+    """Reads a connection counter (peer.counters or backend.counters)
+    twice: (the second reading, what one reading adds to the count by
+    itself: its own connection, for nginx and HAProxy), or None when there
+    is no counter."""
+    first = counted.counters()
+    if first is None:
+        return None
+    second = counted.counters()
+    return second, second["accepted"] - first["accepted"]
+
+
+def _counted_since(counted, probe):
+    """Each count's increase since the probe, without the final reading's
+    own connection; None without a counter."""
+    if probe is None:
+        return None
+    start, own = probe
+    now = counted.counters()
+    since = {key: value - start.get(key, 0) for key, value in now.items()}
+    since["accepted"] -= own
+    return since
+
+
+def h2_small(ctx, peer):
+    """h2load, -c64 -m10 (BENCH_CONNECTIONS connections, BENCH_H2_STREAMS
+    streams each) on /: requests/s, p50/p99 from h2load's per-request log,
+    CPU µs per request, and how many backend connections the peer opened
+    per 1,000 requests (a pool smaller than the streams in flight shows
+    here)."""
+    s = ctx.settings
+    backend_probe = _counter_probe(ctx.backend)
+    before = _cpu(peer, ctx.backend)
+    h = _h2load_checked(peer.url("/"), "h2", connections=s.wrk_connections,
+                        streams=s.h2_streams, threads=s.wrk_threads, seconds=s.seconds)
+    cpu, backend_cpu = _cpu_us(before, _cpu(peer, ctx.backend))
+    opened = _counted_since(ctx.backend, backend_probe)["accepted"]
+    done = h["succeeded"]
+    return {"requests": done, "requests_per_s": done / h["seconds"],
+            "p50_ms": h["p50_us"] / 1000, "p99_ms": h["p99_us"] / 1000,
+            "mean_ms": h["mean_us"] / 1000,
+            "cpu_us_per_request": _per(cpu, done),
+            "backend_cpu_us_per_request": _per(backend_cpu, done),
+            "backend_connections_per_1k_requests": _per(1000 * opened, done),
+            "errors": h["errors"], **_negotiated(h)}
+
+
+def h2_throughput(ctx, peer):
+    """h2load -c8 -m10 on the 1 MiB file: MiB/s and CPU µs per MiB, the
+    MiB counted from the response bytes h2load received (the responses
+    still in flight at the end included, as their CPU is)."""
+    s = ctx.settings
+    before = _cpu(peer, ctx.backend)
+    h = _h2load_checked(peer.url(BIG_PATH), "h2", connections=s.throughput_connections,
+                        streams=s.h2_streams, threads=s.wrk_threads, seconds=s.seconds)
+    cpu, backend_cpu = _cpu_us(before, _cpu(peer, ctx.backend))
+    if h["bytes_data"] < h["succeeded"] * BIG_BYTES:
+        raise tools.ToolError(f"{h['succeeded']} responses finished with only "
+                              f"{h['bytes_data']} bytes of body")
+    mib = h["bytes_data"] / MIB
+    return {"responses": h["succeeded"], "mib_per_s": mib / h["seconds"],
+            "cpu_us_per_mib": _per(cpu, mib), "backend_cpu_us_per_mib": _per(backend_cpu, mib),
+            "p99_ms": h["p99_us"] / 1000, "errors": h["errors"], **_negotiated(h)}
+
+
+def _warm_up(ctx, peer):
+    """A few HTTP/1.1 and HTTP/2 connections, closed, before a peer's
+    memory at rest is read: what every connection's first use allocates
+    once is then in the figure at rest, not in the per-connection one."""
+    tools.client(ctx.client, "latency", peer.port, "--count", 20, "--seconds", 10, timeout=60)
+    tools.Hold(ctx.client, peer.port, 20, 1, plain=False, h2=True).release()
+    time.sleep(ctx.settings.settle_seconds)
+
+
+def _held_fresh(ctx, peer, count, requests, h2):
+    """RSS and PSS of a freshly started peer at rest (after a warm-up) and
+    with `count` TLS connections held idle after `requests` requests each
+    (HTTP/2: as concurrent streams). Fresh, so that what an earlier load
+    left in the peer's heap cannot make one figure look smaller than the
+    other."""
+    s = ctx.settings
+    peer.restart()
+    _warm_up(ctx, peer)
+    rest_rss, rest_pss = peer.service.memory_kib()
+    hold = tools.Hold(ctx.client, peer.port, count, s.hold_concurrency, plain=False,
+                      requests=requests, h2=h2)
+    try:
+        time.sleep(1.0)
+        rss, pss = peer.service.memory_kib()
+    finally:
+        hold.release()
+    time.sleep(s.settle_seconds)
+    return {"rest_rss": rest_rss, "rest_pss": rest_pss, "rss": rss, "pss": pss,
+            "held": hold.result["held"], "errors": hold.result["errors"],
+            "first_error": hold.result["first_error"], "alpn": hold.result.get("alpn", "")}
+
+
+def h2_memory(ctx, peer):
+    """RSS and PSS per idle TLS connection after one request, HTTP/2
+    (ALPN h2) against HTTP/1.1 (no ALPN), at each idle-connection count,
+    every hold on a freshly started peer; and h2/h1 per peer."""
+    s = ctx.settings
+    result = {}
+    for count in hold_counts(s, peer):
+        for proto, h2 in (("h1", False), ("h2", True)):
+            m = _held_fresh(ctx, peer, count, 1, h2)
+            result.update({f"rest_rss_kib_{proto}_{count}": m["rest_rss"],
+                           f"held_{proto}_{count}": m["held"],
+                           f"errors_{proto}_{count}": m["errors"],
+                           f"rss_kib_per_conn_{proto}_{count}": _per(m["rss"] - m["rest_rss"],
+                                                                     m["held"]),
+                           f"pss_kib_per_conn_{proto}_{count}": _per(m["pss"] - m["rest_pss"],
+                                                                     m["held"])})
+            if m["errors"]:
+                result[f"first_error_{proto}_{count}"] = m["first_error"]
+            if h2:
+                result["alpn"] = m["alpn"]
+        h1_rss = result[f"rss_kib_per_conn_h1_{count}"]
+        h2_rss = result[f"rss_kib_per_conn_h2_{count}"]
+        result[f"rss_h2_over_h1_{count}"] = _per(h2_rss, h1_rss) if h2_rss is not None else None
+    return result
+
+
+VISIT_REQUESTS = 30       # a page: its document and 29 subresources
+VISIT_H1_CONNECTIONS = 6  # what browsers open per host over HTTP/1.1
+VISIT_SHAPES = {"h2": (1, VISIT_REQUESTS), "h1": (VISIT_H1_CONNECTIONS,
+                                                  VISIT_REQUESTS // VISIT_H1_CONNECTIONS)}
+
+
+def _visits(ctx, peer, proto):
+    """BENCH_VISITORS visitors at once, each one page of VISIT_REQUESTS
+    requests: over HTTP/2 one connection with all of them in flight, over
+    HTTP/1.1 six connections of five requests each (h2load --h1, one at a
+    time). CPU per visit, and the connections the peer counted itself."""
+    s = ctx.settings
+    n = s.visitors
+    connections, per_connection = VISIT_SHAPES[proto]
+    probe = _counter_probe(peer)
+    before = _cpu(peer, ctx.backend)
+    h = _h2load_checked(peer.url("/"), "h2" if proto == "h2" else "http/1.1",
+                        connections=n * connections, streams=per_connection,
+                        requests=n * VISIT_REQUESTS, h1=proto == "h1", threads=s.wrk_threads,
+                        timeout=300)
+    cpu, backend_cpu = _cpu_us(before, _cpu(peer, ctx.backend))
+    counted = _counted_since(peer, probe)
+    result = {f"cpu_us_per_visit_{proto}": cpu / n,
+              f"backend_cpu_us_per_visit_{proto}": backend_cpu / n,
+              f"seconds_{proto}": h["seconds"], f"errors_{proto}": h["errors"],
+              f"connections_per_visitor_{proto}": counted["accepted"] / n if counted else None}
+    if counted and "handshakes" in counted:
+        result[f"handshakes_per_visitor_{proto}"] = counted["handshakes"] / n
+    return result
+
+
+def h2_visit(ctx, peer):
+    """A browser-like visit over HTTP/2 against one over HTTP/1.1, both
+    through TLS: CPU per visit, connections (each a full handshake) per
+    visitor as the peer counted them, and memory per visitor with every
+    visitor's connections held idle after the visit (on a fresh peer)."""
+    s = ctx.settings
+    result = {"visitors": s.visitors}
+    for proto in ("h2", "h1"):
+        result.update(_visits(ctx, peer, proto))
+        time.sleep(s.settle_seconds)
+    for proto in ("h2", "h1"):
+        connections, per_connection = VISIT_SHAPES[proto]
+        m = _held_fresh(ctx, peer, s.visitors * connections, per_connection, proto == "h2")
+        visitors = m["held"] / connections
+        result.update({f"rss_kib_per_visitor_{proto}": _per(m["rss"] - m["rest_rss"], visitors),
+                       f"pss_kib_per_visitor_{proto}": _per(m["pss"] - m["rest_pss"], visitors),
+                       f"held_connections_{proto}": m["held"],
+                       f"errors_held_{proto}": m["errors"]})
+        if m["errors"]:
+            result[f"first_error_held_{proto}"] = m["first_error"]
+    return result
+
+
+def _speaks_h2(peer):
+    """The proxies that terminate TLS in one process tree: httpgate (and
+    its other builds), nginx, HAProxy; not httpGate (no HTTP/2) nor the
+    backend directly (plain HTTP/1.1)."""
+    return peer.tls and peer.proxy and not peer.forks
+
+
 MEASUREMENTS = [
     Measurement("memory", "Memory per idle TLS connection", lambda p: True),
     Measurement("memory_burst", "Memory given back after a burst of TLS connections",
@@ -204,8 +412,15 @@ MEASUREMENTS = [
     Measurement("handshakes_ecdsa", "Full TLS handshakes, ECDSA P-256", lambda p: p.tls),
     Measurement("handshakes_rsa", "Full TLS handshakes, RSA-2048", lambda p: p.tls),
     Measurement("throughput", "Throughput, 1 MiB responses over TLS keep-alive", lambda p: True),
+    Measurement("h2_small", "HTTP/2 small requests, concurrent streams on each connection",
+                _speaks_h2),
+    Measurement("h2_throughput", "HTTP/2 throughput, 1 MiB responses", _speaks_h2),
+    Measurement("h2_visit", "A browser-like visit: one HTTP/2 connection against six HTTP/1.1",
+                _speaks_h2),
+    Measurement("h2_memory", "Memory per idle HTTP/2 connection against HTTP/1.1", _speaks_h2),
 ]
 
 RUNNERS = {"memory": memory, "memory_burst": memory_burst, "latency": latency, "keepalive": keepalive, "routed": routed,
            "handshakes_ecdsa": handshakes, "handshakes_rsa": handshakes_rsa,
-           "throughput": throughput}
+           "throughput": throughput, "h2_small": h2_small, "h2_throughput": h2_throughput,
+           "h2_visit": h2_visit, "h2_memory": h2_memory}

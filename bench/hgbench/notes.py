@@ -15,6 +15,19 @@ peer before and after a run, divided by the operations completed. It is the
 steadiest figure on a shared machine, and the headline. The load generator
 (wrk or `httpgate-bench-client`), the peer and the backend share the
 machine's cores, so requests/s is bounded by all three together.
+
+*HTTP/2* (the `h2_*` measurements) runs on httpgate, nginx and HAProxy
+only: httpGate and the backend speak HTTP/1.1 alone. h2load offers ALPN
+h2 and a run counts only when every peer chose it and every request got a
+2xx; it is given OpenSSL's own TLS 1.3 cipher order, the one wrk and the
+bench client send, so every peer uses TLS_AES_256_GCM_SHA384 as in the
+HTTP/1.1 measurements (h2load's default order puts AES-128-GCM first, which
+nginx alone would take). Every stream goes to the backend over HTTP/1.1.
+p50/p99 come from h2load's per-request log. The HTTP/1.1 measurements stay
+HTTP/1.1: wrk, Python's checks and the bench client (without `--h2`) offer
+no ALPN, and a TLS server without ALPN from the client speaks HTTP/1.1.
+Memory figures of the HTTP/2 measurements (and their HTTP/1.1 comparisons)
+are taken each on a freshly restarted peer.
 """
 
 CONFIGURATIONS = """\
@@ -38,6 +51,18 @@ CONFIGURATIONS = """\
   same `maxconn` as the others it warns that the limit is low, which
   `no strict-limits` lets it start with (idle client connections need one
   descriptor each).
+- **HTTP/2**: httpgate's is on by default on TLS listeners (`listen[].http2`,
+  `limits.http2.max_concurrent_streams` 100), nginx has `listen ... ssl http2`
+  (`http2_max_concurrent_streams` 128), HAProxy `alpn h2,http/1.1` on its
+  binds (`tune.h2.max-concurrent-streams` 100); all three offer h2 first and
+  http/1.1 after it. Each keeps its own status counters on loopback, read
+  only by the `h2_visit` measurement (httpgate's admin endpoint, nginx's
+  `stub_status`, HAProxy's stats socket), and the backend has a
+  `stub_status` too, for the backend connections the peers open. With more
+  streams in flight than idle backend connections kept (httpgate keeps at
+  most 64 per worker, nginx `keepalive 64` per worker, HAProxy all of
+  them), the rest are opened and closed per request: `h2_small` reports
+  backend connections opened per 1,000 requests.
 - **httpGate** (PicoLisp): `httpGate PORT BACKEND key,cert`, one daemon per
   certificate. It forks a process per connection and a second one after the
   first request, so its CPU includes `fork()`; its processes are counted

@@ -123,13 +123,18 @@ def _targets_section(data):
         ok = held == large and not errors
         rows.append([f"{large:,} idle connections held",
                      f"{held:,.0f} held, {errors or 0:.0f} errors", "met" if ok else "**missed**"])
+    for measurement, key, over, bound, better, text in _sized(metrics.SELF_TARGETS, sizes):
+        mine = aggregate.median(summary, measurement, "httpgate", key)
+        theirs = aggregate.median(summary, measurement, "httpgate", over)
+        value = mine / theirs if mine is not None and theirs else None
+        rows.append([text, _fmt_ratio(value), _verdict(value, bound, better)])
     kept = aggregate.median(summary, "memory_burst", "httpgate", "kept_kib_10s")
     if kept is not None:
         bound = measure.BURST_BOUND_KIB
         rows.append([f"RssAnon within {bound // 1024} MiB of rest 10 s after a "
                      f"{data['settings']['burst_count']:,}-connection burst (issue 12)",
                      f"{kept:,.0f} KiB kept", "met" if kept <= bound else "**missed**"])
-    return ("## Targets (issues 3 and 12), as ratios of httpgate to the reference\n\n" +
+    return ("## Targets (issues 3 and 12; HTTP/2), as ratios of httpgate to the reference\n\n" +
             _table(["target", "ratio", ""], rows))
 
 
@@ -153,8 +158,9 @@ def _measurement_section(data, m):
             row.append(_fmt_ratio(value) if x.better else "")
         rows.append(row)
     text = f"## {m.title}\n\n" + _table(header, rows)
-    negotiated = [f"{peer_label(p)}: {summary[p]['group']['value']}, "
-                  f"{summary[p]['cipher']['value']}"
+    negotiated = [f"{peer_label(p)}: " +
+                  (f"{summary[p]['alpn']['value']}, " if "alpn" in summary[p] else "") +
+                  f"{summary[p]['group']['value']}, {summary[p]['cipher']['value']}"
                   for p in peers if "group" in summary[p] and "cipher" in summary[p]]
     if negotiated:
         text += "\n\nNegotiated: " + "; ".join(negotiated) + "."
@@ -261,6 +267,15 @@ def _load(values):
     return " ".join(f"{v:.2f}" for v in values) if values else "?"
 
 
+def _h2_run(s):
+    """The HTTP/2 loads, when an HTTP/2 measurement ran."""
+    if not any(m.startswith("h2_") for m in s.get("measurements", [])):
+        return ""
+    return (f"HTTP/2: h2load {s['seconds']:g} s -c{s['wrk_connections']} -m{s['h2_streams']} "
+            f"(1 MiB: -c{s['throughput_connections']}), visits {s['visitors']:,} visitors "
+            f"of {measure.VISIT_REQUESTS} requests; ")
+
+
 def _header(data):
     info, s = data["info"], data["settings"]
     machine = info["machine"]
@@ -277,7 +292,8 @@ def _header(data):
         f"{s['handshake_seconds']:g} s at concurrency {s['handshake_concurrency']}; latency "
         f"{s['latency_count']} fresh connections (at most {s['latency_cap_seconds']:g} s); idle "
         f"connections {', '.join(f'{n:,}' for n in s['hold_counts'])} (httpGate capped at "
-        f"{s['httpgate_legacy_hold_cap']:,}); {info.get('elapsed_seconds', '?')} s in all",
+        f"{s['httpgate_legacy_hold_cap']:,}); {_h2_run(s)}{info.get('elapsed_seconds', '?')} s "
+        "in all",
         f"- CPU accounting: {info['cpu_accounting']}; load average before "
         f"{_load(info.get('load_before'))}, after {_load(info.get('load_after'))} "
         "(anything else running on the machine shows here)",

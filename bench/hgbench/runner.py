@@ -22,7 +22,11 @@ def _short(result):
     """The figures worth a progress line."""
     keys = ["requests_per_s", "cpu_us_per_request", "connections_per_s", "cpu_us_per_handshake",
             "mib_per_s", "cpu_us_per_mib", "p50_ms", "p99_ms", "base_rss_anon_kib",
-            "peak_rss_anon_kib", "rss_anon_kib_10s", "seconds_back"]
+            "peak_rss_anon_kib", "rss_anon_kib_10s", "seconds_back",
+            "backend_connections_per_1k_requests", "alpn"]
+    keys += sorted(k for k in result
+                   if k.startswith(("cpu_us_per_visit_", "connections_per_visitor_",
+                                    "rss_kib_per_visitor_", "rss_h2_over_h1_")))
     keys += sorted(k for k in result if k.startswith(("rss_kib_per_conn_", "pss_kib_per_conn_")))
     keys += sorted(k for k in result if k.startswith("errors"))
     return ", ".join(f"{k}={result[k]:.4g}" if isinstance(result[k], float) else f"{k}={result[k]}"
@@ -35,7 +39,17 @@ def _worth_reading(log):
     lines = [line for line in log.splitlines() if line.strip() and "[NOTICE]" not in line]
     text = "\n".join(lines)
     text = re.sub(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d ", "", text, flags=re.M)  # nginx's time
-    return re.sub(r"\(\d+\) :|\b\d+#\d+:", "(pid):", text).strip()
+    text = re.sub(r"\(\d+\) :|\b\d+#\d+:", "(pid):", text).strip()
+    return _once(text.splitlines())
+
+
+def _once(lines):
+    """Each line once, counted: a peer restarted within a round (the
+    HTTP/2 memory measurements) logs its start-up warnings again each time."""
+    counts = {}
+    for line in lines:
+        counts[line] = counts.get(line, 0) + 1
+    return "\n".join(line if n == 1 else f"{line} (×{n})" for line, n in counts.items())
 
 
 class Run:

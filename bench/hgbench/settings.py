@@ -9,7 +9,8 @@ from .peers import compare_peer
 
 PEER_ORDER = ["httpgate", "nginx", "haproxy", "httpGate", "direct"]
 MEASUREMENT_ORDER = ["memory", "memory_burst", "latency", "keepalive", "routed",
-                     "handshakes_ecdsa", "handshakes_rsa", "throughput"]
+                     "handshakes_ecdsa", "handshakes_rsa", "throughput",
+                     "h2_small", "h2_throughput", "h2_visit", "h2_memory"]
 COMPARE_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -43,6 +44,8 @@ class Settings:
     hold_concurrency: int = 4
     burst_count: int = 2000          # memory_burst: connections opened, held, closed
     burst_watch_seconds: float = 10.0
+    h2_streams: int = 10             # h2_small, h2_throughput: streams per connection (h2load -m)
+    visitors: int = 200              # h2_visit: visitors at once
     measurements: list = field(default_factory=lambda: list(MEASUREMENT_ORDER))
     httpgate_env: dict = field(default_factory=dict)
     httpgate_compare: dict = field(default_factory=dict)  # NAME: path of another httpgate
@@ -120,6 +123,7 @@ def load(repo):
         s.latency_count, s.latency_cap_seconds = 200, 5.0
         s.hold_counts = [500, 2000]
         s.settle_seconds = 0.5
+        s.visitors = 100
     s.rounds = _int("BENCH_ROUNDS", s.rounds)
     s.seconds = _float("BENCH_SECONDS", s.seconds)
     if "BENCH_SECONDS" in os.environ:
@@ -135,6 +139,8 @@ def load(repo):
     s.peers = _peers([p.strip() for p in os.environ.get("BENCH_PEERS", "").split(",")
                       if p.strip()], s.httpgate_compare)
     s.burst_count = _int("BENCH_BURST", s.burst_count)
+    s.h2_streams = _int("BENCH_H2_STREAMS", s.h2_streams)
+    s.visitors = _int("BENCH_VISITORS", s.visitors)
     if os.environ.get("BENCH_MEASUREMENTS", "").strip():
         wanted = [m.strip() for m in os.environ["BENCH_MEASUREMENTS"].split(",")]
         unknown = [m for m in wanted if m not in MEASUREMENT_ORDER]
@@ -148,4 +154,6 @@ def load(repo):
     s.chart = os.environ.get("BENCH_CHART", "1") != "0"
     if s.rounds < 1:
         raise SystemExit("BENCH_ROUNDS must be at least 1")
+    if s.h2_streams < 1 or s.visitors < 1:
+        raise SystemExit("BENCH_H2_STREAMS and BENCH_VISITORS must be at least 1")
     return s
