@@ -272,8 +272,8 @@ def _h2_run(s):
     if not any(m.startswith("h2_") for m in s.get("measurements", [])):
         return ""
     return (f"HTTP/2: h2load {s['seconds']:g} s -c{s['wrk_connections']} -m{s['h2_streams']} "
-            f"(1 MiB: -c{s['throughput_connections']}), visits {s['visitors']:,} visitors "
-            f"of {measure.VISIT_REQUESTS} requests; ")
+            f"(1 MiB: -c{s['throughput_connections']}), visits in bursts of {s['visitors']:,} "
+            f"visitors of {measure.VISIT_REQUESTS} requests for {s['seconds']:g} s; ")
 
 
 def _header(data):
