@@ -16,8 +16,12 @@ namespace {
 
 // Accepts per readiness event, so one listener cannot monopolise the loop.
 constexpr int kAcceptBatch = 64;
-// Idle backend connections kept per backend port and worker.
-constexpr size_t kMaxIdlePerBackend = 64;
+// Idle backend connections kept per backend port and worker: more than
+// one HTTP/2 client's streams may ask for at once
+// (limits.http2.max_concurrent_streams, 100 by default), so that a burst
+// of its requests does not close and reopen backend connections. Idle ones
+// hold no buffers (about 1 KiB each) and go after kBackendIdleLimit.
+constexpr size_t kMaxIdlePerBackend = 256;
 constexpr std::chrono::seconds kBackendIdleLimit{60};
 
 // Client input holds request heads: 16 KiB, or the configured head limit.
