@@ -2,6 +2,7 @@
 // streams, writing what the session makes, deadlines and closing.
 #include "gate/proxy/http2_connection.h"
 
+#include <event2/event.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -35,6 +36,7 @@ Http2Connection::Http2Connection(Worker& worker, std::shared_ptr<const Runtime> 
       drain_(drain),
       floodGuard_(clock::coarseMs()) {
   conn_->rebind(onSocketEvent, onTimer, this);
+  flushEvent_ = event_new(worker_.base(), -1, 0, onDeferredFlush, this);
   createSession();
 }
 
@@ -44,6 +46,7 @@ Http2Connection::~Http2Connection() {
   streams_.clear();
   closedStreams_.clear();
   nghttp2_session_del(session_);
+  event_free(flushEvent_);
 }
 
 const std::shared_ptr<const Runtime>& Http2Connection::runtime() const {
@@ -104,9 +107,24 @@ void Http2Connection::onTimer(void* self) {
   connection->afterEvent();
 }
 
+// A backend's event: its stream moves now, but what it made for the client
+// is written once the loop has run the other events that are ready now
+// (usually other streams' backends): one TLS record for several responses
+// instead of one each.
 void Http2Connection::streamEvent() {
+  deferFlush_ = true;
   run();
+  deferFlush_ = false;
+  if (!dead_ && conn_->outPending()) {
+    event_active(flushEvent_, 0, 0);
+  }
   afterEvent();
+}
+
+void Http2Connection::onDeferredFlush(evutil_socket_t, short, void* self) {
+  auto* connection = static_cast<Http2Connection*>(self);
+  connection->run();
+  connection->afterEvent();
 }
 
 void Http2Connection::afterEvent() {
@@ -145,7 +163,8 @@ void Http2Connection::run() {
     stream->releaseIdleBuffers();
   }
   const bool wantInput = nghttp2_session_want_read(session_) != 0 && !conn_->eof();
-  conn_->arm(wantInput, conn_->outPending());
+  // Deferred output is written by flushEvent_, not on the socket's event.
+  conn_->arm(wantInput, conn_->outPending() && !deferFlush_);
   conn_->armTimer(deadline());
 }
 
@@ -230,6 +249,9 @@ bool Http2Connection::send() {
       break;
     }
     conn_->out().append(reinterpret_cast<const char*>(data), static_cast<size_t>(length));
+  }
+  if (deferFlush_) {
+    return progress;  // streamEvent() flushes after the loop's other events
   }
   size_t none = 0;
   const OutputQueue::Flushed flushed = conn_->flush(nullptr, none);

@@ -12,6 +12,7 @@
 // window caps all of them together.
 #pragma once
 
+#include <event2/util.h>
 #include <nghttp2/nghttp2.h>
 
 #include <cstdint>
@@ -23,6 +24,8 @@
 #include "gate/proxy/client_side.h"
 #include "gate/proxy/http2_flood_guard.h"
 #include "gate/proxy/runtime.h"
+
+struct event;
 
 namespace httpgate::gate {
 
@@ -73,6 +76,7 @@ class Http2Connection final : public ClientSide {
  private:
   static void onSocketEvent(void* self, short what);
   static void onTimer(void* self);
+  static void onDeferredFlush(evutil_socket_t, short, void* self);
   void afterEvent();
 
   // The pump (http2_connection.cpp).
@@ -90,6 +94,7 @@ class Http2Connection final : public ClientSide {
   // The session's callbacks (http2_session.cpp).
   void createSession();
   Http2Stream* stream(int32_t id);
+  static int onBeginFrame(nghttp2_session*, const nghttp2_frame_hd* frame, void* self);
   static int onBeginHeaders(nghttp2_session*, const nghttp2_frame* frame, void* self);
   static int onHeader(nghttp2_session*, const nghttp2_frame* frame, const uint8_t* name,
                       size_t nameLength, const uint8_t* value, size_t valueLength, uint8_t flags,
@@ -101,7 +106,7 @@ class Http2Connection final : public ClientSide {
   static int onStreamClose(nghttp2_session*, int32_t streamId, uint32_t errorCode, void* self);
   // Charges `frame` to the flood budget; false once it is spent (the
   // session then ends with ENHANCE_YOUR_CALM).
-  bool withinBudget(const nghttp2_frame& frame);
+  bool withinBudget(const nghttp2_frame_hd& frame);
 
   Worker& worker_;
   std::shared_ptr<const Runtime> runtime_;  // the session's settings were made from this one
@@ -112,7 +117,9 @@ class Http2Connection final : public ClientSide {
   std::vector<std::unique_ptr<Http2Stream>> closedStreams_;  // freed after the session's call
   DrainState drain_;
   Http2FloodGuard floodGuard_;
-  size_t responseHeld_ = 0;  // see kResponseBudget
+  size_t responseHeld_ = 0;      // see kResponseBudget
+  event* flushEvent_ = nullptr;  // writes what streamEvent() made
+  bool deferFlush_ = false;      // inside streamEvent(): frames are made, not written
   bool goawaySent_ = false;
   bool dead_ = false;
 };

@@ -29,6 +29,7 @@ Http2Connection& connectionOf(void* self) {
 void Http2Connection::createSession() {
   nghttp2_session_callbacks* callbacks = nullptr;
   nghttp2_session_callbacks_new(&callbacks);
+  nghttp2_session_callbacks_set_on_begin_frame_callback(callbacks, onBeginFrame);
   nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, onBeginHeaders);
   nghttp2_session_callbacks_set_on_header_callback(callbacks, onHeader);
   nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameReceived);
@@ -58,6 +59,10 @@ void Http2Connection::createSession() {
       // RFC 8441: WebSockets over a stream of this connection (extended
       // CONNECT), tunneled to the backend as HTTP/1.1 upgrades.
       {NGHTTP2_SETTINGS_ENABLE_CONNECT_PROTOCOL, 1},
+      // RFC 9113 5.3.2 / RFC 9218: the gate does not follow RFC 7540's
+      // priority tree; saying so keeps libnghttp2 from building one (and
+      // from keeping closed streams for it) on every connection.
+      {NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1},
   };
   nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, settings,
                           sizeof(settings) / sizeof(settings[0]));
@@ -122,24 +127,24 @@ int Http2Connection::onFrameSent(nghttp2_session* session, const nghttp2_frame* 
 }
 
 // The frames a flood is made of (http2_flood_guard.h), charged as they come.
-bool Http2Connection::withinBudget(const nghttp2_frame& frame) {
+bool Http2Connection::withinBudget(const nghttp2_frame_hd& frame) {
   FloodFrame kind;
-  switch (frame.hd.type) {
+  switch (frame.type) {
     case NGHTTP2_RST_STREAM:
       kind = FloodFrame::RstStream;
       break;
     case NGHTTP2_PING:
     case NGHTTP2_SETTINGS:
-      if ((frame.hd.flags & NGHTTP2_FLAG_ACK) != 0) {
+      if ((frame.flags & NGHTTP2_FLAG_ACK) != 0) {
         return true;
       }
-      kind = frame.hd.type == NGHTTP2_PING ? FloodFrame::Ping : FloodFrame::Settings;
+      kind = frame.type == NGHTTP2_PING ? FloodFrame::Ping : FloodFrame::Settings;
       break;
     case NGHTTP2_PRIORITY:
       kind = FloodFrame::Priority;
       break;
     case NGHTTP2_DATA:
-      if (frame.hd.length > 0 || (frame.hd.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
+      if (frame.length > 0 || (frame.flags & NGHTTP2_FLAG_END_STREAM) != 0) {
         return true;
       }
       kind = FloodFrame::EmptyData;
@@ -157,12 +162,18 @@ bool Http2Connection::withinBudget(const nghttp2_frame& frame) {
   return false;
 }
 
-int Http2Connection::onFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* self) {
+// Every frame header, before libnghttp2 acts on the frame (or ignores it,
+// as it does PRIORITY once told that the gate has no priority tree).
+int Http2Connection::onBeginFrame(nghttp2_session*, const nghttp2_frame_hd* frame, void* self) {
   if (!connectionOf(self).withinBudget(*frame)) {
     // Nothing more of this client's input is processed: its GOAWAY goes
     // out and the connection closes (receive()).
     return NGHTTP2_ERR_CALLBACK_FAILURE;
   }
+  return 0;
+}
+
+int Http2Connection::onFrameReceived(nghttp2_session*, const nghttp2_frame* frame, void* self) {
   if (frame->hd.type == NGHTTP2_RST_STREAM) {
     connectionOf(self)
         .worker_.metrics()

@@ -75,8 +75,17 @@ void Http2Stream::headersDone(bool endStream) {
     fields.push_back({bytes.substr(at, nameLength), bytes.substr(at + nameLength, valueLength)});
     at += nameLength + valueLength;
   }
+  // The key costs a call into OpenSSL's generator: made only for an
+  // extended CONNECT (pseudo-fields come first, RFC 9113 8.3).
+  bool extendedConnect = false;
+  for (const http::H2Field& f : fields) {
+    if (f.name.empty() || f.name[0] != ':') {
+      break;
+    }
+    extendedConnect |= f.name == ":protocol";
+  }
   const http::H2Request translated =
-      http::translateH2Request(fields, endStream, webSocketKey(), head_);
+      http::translateH2Request(fields, endStream, extendedConnect ? webSocketKey() : "", head_);
   if (translated.status == http::H2RequestStatus::Malformed) {
     spdlog::debug("{}: HTTP/2 stream {}: malformed request: {}", address(), id_,
                   translated.problem);
