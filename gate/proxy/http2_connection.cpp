@@ -218,6 +218,7 @@ void Http2Connection::endForBadInput(int error) {
                                       flood ? NGHTTP2_ENHANCE_YOUR_CALM : NGHTTP2_PROTOCOL_ERROR);
     goawaySent_ = true;
   }
+  deferFlush_ = false;  // the GOAWAY goes now, also from inside streamEvent()
   send();
   closeNow();
 }
