@@ -6,9 +6,11 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/net/address.h"
+
 namespace httpgate::net {
 
-static_assert(kProxyAddressTextSize == INET6_ADDRSTRLEN);
+static_assert(kProxyAddressTextSize == kAddressTextSize);
 
 namespace {
 
@@ -445,33 +447,28 @@ ProxyParse parseProxyHeader(std::string_view in) {
   return error(kNotProxy);
 }
 
-void formatProxyAddress(const ProxyAddress& address, char* out, size_t size) {
-  if (size == 0) {
-    return;
-  }
-  out[0] = '\0';
-  const auto room = static_cast<socklen_t>(std::min(size, kProxyAddressTextSize));
-  const uint8_t* bytes = address.bytes.data();
-  const char* written = nullptr;
+sockaddr_storage toSocketAddress(const ProxyAddress& address) {
+  sockaddr_storage out{};
   if (address.family == ProxyFamily::Tcp4) {
-    written = ::inet_ntop(AF_INET, bytes, out, room);
+    auto& v4 = reinterpret_cast<sockaddr_in&>(out);
+    v4.sin_family = AF_INET;
+    v4.sin_port = htons(address.port);
+    std::memcpy(&v4.sin_addr, address.bytes.data(), 4);
   } else if (address.family == ProxyFamily::Tcp6) {
-    static constexpr uint8_t kMappedPrefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    if (std::memcmp(bytes, kMappedPrefix, sizeof kMappedPrefix) == 0) {
-      written = ::inet_ntop(AF_INET, bytes + 12, out, room);  // ::ffff:a.b.c.d as the gate shows it
-    } else {
-      written = ::inet_ntop(AF_INET6, bytes, out, room);
-    }
+    auto& v6 = reinterpret_cast<sockaddr_in6&>(out);
+    v6.sin6_family = AF_INET6;
+    v6.sin6_port = htons(address.port);
+    std::memcpy(&v6.sin6_addr, address.bytes.data(), 16);
   }
-  if (written == nullptr) {
-    out[0] = '\0';  // inet_ntop leaves the buffer undefined on ENOSPC
-  }
+  return out;
+}
+
+void formatProxyAddress(const ProxyAddress& address, char* out, size_t size) {
+  formatAddress(toSocketAddress(address), out, size);
 }
 
 std::string proxyAddressText(const ProxyAddress& address) {
-  char text[kProxyAddressTextSize];
-  formatProxyAddress(address, text, sizeof text);
-  return text;
+  return addressText(toSocketAddress(address));
 }
 
 }  // namespace httpgate::net

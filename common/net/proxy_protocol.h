@@ -39,6 +39,9 @@
 // without waiting for more.
 #pragma once
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -118,11 +121,14 @@ struct ProxyParse {
 // so a caller may buffer that much and no more.
 ProxyParse parseProxyHeader(std::string_view in);
 
-// Writes the IP address of `address` (without its port) into `out`, which
-// holds `size` bytes, NUL-terminated, as the gate writes a client's address
-// (net::formatAddress): "192.0.2.1", "2001:db8::7" (RFC 5952), and an
-// IPv4-mapped IPv6 address as the IPv4 address it carries. Allocates
-// nothing. Unspec, or a buffer too small, leaves "" (when `size` > 0).
+// `address` as the socket address the gate keeps for a client (its port
+// included), so that net::formatAddress and the rest of common/net/address.h
+// read it as they read a peer's; Unspec gives an AF_UNSPEC address (shown
+// as "").
+sockaddr_storage toSocketAddress(const ProxyAddress& address);
+
+// Its IP address as net::formatAddress writes it: "192.0.2.1",
+// "2001:db8::7", an IPv4-mapped IPv6 address as the IPv4 address it carries.
 void formatProxyAddress(const ProxyAddress& address, char* out, size_t size);
 
 // The same as a string.

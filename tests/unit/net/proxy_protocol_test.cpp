@@ -632,14 +632,15 @@ TEST(ProxyProtocolTest, EverySplit) {
 
 // An address text as the gate shows its own clients' addresses
 // (net::addressText), for addresses of both families.
-TEST(ProxyProtocolTest, AddressTextAsTheGateShowsIt) {
+TEST(ProxyProtocolTest, SocketAddressAsTheGateKeepsIt) {
   for (const char* ip : {"0.0.0.0", "192.0.2.1", "255.255.255.255", "::", "::1", "2001:db8::7",
                          "2001:db8:0:0:1::1", "2001:0:0:1::1", "fe80::1:2:3:4", "1:0:0:0:0:0:0:0",
                          "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", "::ffff:203.0.113.9",
                          "::1.2.3.4", "64:ff9b::192.0.2.33", "2001:DB8::A"}) {
-    const std::optional<sockaddr_storage> sa = parseIpAddress(ip, 0);
+    const std::optional<sockaddr_storage> sa = parseIpAddress(ip, 4711);
     ASSERT_TRUE(sa.has_value()) << ip;
     ProxyAddress a;
+    a.port = 4711;
     if (sa->ss_family == AF_INET) {
       a.family = ProxyFamily::Tcp4;
       std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in&>(*sa).sin_addr, 4);
@@ -647,8 +648,13 @@ TEST(ProxyProtocolTest, AddressTextAsTheGateShowsIt) {
       a.family = ProxyFamily::Tcp6;
       std::memcpy(a.bytes.data(), &reinterpret_cast<const sockaddr_in6&>(*sa).sin6_addr, 16);
     }
+    const sockaddr_storage kept = toSocketAddress(a);
+    EXPECT_TRUE(sameHost(kept, *sa)) << ip;
+    EXPECT_EQ(portOf(kept), 4711) << ip;
+    EXPECT_EQ(endpointText(kept), endpointText(*sa)) << ip;
     EXPECT_EQ(proxyAddressText(a), addressText(*sa)) << ip;
   }
+  EXPECT_EQ(toSocketAddress(ProxyAddress{}).ss_family, AF_UNSPEC);
 }
 
 TEST(ProxyProtocolTest, AddressTextEmptyWhenItCannot) {
