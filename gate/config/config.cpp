@@ -73,7 +73,7 @@ std::vector<std::string> upgradeNames(const ConfigValue& value) {
 }
 
 void parseHeaders(const ConfigValue& value, HeadersConfig& headers) {
-  const ConfigMap map = value.map({"forwarded", "picolisp", "hsts", "upgrade"});
+  const ConfigMap map = value.map({"forwarded", "picolisp", "hsts", "upgrade", "trusted_proxies"});
   if (const ConfigValue* forwarded = map.find("forwarded")) {
     headers.forwarded = forwarded->boolean();
   }
@@ -85,6 +85,9 @@ void parseHeaders(const ConfigValue& value, HeadersConfig& headers) {
   }
   if (const ConfigValue* upgrade = map.find("upgrade")) {
     headers.upgrade = upgradeNames(*upgrade);
+  }
+  if (const ConfigValue* trusted = map.find("trusted_proxies")) {
+    headers.trustedProxies = detail::parseCidrs(*trusted);
   }
 }
 
@@ -132,7 +135,7 @@ uint64_t sizeValue(const ConfigValue& value, uint64_t min, uint64_t max, const c
 
 void parseLimits(const ConfigValue& value, Limits& limits) {
   const ConfigMap map = value.map({"max_connections", "max_request_header", "max_reframed_body",
-                                   "max_request_body", "min_request_rate", "http2"});
+                                   "max_request_body", "min_request_rate", "http2", "per_client"});
   if (const ConfigValue* connections = map.find("max_connections")) {
     limits.maxConnections = static_cast<uint32_t>(connections->number(1, 1'000'000));
   }
@@ -161,6 +164,9 @@ void parseLimits(const ConfigValue& value, Limits& limits) {
   }
   if (const ConfigValue* rate = map.find("min_request_rate")) {
     limits.minRequestRate = sizeValue(*rate, 0, uint64_t{1} << 30, "0 (none) to 1024MiB");
+  }
+  if (const ConfigValue* perClient = map.find("per_client")) {
+    detail::parsePerClient(*perClient, limits.perClient);
   }
   if (const ConfigValue* http2 = map.find("http2")) {
     const ConfigMap h2 = http2->map({"max_concurrent_streams"});
@@ -236,9 +242,12 @@ void parseAdmin(const ConfigValue& value, Config& config) {
 }
 
 void parseRoot(const ConfigValue& root, Config& config) {
-  const ConfigMap map = root.map({"listen", "user", "workers", "routes", "void_page", "headers",
-                                  "timeouts", "limits", "log", "admin"});
+  const ConfigMap map = root.map({"listen", "tls", "user", "workers", "routes", "void_page",
+                                  "headers", "timeouts", "limits", "log", "admin"});
   detail::parseListeners(map.require("listen"), config.listeners);
+  if (const ConfigValue* tls = map.find("tls")) {
+    detail::parseTlsGlobal(*tls, config.tls);
+  }
   if (const ConfigValue* user = map.find("user")) {
     config.user = user->string();
     if (!config.user.empty()) {

@@ -5,6 +5,7 @@
 
 #include <sys/socket.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <optional>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/net/cidr.h"
 #include "common/result.h"
 
 namespace httpgate::gate {
@@ -52,7 +54,28 @@ struct ListenConfig {
   std::optional<TlsConfig> tls;
   bool redirectHttps = false;  // plain listeners only: answer 308 to https://
   bool http2 = true;           // TLS listeners: ALPN offers h2 before http/1.1
+  // A PROXY protocol header (v1 or v2) precedes every connection, sent by
+  // a balancer in proxyFrom; connections from anywhere else are refused.
+  bool proxyProtocol = false;
+  net::CidrSet proxyFrom;
+  uint32_t maxConnections = 0;  // open on this listener; 0 = only limits.max_connections
   SourcePos pos;
+};
+
+// tls: settings shared by every TLS listener.
+struct TicketKey {
+  static constexpr size_t kSize = 80;  // name 16, HMAC-SHA256 key 32, AES-256 key 32
+  std::array<uint8_t, kSize> bytes{};
+};
+
+struct TlsGlobalConfig {
+  // tls.ticket_keys: keys read from this file at load (and at every reload);
+  // the first encrypts new tickets, all decrypt. Empty: the gate's own key.
+  std::string ticketKeysFile;
+  std::vector<TicketKey> ticketKeys;
+  // How long the gate's own key encrypts before a new one replaces it (the
+  // old one still decrypts for as long again).
+  Duration ticketLifetime{12 * 3600 * 1000};
 };
 
 struct PortRange {
@@ -61,9 +84,19 @@ struct PortRange {
   bool contains(uint16_t port) const { return port >= first && port <= last; }
 };
 
+// routes.hosts[].tls: TLS from the gate to a session host, verified.
+struct HostTlsConfig {
+  std::string caFile;      // PEM CA certificates the host's certificate must chain to
+  std::string serverName;  // SNI, and the name its certificate must carry
+  std::string certFile;    // client certificate for mutual TLS; "" = none
+  std::string keyFile;
+  SourcePos pos;  // of the tls: key, for errors found when loading the files
+};
+
 struct BackendHost {
   std::string name;      // as written, e.g. "127.0.0.1" or "10.0.0.5"
   SocketAddress socket;  // resolved, port 0 (the router's port is set per request)
+  std::optional<HostTlsConfig> tls;
 };
 
 struct HostRange {
@@ -122,6 +155,9 @@ struct HeadersConfig {
   // The only Upgrade protocols forwarded (lower-case names, compared without
   // a "/version"); any other is removed and the request proxied as usual.
   std::vector<std::string> upgrade{"websocket"};
+  // Peers whose X-Forwarded-For is believed: the right-most address in it
+  // that is not one of them becomes the client address.
+  net::CidrSet trustedProxies;
 };
 
 struct Timeouts {
@@ -135,6 +171,15 @@ struct Timeouts {
   Duration shutdown{30'000};
 };
 
+// limits.per_client: by client address, across all workers of the gate.
+struct PerClientLimits {
+  uint32_t connections = 0;   // open at once; 0 = no limit
+  double requestRate = 0;     // requests per second refilled into the bucket; 0 = no limit
+  uint32_t requestBurst = 0;  // the bucket's size
+  net::CidrSet exempt;
+  bool active() const { return connections != 0 || requestRate > 0; }
+};
+
 struct Limits {
   uint32_t maxConnections = 20000;
   uint32_t maxRequestHeader = 16 * 1024;
@@ -145,6 +190,7 @@ struct Limits {
   uint64_t maxRequestBody = 0;               // 0 = no limit; 413 past it
   uint64_t minRequestRate = 1024;            // bytes/s a body averages over timeouts.requestBody
   uint32_t http2MaxConcurrentStreams = 100;  // limits.http2.max_concurrent_streams
+  PerClientLimits perClient;
 };
 
 enum class LogLevel { Trace, Debug, Info, Warn, Error };
@@ -168,6 +214,7 @@ struct AdminConfig {
 struct Config {
   std::string file;  // the file it was loaded from
   std::vector<ListenConfig> listeners;
+  TlsGlobalConfig tls;
   std::string user;
   unsigned workers = 0;  // 0 = auto (one per core)
   RoutesConfig routes;

@@ -59,11 +59,35 @@ TlsConfig parseTls(const ConfigValue& value) {
   return tls;
 }
 
+// proxy_protocol: true needs proxy_from: without it anybody could claim
+// any address. proxy_from alone is an error too: it would look like a
+// restriction and do nothing.
+void parseProxyProtocol(const ConfigMap& map, ListenConfig& listener) {
+  const ConfigValue* on = map.find("proxy_protocol");
+  const ConfigValue* from = map.find("proxy_from");
+  if (on != nullptr) {
+    listener.proxyProtocol = on->boolean();
+  }
+  if (from != nullptr) {
+    listener.proxyFrom = parseCidrs(*from);
+  }
+  if (listener.proxyProtocol && listener.proxyFrom.empty()) {
+    (from != nullptr ? *from : *on)
+        .fail(
+            "proxy_protocol needs proxy_from: the balancers' addresses (such as "
+            "[10.0.0.2/32]); connections from anywhere else are refused");
+  }
+  if (!listener.proxyProtocol && from != nullptr && !listener.proxyFrom.empty()) {
+    from->fail("only with proxy_protocol: true");
+  }
+}
+
 }  // namespace
 
 void parseListeners(const ConfigValue& value, std::vector<ListenConfig>& listeners) {
   for (const ConfigValue& item : value.list()) {
-    const ConfigMap map = item.map({"address", "tls", "redirect_https", "http2"});
+    const ConfigMap map = item.map({"address", "tls", "redirect_https", "http2", "proxy_protocol",
+                                    "proxy_from", "max_connections"});
     const ConfigValue& address = map.require("address");
     ListenConfig listener;
     listener.address = address.string();
@@ -94,6 +118,10 @@ void parseListeners(const ConfigValue& value, std::vector<ListenConfig>& listene
       if (listener.http2 && !listener.tls) {
         http2->fail("only on a listener with tls (no cleartext HTTP/2)");
       }
+    }
+    parseProxyProtocol(map, listener);
+    if (const ConfigValue* connections = map.find("max_connections")) {
+      listener.maxConnections = static_cast<uint32_t>(connections->number(0, 1'000'000));
     }
     listeners.push_back(std::move(listener));
   }

@@ -100,10 +100,13 @@ void parsePorts(const ConfigValue& value, RoutesConfig& routes) {
 
 void parseHosts(const ConfigValue& value, RoutesConfig& routes) {
   for (const ConfigValue& item : value.list()) {
-    const ConfigMap map = item.map({"range", "host", "fail_after", "down_for"});
+    const ConfigMap map = item.map({"range", "host", "fail_after", "down_for", "tls"});
     HostRange entry;
     entry.range = parseRange(map.require("range"));
     entry.host = parseHost(map.require("host"));
+    if (const ConfigValue* tls = map.find("tls")) {
+      entry.host.tls = parseHostTls(*tls);
+    }
     parseHostHealth(map, entry, routes.hosts);
     routes.hosts.push_back(std::move(entry));
   }

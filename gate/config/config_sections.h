@@ -31,6 +31,19 @@ void mergeNamesFile(const ConfigValue& value, const ConfigValue* apps, RoutesCon
 // routes.apps: (config_apps.cpp); returns the apps sorted by name.
 std::vector<AppConfig> parseApps(const ConfigValue& value);
 
+// tls: (config_ticket_keys.cpp) reads tls.ticket_keys' file.
+void parseTlsGlobal(const ConfigValue& value, TlsGlobalConfig& tls);
+
+// A list of address blocks (config_scale_out.cpp), each a net::Cidr.
+net::CidrSet parseCidrs(const ConfigValue& value);
+
+// limits.per_client: (config_scale_out.cpp)
+void parsePerClient(const ConfigValue& value, PerClientLimits& limits);
+
+// routes.hosts[i].tls: (config_scale_out.cpp); checks that the files are
+// readable, the TLS client context loads them.
+HostTlsConfig parseHostTls(const ConfigValue& value);
+
 // Fails at `value` with `cannot read "PATH": <strerror>` unless `path` is a
 // regular file this process can open for reading. (config_files.cpp)
 void checkReadable(const ConfigValue& value, const std::string& path);
