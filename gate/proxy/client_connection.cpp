@@ -11,7 +11,7 @@ namespace httpgate::gate {
 ClientConnection::ClientConnection(Worker& worker, size_t listener, int fd, SSL* ssl,
                                    const sockaddr_storage& peer, SocketEvents::Handler onSocket,
                                    void (*onTimer)(void*), void* owner)
-    : worker_(worker), listener_(listener), onTimer_(onTimer), owner_(owner) {
+    : worker_(worker), listener_(listener), onTimer_(onTimer), owner_(owner), client_(peer) {
   transport_.attach(fd, ssl);
   net::formatAddress(peer, address_, sizeof(address_));
   events_.assign(worker_.base(), fd, onSocket, owner);

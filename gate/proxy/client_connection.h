@@ -47,7 +47,9 @@ class ClientConnection {
   void rebind(SocketEvents::Handler onSocket, void (*onTimer)(void*), void* owner);
   size_t listener() const { return listener_; }
 
-  // The client's address as text (IPv4-mapped IPv6 addresses as IPv4).
+  // The client's address (the one a PROXY header named, else the peer's),
+  // and as text (IPv4-mapped IPv6 addresses as IPv4).
+  const sockaddr_storage& clientAddress() const { return client_; }
   const char* address() const { return address_; }
   bool isTls() const { return transport_.isTls(); }
   std::string_view cipher() const { return transport_.cipher(); }
@@ -108,6 +110,7 @@ class ClientConnection {
   OutputQueue out_;
   bool eof_ = false;
   int64_t lastActivity_ = 0;
+  sockaddr_storage client_{};
   char address_[INET6_ADDRSTRLEN] = {};
 };
 

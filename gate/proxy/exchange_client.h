@@ -6,6 +6,8 @@
 #pragma once
 
 #include <cstddef>
+#include <sys/socket.h>
+
 #include <cstdint>
 #include <string_view>
 
@@ -27,6 +29,7 @@ class ExchangeClient {
  public:
   // Who the client is, for the forwarded fields and the logs.
   virtual const char* address() const = 0;
+  virtual const sockaddr_storage& clientAddress() const = 0;
   virtual bool isTls() const = 0;
   // The request came on an HTTP/2 stream (for the access log).
   virtual bool isHttp2() const = 0;

@@ -58,6 +58,7 @@ class Http1Connection final : public ClientSide, public ExchangeClient {
 
   // ExchangeClient (http1_requests.cpp).
   const char* address() const override { return conn_->address(); }
+  const sockaddr_storage& clientAddress() const override { return conn_->clientAddress(); }
   bool isTls() const override { return conn_->isTls(); }
   bool isHttp2() const override { return false; }
   std::string_view cipher() const override { return conn_->cipher(); }

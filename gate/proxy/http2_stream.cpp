@@ -269,6 +269,10 @@ const char* Http2Stream::address() const {
   return connection_.client().address();
 }
 
+const sockaddr_storage& Http2Stream::clientAddress() const {
+  return connection_.client().clientAddress();
+}
+
 std::string_view Http2Stream::cipher() const {
   return connection_.client().cipher();
 }

@@ -70,6 +70,7 @@ class Http2Stream final : public ExchangeClient {
 
   // ExchangeClient.
   const char* address() const override;
+  const sockaddr_storage& clientAddress() const override;
   bool isTls() const override { return true; }
   bool isHttp2() const override { return true; }
   std::string_view cipher() const override;
