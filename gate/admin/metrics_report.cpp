@@ -74,6 +74,30 @@ void tls(PrometheusText& out, const Workers& workers) {
   }
 }
 
+void proxyProtocol(PrometheusText& out, const Workers& workers) {
+  out.family("httpgate_proxy_headers_total",
+             "PROXY protocol headers read: client = it named the client, local = the "
+             "balancer's own address stands (LOCAL, UNKNOWN).",
+             "counter");
+  const char* const kKinds[] = {"client", "local"};
+  for (size_t k = 0; k < 2; ++k) {
+    out.sample("httpgate_proxy_headers_total", {{"address", kKinds[k]}},
+               total(workers,
+                     [&](const WorkerMetrics& w) -> const Counter& { return w.proxyHeaders[k]; }));
+  }
+  out.family("httpgate_proxy_header_failures_total",
+             "Connections on proxy_protocol listeners closed before a PROXY header was read, by "
+             "reason.",
+             "counter");
+  for (size_t i = 0; i < kProxyHeaderFailures; ++i) {
+    out.sample("httpgate_proxy_header_failures_total",
+               {{"reason", labelOf(static_cast<ProxyHeaderFailure>(i))}},
+               total(workers, [&](const WorkerMetrics& w) -> const Counter& {
+                 return w.proxyHeaderFailures[i];
+               }));
+  }
+}
+
 void protocols(PrometheusText& out, const Workers& workers) {
   out.family("httpgate_connections_total",
              "Client connections by the protocol they spoke (TLS: the one ALPN chose).", "counter");
@@ -191,6 +215,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   requests(out, sources.workers);
   traffic(out, sources.workers);
   tls(out, sources.workers);
+  proxyProtocol(out, sources.workers);
   protocols(out, sources.workers);
   backends(out, sources.workers);
   hostHealth(out, sources.hosts);

@@ -38,6 +38,11 @@ class Transport {
   // Takes ownership of `fd` (and of `ssl` when not null; the SSL is already
   // bound to a context and set to accept or connect state).
   void attach(int fd, SSL* ssl);
+  // Begins TLS on the attached socket (`ssl` bound to it, in accept state).
+  void startTls(SSL* ssl) {
+    ssl_ = ssl;
+    handshakeDone_ = ssl == nullptr;
+  }
   int fd() const { return fd_; }
   SSL* ssl() const { return ssl_; }
   bool isTls() const { return ssl_ != nullptr; }

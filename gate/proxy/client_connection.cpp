@@ -28,6 +28,11 @@ ClientConnection::~ClientConnection() {
   worker_.metrics().openConnections[listener_].add(-1);
 }
 
+void ClientConnection::setClientAddress(const sockaddr_storage& client) {
+  client_ = client;
+  net::formatAddress(client_, address_, sizeof(address_));
+}
+
 void ClientConnection::rebind(SocketEvents::Handler onSocket, void (*onTimer)(void*), void* owner) {
   events_.rebind(onSocket, owner);
   onTimer_ = onTimer;

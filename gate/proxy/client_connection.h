@@ -51,6 +51,12 @@ class ClientConnection {
   // and as text (IPv4-mapped IPv6 addresses as IPv4).
   const sockaddr_storage& clientAddress() const { return client_; }
   const char* address() const { return address_; }
+  // The client a PROXY header named: from now on the connection's address.
+  void setClientAddress(const sockaddr_storage& client);
+  // TLS from now on: the handshake begins on a connection whose PROXY
+  // header has been read (null: it could not be made; isTls() says so).
+  void startTls(SSL* ssl) { transport_.startTls(ssl); }
+  int fd() const { return transport_.fd(); }
   bool isTls() const { return transport_.isTls(); }
   std::string_view cipher() const { return transport_.cipher(); }
   std::string_view alpn() const { return transport_.alpn(); }

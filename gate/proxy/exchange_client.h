@@ -5,9 +5,9 @@
 // (an HTTP/1.1 head with Connection fields, or HEADERS and DATA frames).
 #pragma once
 
-#include <cstddef>
 #include <sys/socket.h>
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 

@@ -34,6 +34,16 @@ TlsHandshake::TlsHandshake(Worker& worker, std::shared_ptr<const Runtime> runtim
   acceptedAt_ = clock::coarseMs();
 }
 
+TlsHandshake::TlsHandshake(Worker& worker, std::shared_ptr<const Runtime> runtime,
+                           std::unique_ptr<ClientConnection> connection, DrainState drain)
+    : worker_(worker), runtime_(std::move(runtime)), conn_(std::move(connection)), drain_(drain) {
+  const size_t listener = conn_->listener();
+  conn_->startTls(runtime_->tls[listener] ? runtime_->tls[listener]->newConnection(conn_->fd())
+                                          : nullptr);
+  conn_->rebind(onSocketEvent, onTimer, this);
+  acceptedAt_ = clock::coarseMs();
+}
+
 void TlsHandshake::start() {
   if (!conn_->isTls()) {
     spdlog::warn("{}: cannot create a TLS session", conn_->address());

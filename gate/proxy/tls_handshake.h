@@ -26,6 +26,10 @@ class TlsHandshake final : public ClientSide {
   // listener `listener`.
   TlsHandshake(Worker& worker, std::shared_ptr<const Runtime> runtime, size_t listener, int fd,
                const sockaddr_storage& peer);
+  // The connection `connection`, whose PROXY header has been read, from
+  // the runtime's TLS listener it was accepted on.
+  TlsHandshake(Worker& worker, std::shared_ptr<const Runtime> runtime,
+               std::unique_ptr<ClientConnection> connection, DrainState drain);
 
   void start() override;
   void drain() override;

@@ -8,7 +8,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/net/address.h"
+#include "common/time/clock.h"
 #include "gate/proxy/http1_connection.h"
+#include "gate/proxy/proxy_header_reader.h"
 #include "gate/proxy/tls_handshake.h"
 
 namespace httpgate::gate {
@@ -227,7 +230,16 @@ void Worker::acceptFrom(ListenSocket socket) {
       continue;
     }
     ClientSide* client = nullptr;
-    if (runtime_->tls[socket.listener]) {
+    const ListenConfig& listener = runtime_->config->listeners[socket.listener];
+    if (listener.proxyProtocol) {
+      // Only a balancer may say who the client is; anybody else is refused
+      // before a byte is read.
+      if (!listener.proxyFrom.contains(peer)) {
+        refuseProxySource(fd, peer);
+        continue;
+      }
+      client = new ProxyHeaderReader(*this, runtime_, socket.listener, fd, peer);
+    } else if (runtime_->tls[socket.listener]) {
       client = new TlsHandshake(*this, runtime_, socket.listener, fd, peer);
     } else {
       client = new Http1Connection(*this, runtime_, socket.listener, fd, peer);
@@ -241,6 +253,20 @@ void Worker::acceptFrom(ListenSocket socket) {
     ++clientCount_;
     memoryRelease_->opened(clientCount_);
     client->start();  // may destroy it
+  }
+}
+
+void Worker::refuseProxySource(int fd, const sockaddr_storage& peer) {
+  ::close(fd);
+  connections_.fetch_sub(1);
+  metrics_->proxyHeaderFailures[static_cast<size_t>(ProxyHeaderFailure::UntrustedSource)].add();
+  // At most one line a second: whoever knocks decides how often.
+  const int64_t now = clock::coarseMs();
+  if (now - lastUntrustedLog_ >= 1000) {
+    lastUntrustedLog_ = now;
+    char text[INET6_ADDRSTRLEN];
+    net::formatAddress(peer, text, sizeof(text));
+    spdlog::warn("{}: connection refused: not in proxy_from of a proxy_protocol listener", text);
   }
 }
 

@@ -87,6 +87,9 @@ class Worker final : public TaskQueue {
   static void onAccept(evutil_socket_t fd, short what, void* arg);
   static void onNotify(evutil_socket_t fd, short what, void* arg);
   void acceptFrom(ListenSocket socket);
+  // Closes a connection to a proxy_protocol listener from outside its
+  // proxy_from, counting it and logging at most once a second.
+  void refuseProxySource(int fd, const sockaddr_storage& peer);
   void handleNotify();
   void closeListeners();
   void exitIfDrained();
@@ -119,6 +122,7 @@ class Worker final : public TaskQueue {
   uint64_t nextAppWaiter_ = 1;
   ClientSide* clients_ = nullptr;  // an intrusive list
   size_t clientCount_ = 0;
+  int64_t lastUntrustedLog_ = -1000;
   bool draining_ = false;
   std::atomic<bool> finished_{false};
   std::shared_ptr<WorkerMetrics> metrics_;

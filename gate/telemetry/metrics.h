@@ -78,6 +78,11 @@ constexpr size_t kResetReasons = 7;
 enum class FloodFrame : uint8_t { RstStream, Ping, Settings, Priority, EmptyData, Continuation };
 constexpr size_t kFloodFrames = 6;
 ResetReason resetReasonOf(uint32_t errorCode);
+// Why a connection on a proxy_protocol listener was closed before its PROXY
+// header was read (proxy_header_reader.h): its source is not in proxy_from,
+// the header was not one, the connection ended inside it, or it was late.
+enum class ProxyHeaderFailure : uint8_t { UntrustedSource, Malformed, Truncated, Timeout };
+constexpr size_t kProxyHeaderFailures = 4;
 // Why a connection to a backend could not be opened; HostDown: not tried,
 // its host is marked down (host_health.h).
 enum class ConnectFailure : uint8_t { Refused, Timeout, Error, HostDown };
@@ -92,6 +97,7 @@ const char* labelOf(Protocol value);
 const char* labelOf(ResetSide value);
 const char* labelOf(ResetReason value);
 const char* labelOf(FloodFrame value);
+const char* labelOf(ProxyHeaderFailure value);
 
 // The class of an HTTP status; false for anything outside 100..599.
 bool statusClassOf(int status, StatusClass& out);
@@ -124,6 +130,10 @@ struct alignas(64) WorkerMetrics {
   // HTTP/2 connections ended for a flood, by the frame that spent their
   // budget.
   std::array<Counter, kFloodFrames> http2Floods;
+  // PROXY headers read: [0] named a client, [1] did not (LOCAL, UNKNOWN,
+  // UNSPEC: the balancer's own address stands).
+  std::array<Counter, 2> proxyHeaders;
+  std::array<Counter, kProxyHeaderFailures> proxyHeaderFailures;
 
   // The loop monitor (loop_monitor.h): when the worker's timer last fired
   // (CLOCK_MONOTONIC nanoseconds, 0 = not yet) and how late it fired at most

@@ -93,6 +93,12 @@ std::unique_ptr<TlsStream> TlsStream::connect(UniqueFd fd, const TlsOptions& opt
   }
   setReceiveTimeout(stream->fd(), timeout);
   setSendTimeout(stream->fd(), timeout);
+  if (!options.prelude.empty() &&
+      ::send(stream->fd(), options.prelude.data(), options.prelude.size(), MSG_NOSIGNAL) !=
+          static_cast<ssize_t>(options.prelude.size())) {
+    error = "sending the prelude failed";
+    return nullptr;
+  }
   ERR_clear_error();
   const int rc = SSL_connect(ssl);
   if (rc != 1) {

@@ -24,6 +24,8 @@ struct TlsOptions {
   bool offerAlpn = true;  // offer "http/1.1"
   bool offerH2 = false;   // offer "h2" alone instead (a raw HTTP/2 client: h2_frames.h)
   TlsSession session;     // resume this session when set
+  // Bytes written on the socket before the ClientHello (a PROXY header).
+  std::string prelude;
 };
 
 class TlsStream final : public Stream {
