@@ -9,8 +9,10 @@
 #include <cstring>
 
 #include "common/assert.h"
+#include "common/http/forwarded_for.h"
 #include "common/http/header_rules.h"
 #include "common/http/upgrade_offer.h"
+#include "common/net/address.h"
 #include "common/time/clock.h"
 #include "gate/proxy/raw_tunnel.h"
 #include "gate/proxy/worker.h"
@@ -55,6 +57,9 @@ void Exchange::begin(http::RequestHead& request) {
   HTTPGATE_ASSERT(!ended_ && !backend_);  // an exchange carries one request
   log_.start(request, runtime_->accessLog != nullptr);
   log_.http2 = client_.isHttp2();
+  if (!config().headers.trustedProxies.empty()) {
+    findForwardedClient(request);
+  }
   request_.keepAlive = request.keepAlive && !client_.draining();
   request_.isHead = request.isHead;
   request_.hasBody = request.hasBody();
@@ -94,6 +99,20 @@ void Exchange::begin(http::RequestHead& request) {
   }
 }
 
+void Exchange::findForwardedClient(const http::RequestHead& request) {
+  const net::CidrSet& trusted = config().headers.trustedProxies;
+  if (!trusted.contains(client_.clientAddress())) {
+    return;  // anybody else's X-Forwarded-For is removed unread
+  }
+  const auto named = http::clientFromForwardedFor(request.headers, trusted);
+  if (!named) {
+    return;
+  }
+  forwardedClient_ = std::make_unique<ForwardedClient>();
+  forwardedClient_->address = *named;
+  net::formatAddress(*named, forwardedClient_->text, sizeof(forwardedClient_->text));
+}
+
 void Exchange::redirectToHttps(const http::RequestHead& request) {
   const std::string_view host = hostWithoutPort(request.host);
   if (host.empty()) {
@@ -118,7 +137,7 @@ void Exchange::start(http::RequestHead& request, const Route& route) {
   if (requestBodyLimit_ != 0 && request.body == http::BodyKind::Length &&
       request.contentLength > requestBodyLimit_) {
     // Before a byte goes anywhere; the unread body ends the connection.
-    spdlog::info("{}: request body of {} bytes is over the limit of {}", client_.address(),
+    spdlog::info("{}: request body of {} bytes is over the limit of {}", clientText(),
                  request.contentLength, requestBodyLimit_);
     client_.releaseRequestHead();
     answer(413, true);
@@ -140,7 +159,7 @@ void Exchange::start(http::RequestHead& request, const Route& route) {
   request_.idempotent = isIdempotent(request.method);
 
   http::ClientInfo info;
-  info.address = client_.address();
+  info.address = clientText();
   info.scheme = client_.isTls() ? "https" : "http";
   info.cipher = client_.cipher();
   http::ForwardOptions options;
@@ -211,7 +230,7 @@ void Exchange::connectBackend(std::string head) {
       backendFailed(BackendFailure::Refused);
       return;
     case BackendConnection::ConnectResult::Failed:
-      spdlog::warn("{}: cannot connect to backend {}:{}: {}", client_.address(), backendHost_,
+      spdlog::warn("{}: cannot connect to backend {}:{}: {}", clientText(), backendHost_,
                    backendPort_, std::strerror(errno));
       backendFailed(BackendFailure::ConnectFailed);
       return;
@@ -247,7 +266,7 @@ void Exchange::writeLog() {
   }
   logged_ = true;
   log_.backendPort = backendPort_;
-  log_.write(worker_, *runtime_, client_.address());
+  log_.write(worker_, *runtime_, clientText());
 }
 
 void Exchange::finish() {

@@ -13,6 +13,8 @@
 // memory stays bounded by the two buffers whatever the body sizes.
 #pragma once
 
+#include <netinet/in.h>
+
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -87,6 +89,16 @@ class Exchange final : public BackendOwner {
   void onDeadline();
 
   void onBackendEvent(short what) override;
+
+  // The request's client: the connection's (a PROXY header's, else the
+  // peer's), or, when that is a trusted proxy (headers.trusted_proxies),
+  // the one its X-Forwarded-For names. As text for the logs and fields.
+  const sockaddr_storage& clientAddress() const {
+    return forwardedClient_ ? forwardedClient_->address : client_.clientAddress();
+  }
+  const char* clientText() const {
+    return forwardedClient_ ? forwardedClient_->text : client_.address();
+  }
   // The answer to waitForApp(), on this exchange's worker thread.
   void appStartFinished(bool ok, const std::string& message);
 
@@ -221,6 +233,15 @@ class Exchange final : public BackendOwner {
   uint64_t bodyWindowBytes_ = 0;
 
   RequestLog log_;
+
+  // Set only for a request from a trusted proxy that named its client.
+  struct ForwardedClient {
+    sockaddr_storage address;
+    char text[INET6_ADDRSTRLEN];
+  };
+  std::unique_ptr<ForwardedClient> forwardedClient_;
+  // Reads X-Forwarded-For of a request from a trusted proxy.
+  void findForwardedClient(const http::RequestHead& request);
 };
 
 }  // namespace httpgate::gate

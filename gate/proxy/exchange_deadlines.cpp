@@ -25,15 +25,14 @@ int64_t Exchange::deadline() const {
 
 void Exchange::onDeadline() {
   if (appWait_) {
-    spdlog::warn("{}: app {} did not answer on port {} in time", client_.address(),
-                 startableApp_->name, backendPort_);
+    spdlog::warn("{}: app {} did not answer on port {} in time", clientText(), startableApp_->name,
+                 backendPort_);
     worker_.removeAppWaiter(appWait_->id);
     appWait_.reset();
     failExchange(503);
   } else if (awaitingRequestBody()) {
     if (requestBodyTooSlow()) {
-      spdlog::info("{}: request body stalled or slower than limits.min_request_rate",
-                   client_.address());
+      spdlog::info("{}: request body stalled or slower than limits.min_request_rate", clientText());
       if (responseHeadDone_) {
         abortExchange();
       } else {
@@ -48,8 +47,7 @@ void Exchange::onDeadline() {
   } else if (!responseHeadDone_) {
     backendFailed(BackendFailure::Timeout);
   } else {
-    spdlog::warn("{}: backend port {} stalled mid-response; closing", client_.address(),
-                 backendPort_);
+    spdlog::warn("{}: backend port {} stalled mid-response; closing", clientText(), backendPort_);
     abortExchange();
   }
 }

@@ -91,11 +91,10 @@ void Exchange::backendFailed(BackendFailure failure) {
     case BackendFailure::Timeout:
       status = 504;
       if (connecting) {
-        spdlog::warn("{}: backend {}:{} did not accept the connection within {} ms",
-                     client_.address(), backendHost_, backendPort_,
-                     config().timeouts.connect.count());
+        spdlog::warn("{}: backend {}:{} did not accept the connection within {} ms", clientText(),
+                     backendHost_, backendPort_, config().timeouts.connect.count());
       } else {
-        spdlog::warn("{}: backend {}:{} sent no response in time", client_.address(), backendHost_,
+        spdlog::warn("{}: backend {}:{} sent no response in time", clientText(), backendHost_,
                      backendPort_);
       }
       break;
@@ -130,10 +129,10 @@ std::string_view Exchange::refusedPage(BackendFailure failure, int& status,
     body = config().voidPage;
   }
   if (failure == BackendFailure::HostDown) {
-    spdlog::debug("{}: backend host {} is down: port {} not tried", client_.address(), backendHost_,
+    spdlog::debug("{}: backend host {} is down: port {} not tried", clientText(), backendHost_,
                   backendPort_);
   } else {
-    spdlog::info("{}: backend port {} refused the connection", client_.address(), backendPort_);
+    spdlog::info("{}: backend port {} refused the connection", clientText(), backendPort_);
   }
   return body;
 }
@@ -165,7 +164,7 @@ void Exchange::waitForApp() {
   constexpr int64_t kGraceMs = 5000;
   appWait_->deadline = now() + startableApp_->start->wait.count() + kGraceMs;
   appWait_->id = worker_.addAppWaiter(this);
-  spdlog::info("{}: app {} does not answer on port {}; starting it", client_.address(),
+  spdlog::info("{}: app {} does not answer on port {}; starting it", clientText(),
                startableApp_->name, backendPort_);
   Worker* worker = &worker_;
   const uint64_t id = appWait_->id;
@@ -180,7 +179,7 @@ void Exchange::appStartFinished(bool ok, const std::string& message) {
   if (ok) {
     connectBackend(std::move(wait->head));
   } else {
-    spdlog::warn("{}: 503 for app {}: {}", client_.address(), startableApp_->name, message);
+    spdlog::warn("{}: 503 for app {}: {}", clientText(), startableApp_->name, message);
     failExchange(503);
   }
   client_.exchangeEvent();  // may destroy this exchange: the last act

@@ -46,7 +46,7 @@ bool Exchange::collectReframedBody() {
   }
   const http::BodyDecoder::Step step = requestBody_.decode(pending, reframe_->body);
   if (step.error) {
-    spdlog::info("{}: bad request body: {}", client_.address(), step.reason);
+    spdlog::info("{}: bad request body: {}", clientText(), step.reason);
     answer(400, true);
     return true;
   }
@@ -57,8 +57,8 @@ bool Exchange::collectReframedBody() {
     limit = requestBodyLimit_;
   }
   if (reframe_->body.size() > limit) {
-    spdlog::info("{}: chunked body for backend port {} is over its limit ({} bytes)",
-                 client_.address(), backendPort_, limit);
+    spdlog::info("{}: chunked body for backend port {} is over its limit ({} bytes)", clientText(),
+                 backendPort_, limit);
     answer(413, true);
     return true;
   }

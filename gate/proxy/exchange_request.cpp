@@ -27,7 +27,7 @@ bool Exchange::takeRequestBody() {
   }
   const http::BodyDecoder::Step step = requestBody_.feed(pending);
   if (step.error) {
-    spdlog::info("{}: bad request body: {}", client_.address(), step.reason);
+    spdlog::info("{}: bad request body: {}", clientText(), step.reason);
     if (responseHeadDone_) {
       abortExchange();
     } else {
@@ -113,8 +113,8 @@ bool Exchange::requestBodyTooSlow() {
 // takes what it got of the body for a complete request; once a response is
 // on its way, the connection ends.
 void Exchange::requestBodyTooLarge() {
-  spdlog::info("{}: request body for backend port {} is over the limit of {} bytes",
-               client_.address(), backendPort_, requestBodyLimit_);
+  spdlog::info("{}: request body for backend port {} is over the limit of {} bytes", clientText(),
+               backendPort_, requestBodyLimit_);
   if (responseHeadDone_) {
     abortExchange();
     return;

@@ -266,3 +266,48 @@ TEST_F(HeadersTest, NoHstsByDefault) {
 
 }  // namespace
 }  // namespace httpgate::test
+
+namespace httpgate::test {
+namespace {
+
+// headers.trusted_proxies: a request from a trusted proxy is the client's
+// its X-Forwarded-For names; from anybody else the field is removed.
+TEST_F(HeadersTest, TrustedProxyNamesTheClient) {
+  ASSERT_NO_FATAL_FAILURE(start("headers:\n  trusted_proxies: [127.0.0.1/32, 10.0.0.0/8]\n"));
+  Client client = Client::plain(plainPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string head =
+      forward(client, getRequest(pathTo(backend_, "/p"),
+                                 "X-Forwarded-For: 6.6.6.6, 203.0.113.7\r\n"
+                                 "X-Forwarded-For: 10.0.0.9\r\nX-Pil: *Adr=6.6.6.6\r\n",
+                                 "example.org"));
+  Forwarding forwarding;
+  forwarding.scheme = "http";
+  forwarding.address = forwarding.forwardedFor = "203.0.113.7";
+  EXPECT_EQ(head, expectedHead("GET /p HTTP/1.1", "Host: example.org\r\n", forwarding))
+      << "got:\n"
+      << printable(head);
+  // The next request on the connection names its own client, or none.
+  const std::string next = forward(client, getRequest(pathTo(backend_, "/p"), "", "example.org"));
+  forwarding.address = forwarding.forwardedFor = "127.0.0.1";
+  EXPECT_EQ(next, expectedHead("GET /p HTTP/1.1", "Host: example.org\r\n", forwarding))
+      << "got:\n"
+      << printable(next);
+}
+
+TEST_F(HeadersTest, UntrustedPeersForwardedForIsRemoved) {
+  ASSERT_NO_FATAL_FAILURE(start("headers:\n  trusted_proxies: [127.0.0.2/32]\n"));
+  Client client = Client::plain(plainPort());
+  ASSERT_TRUE(client.connected()) << client.error();
+  const std::string head =
+      forward(client, getRequest(pathTo(backend_, "/p"), "X-Forwarded-For: 203.0.113.7\r\n",
+                                 "example.org"));
+  Forwarding forwarding;
+  forwarding.scheme = "http";
+  EXPECT_EQ(head, expectedHead("GET /p HTTP/1.1", "Host: example.org\r\n", forwarding))
+      << "got:\n"
+      << printable(head);
+}
+
+}  // namespace
+}  // namespace httpgate::test
