@@ -53,7 +53,7 @@ std::string v2Header6() {
   return header;
 }
 
-class ProxyProtocolTest : public GateTest {
+class ProxyHeaderTest : public GateTest {
  protected:
   // A TLS and a plain listener, both with proxy_protocol from `from`.
   void start(std::string_view from = "[127.0.0.1/32, \"::1\"]", std::string_view topLevel = "") {
@@ -103,7 +103,7 @@ timeouts:
   uint16_t adminPort_ = 0;
 };
 
-TEST_F(ProxyProtocolTest, V1HeaderNamesTheClientOnAPlainListener) {
+TEST_F(ProxyHeaderTest, V1HeaderNamesTheClientOnAPlainListener) {
   ASSERT_NO_FATAL_FAILURE(start());
   Client client = Client::plain(plainPort());
   ASSERT_TRUE(client.send("PROXY TCP4 203.0.113.7 198.51.100.1 40000 80\r\n"));
@@ -118,7 +118,7 @@ TEST_F(ProxyProtocolTest, V1HeaderNamesTheClientOnAPlainListener) {
   EXPECT_EQ(waitForSample(adminPort_, "httpgate_proxy_headers_total{address=\"client\"}", 1), 1);
 }
 
-TEST_F(ProxyProtocolTest, V2HeaderBeforeTlsNamesTheClient) {
+TEST_F(ProxyHeaderTest, V2HeaderBeforeTlsNamesTheClient) {
   ASSERT_NO_FATAL_FAILURE(start());
   for (TlsVersion version : {TlsVersion::Tls12, TlsVersion::Tls13}) {
     TlsOptions options;
@@ -138,7 +138,7 @@ TEST_F(ProxyProtocolTest, V2HeaderBeforeTlsNamesTheClient) {
   }
 }
 
-TEST_F(ProxyProtocolTest, V2Tcp6AddressIsBracketedInForwarded) {
+TEST_F(ProxyHeaderTest, V2Tcp6AddressIsBracketedInForwarded) {
   ASSERT_NO_FATAL_FAILURE(start());
   TlsOptions options;
   options.prelude = v2Header6();
@@ -153,7 +153,7 @@ TEST_F(ProxyProtocolTest, V2Tcp6AddressIsBracketedInForwarded) {
       << printable(head);
 }
 
-TEST_F(ProxyProtocolTest, AccessLogShowsTheRelayedClient) {
+TEST_F(ProxyHeaderTest, AccessLogShowsTheRelayedClient) {
   ASSERT_NO_FATAL_FAILURE(start());
   Client client = Client::plain(plainPort());
   // The header and the request in one segment: not a byte of the request
@@ -172,7 +172,7 @@ TEST_F(ProxyProtocolTest, AccessLogShowsTheRelayedClient) {
   EXPECT_EQ(log.rfind("203.0.113.9 - - [", 0), 0u) << log;
 }
 
-TEST_F(ProxyProtocolTest, LocalAndUnknownKeepThePeerAddress) {
+TEST_F(ProxyHeaderTest, LocalAndUnknownKeepThePeerAddress) {
   ASSERT_NO_FATAL_FAILURE(start());
   TlsOptions options;
   options.prelude = v2Header(true);
@@ -189,7 +189,7 @@ TEST_F(ProxyProtocolTest, LocalAndUnknownKeepThePeerAddress) {
   EXPECT_EQ(waitForSample(adminPort_, "httpgate_proxy_headers_total{address=\"local\"}", 2), 2);
 }
 
-TEST_F(ProxyProtocolTest, HeaderInPiecesIsAssembled) {
+TEST_F(ProxyHeaderTest, HeaderInPiecesIsAssembled) {
   ASSERT_NO_FATAL_FAILURE(start());
   Client client = Client::plain(plainPort());
   const std::string header = "PROXY TCP6 2001:db8::5 2001:db8::1 40000 80\r\n";
@@ -201,7 +201,7 @@ TEST_F(ProxyProtocolTest, HeaderInPiecesIsAssembled) {
   EXPECT_NE(head.find("X-Pil: *Adr=2001:db8::5\r\n"), std::string::npos) << printable(head);
 }
 
-TEST_F(ProxyProtocolTest, SourceOutsideProxyFromIsRefused) {
+TEST_F(ProxyHeaderTest, SourceOutsideProxyFromIsRefused) {
   ASSERT_NO_FATAL_FAILURE(start("[127.0.0.2/32]"));
   Client client = Client::plain(plainPort());
   ASSERT_TRUE(client.connected());
@@ -218,7 +218,7 @@ TEST_F(ProxyProtocolTest, SourceOutsideProxyFromIsRefused) {
                   .has_value());
 }
 
-TEST_F(ProxyProtocolTest, MissingHeaderClosesTheConnection) {
+TEST_F(ProxyHeaderTest, MissingHeaderClosesTheConnection) {
   ASSERT_NO_FATAL_FAILURE(start());
   // A client speaking TLS or HTTP straight away.
   Client tls = Client::tls(tlsPort());
@@ -233,7 +233,7 @@ TEST_F(ProxyProtocolTest, MissingHeaderClosesTheConnection) {
   EXPECT_EQ(backend_.requestCount(), 0u);
 }
 
-TEST_F(ProxyProtocolTest, MalformedHeadersCloseTheConnection) {
+TEST_F(ProxyHeaderTest, MalformedHeadersCloseTheConnection) {
   ASSERT_NO_FATAL_FAILURE(start());
   const std::string bad[] = {
       "PROXY TCP4 203.0.113.7 198.51.100.1 040000 80\r\n",  // a leading zero
@@ -255,7 +255,7 @@ TEST_F(ProxyProtocolTest, MalformedHeadersCloseTheConnection) {
   EXPECT_EQ(backend_.requestCount(), 0u);
 }
 
-TEST_F(ProxyProtocolTest, TruncatedAndLateHeadersAreCounted) {
+TEST_F(ProxyHeaderTest, TruncatedAndLateHeadersAreCounted) {
   ASSERT_NO_FATAL_FAILURE(start());
   Client truncated = Client::plain(plainPort());
   truncated.send("PROXY TCP4 203.0.");
