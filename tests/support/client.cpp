@@ -7,9 +7,9 @@ void Client::attach(std::unique_ptr<Stream> stream) {
   reader_ = std::make_unique<BufferedReader>(*stream_);
 }
 
-Client Client::plain(uint16_t port, const std::string& host) {
+Client Client::plain(uint16_t port, const std::string& host, const std::string& source) {
   Client client;
-  UniqueFd fd = connectTcp(host, port, kIoTimeout, &client.error_);
+  UniqueFd fd = connectTcp(host, port, kIoTimeout, &client.error_, source);
   if (fd.valid()) {
     client.attach(std::make_unique<PlainStream>(std::move(fd)));
   }
@@ -18,7 +18,7 @@ Client Client::plain(uint16_t port, const std::string& host) {
 
 Client Client::tls(uint16_t port, const TlsOptions& options, const std::string& host) {
   Client client;
-  UniqueFd fd = connectTcp(host, port, kIoTimeout, &client.error_);
+  UniqueFd fd = connectTcp(host, port, kIoTimeout, &client.error_, options.source);
   if (!fd.valid()) {
     return client;
   }

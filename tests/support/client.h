@@ -17,7 +17,8 @@ namespace httpgate::test {
 class Client {
  public:
   // Connects to `host`:`port` (plain TCP). Check connected().
-  static Client plain(uint16_t port, const std::string& host = "127.0.0.1");
+  static Client plain(uint16_t port, const std::string& host = "127.0.0.1",
+                      const std::string& source = "");
   // Connects and runs the TLS handshake.
   static Client tls(uint16_t port, const TlsOptions& options = {},
                     const std::string& host = "127.0.0.1");

@@ -73,7 +73,8 @@ void UniqueFd::reset(int fd) {
   fd_ = fd;
 }
 
-UniqueFd connectTcp(const std::string& host, uint16_t port, Millis timeout, std::string* error) {
+UniqueFd connectTcp(const std::string& host, uint16_t port, Millis timeout, std::string* error,
+                    const std::string& source) {
   (void)kSigpipeIgnored;
   const Address address = makeAddress(host, port);
   UniqueFd fd(socket(address.storage.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
@@ -85,6 +86,12 @@ UniqueFd connectTcp(const std::string& host, uint16_t port, Millis timeout, std:
   };
   if (!fd.valid()) {
     return failed(errno);
+  }
+  if (!source.empty()) {
+    const Address from = makeAddress(source, 0);
+    if (bind(fd.get(), from.get(), from.length) != 0) {
+      return failed(errno);
+    }
   }
   if (connect(fd.get(), address.get(), address.length) != 0) {
     if (errno != EINPROGRESS) {

@@ -33,7 +33,7 @@ class UniqueFd {
 // On failure returns an invalid descriptor and, if `error` is given, the
 // reason (e.g. "Connection refused").
 UniqueFd connectTcp(const std::string& host, uint16_t port, Millis timeout,
-                    std::string* error = nullptr);
+                    std::string* error = nullptr, const std::string& source = "");
 
 // A socket bound to `host`:`wanted` (0: any free port; else with
 // SO_REUSEADDR, to take over a port a test just closed) and listening with

@@ -26,6 +26,8 @@ struct TlsOptions {
   TlsSession session;     // resume this session when set
   // Bytes written on the socket before the ClientHello (a PROXY header).
   std::string prelude;
+  // The local address to connect from (Client::tls); empty: any.
+  std::string source;
 };
 
 class TlsStream final : public Stream {
