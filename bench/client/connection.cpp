@@ -13,6 +13,7 @@
 #include <cstring>
 #include <utility>
 
+#include "bench/client/proxy_header.h"
 #include "bench/client/response_reader.h"
 #include "bench/client/tls_setup.h"
 
@@ -125,6 +126,14 @@ Connection Connection::open(const Options& options, SSL_CTX* context) {
   setTimeouts(connection.fd_, options.timeoutSeconds);
   if (connect(connection.fd_, reinterpret_cast<sockaddr*>(&address), length) != 0) {
     connection.fail(Failure::Connect, std::string("connect: ") + std::strerror(errno));
+    return connection;
+  }
+  // A balancer writes the header as soon as its connection to the server
+  // is up, before the client's first bytes have come through it: its own
+  // segment, ahead of the ClientHello (the server's worst case, one more
+  // wake-up per connection).
+  if (options.proxyV2 && !connection.writeAll(nextProxyV2Header(options.port))) {
+    connection.fail(Failure::Write, std::string("PROXY header: ") + std::strerror(errno));
     return connection;
   }
   if (context == nullptr) {

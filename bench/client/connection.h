@@ -29,7 +29,8 @@ std::string makeRequest(const Options& options);
 
 class Connection {
  public:
-  // Connects to options.host:options.port with TCP_NODELAY, and runs the
+  // Connects to options.host:options.port with TCP_NODELAY, sends a PROXY
+  // v2 header with options.proxyV2 (proxy_header.h), and runs the
   // TLS handshake with `context` unless it is nullptr (plain HTTP). With
   // options.h2 the client offers ALPN "h2" alone and fails the handshake
   // unless the server chose it; otherwise it offers no ALPN at all, so

@@ -84,7 +84,9 @@ const char* usage() {
          "                                            another, or with --h2 (ALPN h2, HTTP/2)\n"
          "                                            as R concurrent streams\n"
          "options: --host H (127.0.0.1) --path /P (/) --server-name N (localhost)\n"
-         "         --groups G (X25519:P-256) --timeout S (10) --plain (no TLS)\n";
+         "         --groups G (X25519:P-256) --timeout S (10) --plain (no TLS)\n"
+         "         --proxy-v2 (a PROXY protocol v2 header, TCP4 from 192.0.2.x, before\n"
+         "         anything else on every connection, as a balancer sends it)\n";
 }
 
 std::optional<Options> parseOptions(int argc, char** argv, std::string& error) {
@@ -107,6 +109,10 @@ std::optional<Options> parseOptions(int argc, char** argv, std::string& error) {
     }
     if (name == "--h2") {
       options.h2 = true;
+      continue;
+    }
+    if (name == "--proxy-v2") {
+      options.proxyV2 = true;
       continue;
     }
     if (i + 1 >= argc) {

@@ -26,6 +26,7 @@ struct Options {
   unsigned count = 1000;                 // latency: samples; hold: connections
   unsigned requests = 1;                 // hold: requests per connection before it idles
   bool h2 = false;                       // hold: ALPN h2 only, HTTP/2 through libnghttp2
+  bool proxyV2 = false;                  // a PROXY v2 header first on every connection
   double timeoutSeconds = 10;            // any one connect, read or write
 };
 

@@ -4,7 +4,7 @@ lowest and highest round as whiskers."""
 from .peers import compare_name, label as peer_label
 
 COLORS = {"httpgate": "#1f77b4", "nginx": "#2ca02c", "haproxy": "#d62728",
-          "httpGate": "#9467bd", "direct": "#7f7f7f"}
+          "httpGate": "#9467bd", "direct": "#7f7f7f", "httpgate-proxy": "#17becf"}
 OTHER_BUILD_COLORS = ["#6baed6", "#9ecae1", "#c6dbef", "#08519c"]  # httpgate@NAME: blues
 
 

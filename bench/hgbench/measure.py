@@ -58,21 +58,44 @@ def routed(ctx, peer):
     return keepalive(ctx, peer, routed=True)
 
 
+def _proxy_probe(peer):
+    """For a peer whose clients send PROXY headers: its counters before a
+    run (see _proxy_headers); None for the others."""
+    return _counter_probe(peer) if peer.proxy_header else None
+
+
+def _proxy_headers(peer, probe, connections):
+    """The PROXY headers the peer read per connection the client completed
+    since `probe` (1.00 when every connection's header was read; a little
+    more when connections were cut short by the run's end), and the
+    connections it closed over a bad header: evidence that the measurement
+    measured what it says. Empty without a probe."""
+    if probe is None:
+        return {}
+    counted = _counted_since(peer, probe)
+    return {"proxy_headers_per_connection": _per(counted.get("proxy_headers", 0), connections),
+            "errors_proxy_header": counted.get("proxy_header_failures", 0)}
+
+
 def handshakes(ctx, peer, rsa=False):
     """Full TLS 1.3 handshakes, one request each: connections/s, CPU µs per
-    handshake, and what was negotiated."""
+    handshake (per connection: with its request, and its PROXY header for
+    httpgate-proxy), and what was negotiated."""
     s = ctx.settings
     port = peer.rsa_port if rsa else peer.port
+    probe = _proxy_probe(peer)
     before = _cpu(peer, ctx.backend)
     r = tools.client(ctx.client, "handshakes", port, "--seconds", s.handshake_seconds,
-                     "--concurrency", s.handshake_concurrency, timeout=s.handshake_seconds + 60)
+                     "--concurrency", s.handshake_concurrency, *peer.client_args(),
+                     timeout=s.handshake_seconds + 60)
     cpu, backend_cpu = _cpu_us(before, _cpu(peer, ctx.backend))
     return {"connections": r["completed"], "connections_per_s": r["per_second"],
             "cpu_us_per_handshake": _per(cpu, r["completed"]),
             "backend_cpu_us_per_handshake": _per(backend_cpu, r["completed"]),
             "errors": r["errors"], "first_error": r["first_error"],
             "tickets_per_connection": r["tickets_per_connection"],
-            "protocol": r["protocol"], "cipher": r["cipher"], "group": r["group"]}
+            "protocol": r["protocol"], "cipher": r["cipher"], "group": r["group"],
+            **_proxy_headers(peer, probe, r["completed"])}
 
 
 def handshakes_rsa(ctx, peer):
@@ -92,19 +115,17 @@ def throughput(ctx, peer):
             "p99_ms": w["p99_us"] / 1000, "errors": w["errors"]}
 
 
-def _client_args(peer):
-    return [] if peer.tls else ["--plain"]
-
-
 def latency(ctx, peer):
     """Fresh connections one at a time: connect() to the last byte of the
     first response."""
     s = ctx.settings
+    probe = _proxy_probe(peer)
     r = tools.client(ctx.client, "latency", peer.port, "--count", s.latency_count,
-                     "--seconds", s.latency_cap_seconds, *_client_args(peer),
+                     "--seconds", s.latency_cap_seconds, *peer.client_args(),
                      timeout=s.latency_cap_seconds + 60)
     return {"samples": r["samples"], "p50_ms": r["p50_us"] / 1000, "p99_ms": r["p99_us"] / 1000,
-            "mean_ms": r["mean_us"] / 1000, "errors": r["errors"]}
+            "mean_ms": r["mean_us"] / 1000, "errors": r["errors"],
+            **_proxy_headers(peer, probe, r["samples"])}
 
 
 def hold_counts(settings, peer):
@@ -122,13 +143,14 @@ def memory(ctx, peer):
     handshake and one request; per connection in KiB."""
     s = ctx.settings
     tools.client(ctx.client, "latency", peer.port, "--count", 20, "--seconds", 10,
-                 *_client_args(peer), timeout=60)
+                 *peer.client_args(), timeout=60)
     time.sleep(s.settle_seconds)
     rest_rss, rest_pss = peer.service.memory_kib()
     result = {"rest_rss_kib": rest_rss, "rest_pss_kib": rest_pss,
               "rest_processes": len(peer.service.pids())}
     for count in hold_counts(s, peer):
-        hold = tools.Hold(ctx.client, peer.port, count, s.hold_concurrency, plain=not peer.tls)
+        hold = tools.Hold(ctx.client, peer.port, count, s.hold_concurrency, plain=not peer.tls,
+                          proxy_v2=peer.proxy_header)
         try:
             time.sleep(1.0)
             rss, pss = peer.service.memory_kib()
@@ -161,11 +183,11 @@ def memory_burst(ctx, peer):
     (None: not within the watch)."""
     s = ctx.settings
     tools.client(ctx.client, "latency", peer.port, "--count", 20, "--seconds", 10,
-                 *_client_args(peer), timeout=60)
+                 *peer.client_args(), timeout=60)
     time.sleep(s.settle_seconds)
     base = peer.service.rss_anon_kib()
     hold = tools.Hold(ctx.client, peer.port, s.burst_count, s.hold_concurrency,
-                      plain=not peer.tls)
+                      plain=not peer.tls, proxy_v2=peer.proxy_header)
     try:
         time.sleep(1.0)
         peak = peer.service.rss_anon_kib()
@@ -287,8 +309,10 @@ def _warm_up(ctx, peer):
     """A few HTTP/1.1 and HTTP/2 connections, closed, before a peer's
     memory at rest is read: what every connection's first use allocates
     once is then in the figure at rest, not in the per-connection one."""
-    tools.client(ctx.client, "latency", peer.port, "--count", 20, "--seconds", 10, timeout=60)
-    tools.Hold(ctx.client, peer.port, 20, 1, plain=False, h2=True).release()
+    tools.client(ctx.client, "latency", peer.port, "--count", 20, "--seconds", 10,
+                 *peer.client_args(), timeout=60)
+    tools.Hold(ctx.client, peer.port, 20, 1, plain=False, h2=True,
+               proxy_v2=peer.proxy_header).release()
     time.sleep(ctx.settings.settle_seconds)
 
 
@@ -303,7 +327,7 @@ def _held_fresh(ctx, peer, count, requests, h2):
     _warm_up(ctx, peer)
     rest_rss, rest_pss = peer.service.memory_kib()
     hold = tools.Hold(ctx.client, peer.port, count, s.hold_concurrency, plain=False,
-                      requests=requests, h2=h2)
+                      requests=requests, h2=h2, proxy_v2=peer.proxy_header)
     try:
         time.sleep(1.0)
         rss, pss = peer.service.memory_kib()
@@ -413,21 +437,30 @@ def _speaks_h2(peer):
     return peer.tls and peer.proxy and not peer.forks
 
 
+def _loadable(peer):
+    """wrk and h2load can load the peer: they cannot send a PROXY header,
+    so not httpgate-proxy (only the bench client's measurements run on
+    it)."""
+    return not peer.proxy_header
+
+
 MEASUREMENTS = [
     Measurement("memory", "Memory per idle TLS connection", lambda p: True),
     Measurement("memory_burst", "Memory given back after a burst of TLS connections",
                 lambda p: p.tls and not p.forks),
     Measurement("latency", "First-request latency on a fresh connection", lambda p: True),
-    Measurement("keepalive", "Keep-alive small requests over TLS", lambda p: True),
-    Measurement("routed", "Routed keep-alive (/<port>/ URLs)", lambda p: p.proxy),
+    Measurement("keepalive", "Keep-alive small requests over TLS", _loadable),
+    Measurement("routed", "Routed keep-alive (/<port>/ URLs)",
+                lambda p: p.proxy and _loadable(p)),
     Measurement("handshakes_ecdsa", "Full TLS handshakes, ECDSA P-256", lambda p: p.tls),
     Measurement("handshakes_rsa", "Full TLS handshakes, RSA-2048", lambda p: p.tls),
-    Measurement("throughput", "Throughput, 1 MiB responses over TLS keep-alive", lambda p: True),
+    Measurement("throughput", "Throughput, 1 MiB responses over TLS keep-alive", _loadable),
     Measurement("h2_small", "HTTP/2 small requests, concurrent streams on each connection",
-                _speaks_h2),
-    Measurement("h2_throughput", "HTTP/2 throughput, 1 MiB responses", _speaks_h2),
+                lambda p: _speaks_h2(p) and _loadable(p)),
+    Measurement("h2_throughput", "HTTP/2 throughput, 1 MiB responses",
+                lambda p: _speaks_h2(p) and _loadable(p)),
     Measurement("h2_visit", "A browser-like visit: one HTTP/2 connection against six HTTP/1.1",
-                _speaks_h2),
+                lambda p: _speaks_h2(p) and _loadable(p)),
     Measurement("h2_memory", "Memory per idle HTTP/2 connection against HTTP/1.1", _speaks_h2),
 ]
 

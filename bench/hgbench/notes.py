@@ -34,6 +34,14 @@ CONFIGURATIONS = """\
 - **httpgate**: `workers: auto` (one per core), TLS 1.3, access log off,
   everything else at its defaults: it adds `X-Pil` (3 lines), `X-Forwarded-For/-Proto/-Host`
   and `Forwarded` to every request.
+- **httpgate, PROXY v2** (`httpgate-proxy`, only when `BENCH_PEERS` names
+  it): the same build and configuration with `proxy_protocol: true` and
+  `proxy_from: [127.0.0.1/32]` on both listeners; the bench client
+  (`--proxy-v2`) writes a 28-byte PROXY v2 header (TCP4, from 192.0.2.1–254
+  and a changing port, a new client every connection) in its own segment
+  right after connect(), before the ClientHello. wrk and h2load cannot send
+  one, so only the bench client's measurements (latency, handshakes,
+  memory, memory_burst, h2_memory) run on it.
 - **nginx**: `worker_processes auto`, `listen ... ssl reuseport`,
   `ssl_ecdh_curve X25519`, an upstream with `keepalive 64`,
   `proxy_http_version 1.1`, `proxy_set_header Connection ""`, no access log,

@@ -15,6 +15,7 @@ HTTPGATE_LEGACY = "/usr/lib/picolisp/bin/httpGate"
 
 LABELS = {
     "httpgate": "httpgate",
+    "httpgate-proxy": "httpgate, PROXY v2",
     "nginx": "nginx",
     "haproxy": "HAProxy",
     "httpGate": "httpGate (PicoLisp)",
@@ -22,6 +23,10 @@ LABELS = {
 }
 
 COMPARE_PREFIX = "httpgate@"
+
+# Variants of httpgate's configuration, each measured against `httpgate`
+# itself (report.py gives variant/httpgate); named in BENCH_PEERS only.
+VARIANTS = {"httpgate-proxy": "a PROXY protocol v2 header on every connection"}
 
 
 def compare_peer(name):
@@ -48,6 +53,9 @@ class Peer:
     tls = True
     proxy = True
     forks = False  # a process per connection (caps the idle-connection test)
+    # Its clients must send a PROXY v2 header first: only the bench client
+    # can (--proxy-v2), not wrk or h2load, so their measurements skip it.
+    proxy_header = False
 
     def __init__(self, name, workdir, certs, backend, use_cgroup):
         self.name = name
@@ -68,7 +76,8 @@ class Peer:
 
     def values(self):
         e, r = self.certs["ecdsa"], self.certs["rsa"]
-        return dict(DIR=self.dir, PORT=self.port, RSA_PORT=self.rsa_port,
+        return dict(DIR=self.dir, LISTEN_PROXY=self.listen_proxy(),
+                    PORT=self.port, RSA_PORT=self.rsa_port,
                     STATUS_PORT=self.status_port, BACKEND_PORT=self.backend.port,
                     NOFILE=file_limit(), CONNECTIONS=file_limit() - 64,
                     MAXCONN=self.max_connections(),
@@ -77,6 +86,19 @@ class Peer:
 
     def max_connections(self):
         return file_limit() - 64
+
+    def listen_proxy(self):
+        """httpgate.yaml.in's @LISTEN_PROXY@: the PROXY protocol keys of a
+        listener (after its `address`, indented as it is), empty for all
+        but httpgate-proxy, so that builds without the keys still read the
+        file."""
+        if not self.proxy_header:
+            return ""
+        return "proxy_protocol: true\n    proxy_from: [127.0.0.1/32]"
+
+    def client_args(self):
+        """What httpgate-bench-client needs for this peer, every mode."""
+        return (["--plain"] if not self.tls else []) + (["--proxy-v2"] if self.proxy_header else [])
 
     def start(self, keep_log=False):
         if not keep_log:
@@ -125,6 +147,15 @@ class Httpgate(Peer):
         conf = templates.render("httpgate.yaml.in", self.dir / "httpgate.yaml", **self.values())
         return self.service.spawn([str(self.httpgate_binary), "-c", str(conf)],
                                   env=self.httpgate_env)
+
+
+class HttpgateProxy(Httpgate):
+    """httpgate (this build) with `proxy_protocol: true` and `proxy_from:
+    [127.0.0.1/32]` on both TLS listeners; the bench client sends a PROXY
+    v2 header (TCP4 from 192.0.2.x, a different client each time) first on
+    every connection. Its checks send one too (checks.py)."""
+
+    proxy_header = True
 
 
 class Nginx(Peer):
@@ -200,8 +231,8 @@ class Direct(Peer):
         return []
 
 
-KINDS = {"httpgate": Httpgate, "nginx": Nginx, "haproxy": Haproxy, "httpGate": HttpGateLegacy,
-         "direct": Direct}
+KINDS = {"httpgate": Httpgate, "httpgate-proxy": HttpgateProxy, "nginx": Nginx,
+         "haproxy": Haproxy, "httpGate": HttpGateLegacy, "direct": Direct}
 
 
 def kind(peer):
@@ -215,7 +246,8 @@ def make(name, workdir, certs, backend, use_cgroup, httpgate_binaries, httpgate_
     environment of every httpgate build only, e.g. GLIBC_TUNABLES to compare
     allocator settings."""
     peer = kind(name)(name, workdir, certs, backend, use_cgroup)
-    peer.httpgate_binary = httpgate_binaries.get(name)
+    # A variant runs this build's binary: only its configuration differs.
+    peer.httpgate_binary = httpgate_binaries.get("httpgate" if name in VARIANTS else name)
     peer.httpgate_env = httpgate_env or {}
     return peer
 

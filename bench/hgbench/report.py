@@ -3,7 +3,7 @@
 import dataclasses
 
 from . import aggregate, measure, metrics, notes
-from .peers import compare_name, label as peer_label
+from .peers import VARIANTS, compare_name, label as peer_label
 
 REFERENCES = ("nginx", "haproxy")
 
@@ -223,6 +223,58 @@ def _compare_section(data):
             f"(the “≤ {bound:.0%} worse” columns).\n\n" + _table(header, rows))
 
 
+def _round_values(data, measurement, key, peer):
+    """{round: value} of one figure of one peer."""
+    return {sample["round"]: sample["result"].get(key) for sample in data["samples"]
+            if sample["measurement"] == measurement and sample["peer"] == peer
+            and isinstance(sample["result"].get(key), (int, float))}
+
+
+def _variant_rows(data, variant):
+    """(text, ratio of the medians, ratios round by round) of each figure
+    both `variant` and httpgate have: the rounds alternate the two, so a
+    round's ratio pairs runs made moments apart."""
+    summary = data["summary"]
+    for measurement, key, text, _better in _ratio_figures(data):
+        value = aggregate.ratio(summary, measurement, key, variant, "httpgate")
+        if value is None:
+            continue
+        mine = _round_values(data, measurement, key, variant)
+        theirs = _round_values(data, measurement, key, "httpgate")
+        rounds = [mine[r] / theirs[r] for r in sorted(mine) if theirs.get(r)]
+        yield text, value, rounds
+
+
+def _variant_section(data):
+    """Each configuration variant of httpgate (httpgate-proxy) over
+    httpgate itself, figure by figure, with each round's ratio for the
+    spread. None without variants or without httpgate."""
+    variants = [p for p in _peers(data) if p in VARIANTS]
+    if not variants or "httpgate" not in _peers(data):
+        return None
+    parts = []
+    for variant in variants:
+        rows = [[text, _fmt_ratio(value), ", ".join(f"{r:.2f}" for r in rounds) or "—"]
+                for text, value, rounds in _variant_rows(data, variant)]
+        read = []
+        for m in _measurements(data):
+            figure = data["summary"].get(m.name, {}).get(variant, {})
+            if "proxy_headers_per_connection" in figure:
+                failed = figure.get("errors_proxy_header", {}).get("median", 0)
+                read.append(f"{m.name} {figure['proxy_headers_per_connection']['median']:.3f}"
+                            f" ({failed:.0f} refused)")
+        text = (f"### {peer_label(variant)}: {VARIANTS[variant]}\n\n"
+                f"Ratios {peer_label(variant)} / httpgate: of the medians, and of each round "
+                "(the two run one after the other within a round). Below 1.00× the variant "
+                "spends less CPU, memory or time; for handshakes/s above 1.00× is better.\n\n" +
+                _table(["figure", "ratio of medians", "ratio per round"], rows))
+        if read:
+            text += ("\n\nPROXY headers the gate read per completed connection (its "
+                     "`httpgate_proxy_headers_total`), median: " + "; ".join(read) + ".")
+        parts.append(text)
+    return "## httpgate's configuration variants against httpgate\n\n" + "\n\n".join(parts)
+
+
 def _crypto_section(data):
     floor = data["info"].get("crypto_floor", {})
     labels = [("ecdsa_p256_sign_us", "ECDSA P-256 sign"),
@@ -302,7 +354,7 @@ def _header(data):
 
 def markdown(data):
     parts = [_header(data), notes.METHOD, _summary_section(data), _targets_section(data),
-             _compare_section(data), _spread_section(data)]
+             _compare_section(data), _variant_section(data), _spread_section(data)]
     parts += [_measurement_section(data, m) for m in _measurements(data)]
     parts += [_crypto_section(data), "## The configurations\n\n" + notes.CONFIGURATIONS,
               _events_section(data)]

@@ -23,7 +23,7 @@ def _short(result):
     keys = ["requests_per_s", "cpu_us_per_request", "connections_per_s", "cpu_us_per_handshake",
             "mib_per_s", "cpu_us_per_mib", "p50_ms", "p99_ms", "base_rss_anon_kib",
             "peak_rss_anon_kib", "rss_anon_kib_10s", "seconds_back",
-            "backend_connections_per_1k_requests", "alpn"]
+            "backend_connections_per_1k_requests", "proxy_headers_per_connection", "alpn"]
     keys += sorted(k for k in result
                    if k.startswith(("cpu_us_per_visit_", "connections_per_visitor_",
                                     "rss_kib_per_visitor_", "rss_h2_over_h1_")))

@@ -5,9 +5,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .peers import compare_peer
+from .peers import VARIANTS, compare_peer
 
 PEER_ORDER = ["httpgate", "nginx", "haproxy", "httpGate", "direct"]
+VARIANT_ORDER = list(VARIANTS)  # httpgate's configuration variants: opt-in
 MEASUREMENT_ORDER = ["memory", "memory_burst", "latency", "keepalive", "routed",
                      "handshakes_ecdsa", "handshakes_rsa", "throughput",
                      "h2_small", "h2_throughput", "h2_visit", "h2_memory"]
@@ -90,18 +91,21 @@ def _compare(text):
     return builds
 
 
-def peer_order(compare):
-    """PEER_ORDER with the other httpgate builds right after httpgate, so
-    that within a round each measurement runs on them one after another."""
-    return PEER_ORDER[:1] + [compare_peer(name) for name in compare] + PEER_ORDER[1:]
+def peer_order(compare, variants=()):
+    """PEER_ORDER with the other httpgate builds, then the `variants` of
+    httpgate's configuration, right after httpgate, so that within a round
+    each measurement runs on them one after another."""
+    return (PEER_ORDER[:1] + [compare_peer(name) for name in compare] + list(variants) +
+            PEER_ORDER[1:])
 
 
 def _peers(wanted, compare):
-    """The peers of the run in their order: the BENCH_PEERS subset (all when
-    empty), and the other httpgate builds whether it names them or not."""
-    order = peer_order(compare)
+    """The peers of the run in their order: the BENCH_PEERS subset (all but
+    the configuration variants when empty: those only when named), and the
+    other httpgate builds whether it names them or not."""
     if not wanted:
-        return order
+        return peer_order(compare)
+    order = peer_order(compare, VARIANT_ORDER)
     unknown = [p for p in wanted if p not in order]
     if unknown:
         raise SystemExit(f"BENCH_PEERS: unknown peer(s) {unknown}; known: {order}")

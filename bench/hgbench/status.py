@@ -48,8 +48,10 @@ def haproxy(socket_path):
 
 def httpgate(port):
     """/metrics on the admin endpoint: client connections by the protocol
-    ALPN chose ("h2", "http/1.1"), their sum ("accepted") and the TLS
-    handshakes completed ("handshakes")."""
+    ALPN chose ("h2", "http/1.1"), their sum ("accepted"), the TLS
+    handshakes completed ("handshakes"), and, from builds that have them,
+    the PROXY headers read ("proxy_headers") and the connections closed
+    over one ("proxy_header_failures")."""
     text = _get(port, "/metrics")
     counts = {"accepted": 0}
     for protocol, value in re.findall(r'^httpgate_connections_total\{protocol="([^"]+)"\} (\d+)',
@@ -59,4 +61,9 @@ def httpgate(port):
     handshakes = re.search(r"^httpgate_tls_handshakes_total (\d+)", text, re.M)
     if handshakes:
         counts["handshakes"] = int(handshakes.group(1))
+    for key, family in (("proxy_headers", "httpgate_proxy_headers_total"),
+                        ("proxy_header_failures", "httpgate_proxy_header_failures_total")):
+        values = re.findall(rf"^{family}\{{[^}}]*\}} (\d+)", text, re.M)
+        if values:
+            counts[key] = sum(int(v) for v in values)
     return counts

@@ -144,9 +144,10 @@ class Hold:
     """httpgate-bench-client hold: N idle connections while it runs."""
 
     def __init__(self, binary, port, count, concurrency, plain, timeout=300.0, requests=1,
-                 h2=False):
+                 h2=False, proxy_v2=False):
         """`requests` per connection before it idles: one after another, or
-        with h2=True as concurrent HTTP/2 streams (ALPN h2, else an error)."""
+        with h2=True as concurrent HTTP/2 streams (ALPN h2, else an error);
+        proxy_v2=True: a PROXY v2 header first on each connection."""
         argv = [str(binary), "hold", "--port", str(port), "--count", str(count),
                 "--concurrency", str(concurrency)]
         if plain:
@@ -155,6 +156,8 @@ class Hold:
             argv += ["--requests", str(requests)]
         if h2:
             argv.append("--h2")
+        if proxy_v2:
+            argv.append("--proxy-v2")
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                         stderr=subprocess.DEVNULL)
         self.result = self._read_result(timeout)
