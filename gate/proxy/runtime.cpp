@@ -11,13 +11,16 @@ Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config
   auto runtime = std::make_shared<Runtime>();
   runtime->generation = generation;
   runtime->ports = ports;
+  // One key source for every TLS listener of the snapshot: the file's keys
+  // as read by this load, or the process's own.
+  const std::shared_ptr<TicketKeySource> ticketKeys = ticketKeysFor(config->tls);
   for (size_t i = 0; i < config->listeners.size(); ++i) {
     const ListenConfig& listener = config->listeners[i];
     if (!listener.tls) {
       runtime->tls.emplace_back();
       continue;
     }
-    auto made = TlsContextSet::create(*listener.tls, listener.http2, config->file, i);
+    auto made = TlsContextSet::create(*listener.tls, listener.http2, ticketKeys, config->file, i);
     if (!made.ok()) {
       return Result<std::shared_ptr<const Runtime>>::fail(std::move(made).error());
     }

@@ -85,7 +85,8 @@ int selectAlpn(SSL*, const unsigned char** out, unsigned char* outlen, const uns
 
 // A new server context with the gate's protocol settings and no
 // certificate yet; the caller owns it (SSL_CTX_free).
-Result<SSL_CTX*> newContext(const TlsConfig& tls, bool http2) {
+Result<SSL_CTX*> newContext(const TlsConfig& tls, bool http2,
+                            const std::shared_ptr<TicketKeySource>& ticketKeys) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
   if (ctx == nullptr) {
     return Result<SSL_CTX*>::fail(opensslError());
@@ -118,6 +119,13 @@ Result<SSL_CTX*> newContext(const TlsConfig& tls, bool http2) {
   // resumes with one, and each ticket costs an encryption and a record.
   SSL_CTX_set_num_tickets(ctx, 1);
   SSL_CTX_set_timeout(ctx, 3600);
+  // The gate's ticket keys instead of the random ones OpenSSL makes per
+  // context, which a reload (new contexts) and every other gate would not
+  // know.
+  if (!useTicketKeys(ctx, ticketKeys)) {
+    SSL_CTX_free(ctx);
+    return Result<SSL_CTX*>::fail("cannot install the session ticket keys");
+  }
   SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof(kSessionIdContext) - 1);
   SSL_CTX_set_alpn_select_cb(ctx, selectAlpn,
                              const_cast<AlpnOffer*>(http2 ? &kOfferH2 : &kOfferHttp11));
@@ -132,15 +140,15 @@ TlsContextSet::~TlsContextSet() {
   }
 }
 
-Result<std::shared_ptr<TlsContextSet>> TlsContextSet::create(const TlsConfig& tls, bool http2,
-                                                             const std::string& configFile,
-                                                             size_t listenerIndex) {
+Result<std::shared_ptr<TlsContextSet>> TlsContextSet::create(
+    const TlsConfig& tls, bool http2, const std::shared_ptr<TicketKeySource>& ticketKeys,
+    const std::string& configFile, size_t listenerIndex) {
   std::shared_ptr<TlsContextSet> set(new TlsContextSet());
   for (size_t i = 0; i < tls.certificates.size(); ++i) {
     const CertificateConfig& cert = tls.certificates[i];
     std::string key =
         "listen[" + std::to_string(listenerIndex) + "].tls.certificates[" + std::to_string(i) + "]";
-    auto made = newContext(tls, http2);
+    auto made = newContext(tls, http2, ticketKeys);
     if (!made.ok()) {
       return Result<std::shared_ptr<TlsContextSet>>::fail(
           formatConfigError(configFile, tls.protocolsPos,

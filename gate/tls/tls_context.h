@@ -14,6 +14,7 @@
 
 #include "common/result.h"
 #include "gate/config/config.h"
+#include "gate/tls/ticket_keys.h"
 
 namespace httpgate::gate {
 
@@ -25,12 +26,13 @@ class TlsContextSet {
 
   // Loads every certificate chain and key of `tls` (listener `listenerIndex`
   // of `configFile`) into new contexts: TLS 1.2/1.3 as configured, forward-
-  // secret AEAD ciphers only, X25519/P-256/P-384, ALPN http/1.1, session
-  // tickets and a server-side session cache. Returns the set or the error text.
+  // secret AEAD ciphers only, X25519/P-256/P-384, ALPN http/1.1, and
+  // session tickets under the keys of `ticketKeys` (every context of the
+  // set, the SNI ones too). Returns the set or the error text.
   // `http2`: ALPN offers h2 before http/1.1 (listen[].http2).
-  static Result<std::shared_ptr<TlsContextSet>> create(const TlsConfig& tls, bool http2,
-                                                       const std::string& configFile,
-                                                       size_t listenerIndex);
+  static Result<std::shared_ptr<TlsContextSet>> create(
+      const TlsConfig& tls, bool http2, const std::shared_ptr<TicketKeySource>& ticketKeys,
+      const std::string& configFile, size_t listenerIndex);
 
   // A new server-side SSL for accepted socket `fd`, or nullptr on failure.
   // The SSL keeps its context alive; `this` must outlive the handshake (the
