@@ -13,10 +13,11 @@ config:
 net: config
 tls: config
 telemetry: config
+limits: config
 apps: config telemetry
-proxy: config net tls telemetry apps
-admin: config net tls telemetry apps proxy
-process: config net tls telemetry apps proxy admin
+proxy: config net tls telemetry limits apps
+admin: config net tls telemetry limits apps proxy
+process: config net tls telemetry limits apps proxy admin
 '
 
 status=0
