@@ -187,6 +187,11 @@ void appendLocalResponse(std::string& out, const LocalResponse& response) {
     appendFieldValue(out, response.hsts);
     out.append("\r\n");
   }
+  if (response.retryAfter != 0) {
+    out.append("Retry-After: ");
+    out.append(number, std::to_chars(number, number + sizeof number, response.retryAfter).ptr);
+    out.append("\r\n");
+  }
   if (response.close) {
     out.append("Connection: close\r\n");
   } else if (response.http10) {

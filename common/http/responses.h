@@ -1,6 +1,7 @@
 // Responses the gate makes itself: error pages, redirects, the void page.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,7 @@ struct LocalResponse {
   bool headOnly = false;      // a HEAD request: fields only, no body bytes
   bool http10 = false;        // client spoke HTTP/1.0 and stays open: "Connection: keep-alive"
   std::string_view hsts;      // adds Strict-Transport-Security when not empty
+  uint32_t retryAfter = 0;    // adds "Retry-After: <seconds>" when not 0 (a 429)
 };
 
 // Appends a complete response: status line, Server: httpgate, Content-Type,

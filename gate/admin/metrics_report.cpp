@@ -160,6 +160,25 @@ void backends(PrometheusText& out, const Workers& workers) {
   }
 }
 
+void limits(PrometheusText& out, const Workers& workers) {
+  out.family("httpgate_limited_total",
+             "Connections closed at accept and requests answered 429, by the limit that refused "
+             "them.",
+             "counter");
+  for (size_t i = 0; i < kLimitKinds; ++i) {
+    out.sample(
+        "httpgate_limited_total", {{"limit", labelOf(static_cast<LimitKind>(i))}},
+        total(workers, [&](const WorkerMetrics& w) -> const Counter& { return w.limited[i]; }));
+  }
+  out.family("httpgate_client_table_full_total",
+             "Connections and requests admitted without per-client limits: the client table was "
+             "full of clients with open connections.",
+             "counter");
+  out.sample(
+      "httpgate_client_table_full_total", {},
+      total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.clientTableFull; }));
+}
+
 // One sample per remote host of the running configuration (routes.hosts):
 // 1 while up, 0 while marked down. The family is written even without hosts.
 void hostHealth(PrometheusText& out, const HostHealthRegistry* registry) {
@@ -218,6 +237,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   proxyProtocol(out, sources.workers);
   protocols(out, sources.workers);
   backends(out, sources.workers);
+  limits(out, sources.workers);
   hostHealth(out, sources.hosts);
   process(out, sources);
   loops(out, sources.workers);

@@ -209,9 +209,10 @@ void Server::startWorkers(const Config& config, unsigned workers) {
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &handled, &previous);
   auto sockets = assignToWorkers(listeners_, workers);
+  limits_ = std::make_unique<GateLimits>(config.listeners.size());
   for (unsigned w = 0; w < workers; ++w) {
     workers_.push_back(std::make_unique<Worker>(w, std::move(sockets[w]), runtime_, connections_,
-                                                appStarts_.get()));
+                                                *limits_, appStarts_.get()));
     workers_.back()->start();
   }
   if (admin_) {

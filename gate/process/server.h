@@ -15,6 +15,7 @@
 #include "gate/admin/admin_endpoint.h"
 #include "gate/apps/app_starts.h"
 #include "gate/config/config_loader.h"
+#include "gate/limits/connection_slot.h"
 #include "gate/net/listeners.h"
 #include "gate/process/upgrade.h"
 #include "gate/proxy/runtime.h"
@@ -67,6 +68,8 @@ class Server {
   std::shared_ptr<const Runtime> runtime_;
   HostHealthRegistry hostHealth_;         // before admin_, which reads it
   std::unique_ptr<AppStarts> appStarts_;  // before workers_: they use it
+  // Shared by the workers, kept across reloads (gate/limits/).
+  std::unique_ptr<GateLimits> limits_;
   pid_t startHelper_ = -1;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::string binary_;

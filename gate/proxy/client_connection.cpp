@@ -9,9 +9,15 @@
 
 namespace httpgate::gate {
 ClientConnection::ClientConnection(Worker& worker, size_t listener, int fd, SSL* ssl,
-                                   const sockaddr_storage& peer, SocketEvents::Handler onSocket,
-                                   void (*onTimer)(void*), void* owner)
-    : worker_(worker), listener_(listener), onTimer_(onTimer), owner_(owner), client_(peer) {
+                                   const sockaddr_storage& peer, ConnectionSlot slot,
+                                   SocketEvents::Handler onSocket, void (*onTimer)(void*),
+                                   void* owner)
+    : worker_(worker),
+      listener_(listener),
+      onTimer_(onTimer),
+      owner_(owner),
+      client_(peer),
+      slot_(std::move(slot)) {
   transport_.attach(fd, ssl);
   net::formatAddress(peer, address_, sizeof(address_));
   events_.assign(worker_.base(), fd, onSocket, owner);

@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "gate/limits/connection_slot.h"
 #include "gate/net/buffer.h"
 #include "gate/net/output_queue.h"
 #include "gate/net/socket_events.h"
@@ -34,10 +35,13 @@ class ClientConnection {
   };
 
   // Takes ownership of the accepted socket `fd` and of `ssl` (null on a
-  // plain listener), accepted on the runtime's listener `listener`. Socket
-  // events go to `onSocket(owner, what)`, the timer to `onTimer(owner)`.
+  // plain listener), accepted on the runtime's listener `listener`, and of
+  // `slot`, what it holds against the connection limits (Worker::admit),
+  // given back when the connection is destroyed. Socket events go to
+  // `onSocket(owner, what)`, the timer to `onTimer(owner)`.
   ClientConnection(Worker& worker, size_t listener, int fd, SSL* ssl, const sockaddr_storage& peer,
-                   SocketEvents::Handler onSocket, void (*onTimer)(void*), void* owner);
+                   ConnectionSlot slot, SocketEvents::Handler onSocket, void (*onTimer)(void*),
+                   void* owner);
   ~ClientConnection();
   ClientConnection(const ClientConnection&) = delete;
   ClientConnection& operator=(const ClientConnection&) = delete;
@@ -57,6 +61,8 @@ class ClientConnection {
   // header has been read (null: it could not be made; isTls() says so).
   void startTls(SSL* ssl) { transport_.startTls(ssl); }
   int fd() const { return transport_.fd(); }
+  // What the connection holds against the connection limits.
+  ConnectionSlot& slot() { return slot_; }
   bool isTls() const { return transport_.isTls(); }
   std::string_view cipher() const { return transport_.cipher(); }
   std::string_view alpn() const { return transport_.alpn(); }
@@ -118,6 +124,7 @@ class ClientConnection {
   int64_t lastActivity_ = 0;
   sockaddr_storage client_{};
   char address_[INET6_ADDRSTRLEN] = {};
+  ConnectionSlot slot_;
 };
 
 }  // namespace httpgate::gate

@@ -67,6 +67,17 @@ void Exchange::begin(http::RequestHead& request) {
   // the unread body must never be taken for the next request.
   const bool closeAfter = !request_.keepAlive || request_.hasBody;
 
+  // limits.per_client.requests: every request of either protocol takes a
+  // token here, before anything else is done for it.
+  if (const uint32_t wait = worker_.admitRequest(config(), clientAddress())) {
+    client_.releaseRequestHead();
+    LocalAnswer local;
+    local.status = 429;
+    local.close = closeAfter;
+    local.retryAfter = wait;
+    answer(local);
+    return;
+  }
   if (request.isConnect) {
     client_.releaseRequestHead();
     answer(405, true);
@@ -245,10 +256,15 @@ void Exchange::answer(int status, bool close, std::string_view location, std::st
   local.close = close;
   local.location = location;
   local.body = body;
-  local.headOnly = request_.isHead;
+  answer(local);
+}
+
+void Exchange::answer(const LocalAnswer& local) {
+  LocalAnswer sent = local;
+  sent.headOnly = request_.isHead;
   end();
-  log_.bytesSent = client_.sendLocal(local);
-  log_.status = status;
+  log_.bytesSent = client_.sendLocal(sent);
+  log_.status = local.status;
   writeLog();
 }
 

@@ -130,6 +130,7 @@ class Exchange final : public BackendOwner {
   void start(http::RequestHead& request, const Route& route);
   void connectBackend(std::string head);
   void answer(int status, bool close, std::string_view location = {}, std::string_view body = {});
+  void answer(const LocalAnswer& local);
   void end();
   void writeLog();
   void finishBackend();

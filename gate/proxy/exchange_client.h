@@ -22,7 +22,8 @@ struct LocalAnswer {
   bool close = false;  // the request's bytes were not all read: end the client side after it
   std::string_view location;
   std::string_view body;
-  bool headOnly = false;  // the request was HEAD
+  bool headOnly = false;    // the request was HEAD
+  uint32_t retryAfter = 0;  // seconds, for a 429 (0: no Retry-After)
 };
 
 class ExchangeClient {

@@ -19,12 +19,13 @@ constexpr int kMaxRounds = 32;
 }  // namespace
 
 Http1Connection::Http1Connection(Worker& worker, std::shared_ptr<const Runtime> runtime,
-                                 size_t listener, int fd, const sockaddr_storage& peer)
+                                 size_t listener, int fd, const sockaddr_storage& peer,
+                                 ConnectionSlot slot)
     : worker_(worker),
       runtime_(std::move(runtime)),
       listener_(listener),
-      conn_(std::make_unique<ClientConnection>(worker, listener, fd, nullptr, peer, onSocketEvent,
-                                               onTimer, this)) {}
+      conn_(std::make_unique<ClientConnection>(worker, listener, fd, nullptr, peer, std::move(slot),
+                                               onSocketEvent, onTimer, this)) {}
 
 Http1Connection::Http1Connection(Worker& worker, std::shared_ptr<const Runtime> runtime,
                                  std::unique_ptr<ClientConnection> connection, DrainState drain)

@@ -35,10 +35,10 @@ class Worker;
 
 class Http1Connection final : public ClientSide, public ExchangeClient {
  public:
-  // A plain connection: takes ownership of the accepted socket `fd`;
-  // `listener` indexes the runtime's listeners.
+  // A plain connection: takes ownership of the accepted socket `fd` and
+  // its `slot` (Worker::admit); `listener` indexes the runtime's listeners.
   Http1Connection(Worker& worker, std::shared_ptr<const Runtime> runtime, size_t listener, int fd,
-                  const sockaddr_storage& peer);
+                  const sockaddr_storage& peer, ConnectionSlot slot);
   // A TLS connection whose handshake is done (tls_handshake.h), with the
   // drain that may have begun during it.
   Http1Connection(Worker& worker, std::shared_ptr<const Runtime> runtime,

@@ -147,6 +147,7 @@ size_t Http1Connection::sendLocal(const LocalAnswer& answer) {
   response.headOnly = answer.headOnly;
   response.http10 = version_ == http::Version::Http10 && !response.close;
   response.hsts = hsts();
+  response.retryAfter = answer.retryAfter;
   std::string& out = conn_->out();
   const size_t before = out.size();
   http::appendLocalResponse(out, response);

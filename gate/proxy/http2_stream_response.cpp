@@ -216,6 +216,7 @@ size_t Http2Stream::sendLocal(const LocalAnswer& answer) {
   local.body = answer.body;
   local.headOnly = answer.headOnly;
   local.hsts = connection_.runtime()->config->headers.hsts;
+  local.retryAfter = answer.retryAfter;
   std::string text;
   http::appendLocalResponse(text, local);
   http::ResponseHead head;

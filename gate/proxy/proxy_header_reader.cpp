@@ -15,11 +15,12 @@
 namespace httpgate::gate {
 
 ProxyHeaderReader::ProxyHeaderReader(Worker& worker, std::shared_ptr<const Runtime> runtime,
-                                     size_t listener, int fd, const sockaddr_storage& peer)
+                                     size_t listener, int fd, const sockaddr_storage& peer,
+                                     ConnectionSlot slot)
     : worker_(worker),
       runtime_(std::move(runtime)),
-      conn_(std::make_unique<ClientConnection>(worker, listener, fd, nullptr, peer, onSocketEvent,
-                                               onTimer, this)),
+      conn_(std::make_unique<ClientConnection>(worker, listener, fd, nullptr, peer, std::move(slot),
+                                               onSocketEvent, onTimer, this)),
       acceptedAt_(clock::coarseMs()) {}
 
 void ProxyHeaderReader::start() {
@@ -95,6 +96,12 @@ void ProxyHeaderReader::read() {
   const bool local = header.family() == net::ProxyFamily::Unspec;
   worker_.metrics().proxyHeaders[local ? 1 : 0].add();
   client_ = local ? conn_->clientAddress() : net::toSocketAddress(header.source);
+  // limits.per_client.connections, now that the client is known
+  // (refused: counted and logged by the worker, closed without a byte).
+  if (!worker_.admitClient(conn_->slot(), client_)) {
+    dead_ = true;
+    return;
+  }
   done_ = true;
 }
 

@@ -35,7 +35,7 @@ class ProxyHeaderReader final : public ClientSide {
   // Takes ownership of the accepted socket `fd` from `peer`, which the
   // caller has checked is in the listener's proxy_from.
   ProxyHeaderReader(Worker& worker, std::shared_ptr<const Runtime> runtime, size_t listener, int fd,
-                    const sockaddr_storage& peer);
+                    const sockaddr_storage& peer, ConnectionSlot slot);
 
   void start() override;
   void drain() override;

@@ -26,11 +26,11 @@ HandshakeFailure handshakeFailureOf(IoStatus status) {
 }  // namespace
 
 TlsHandshake::TlsHandshake(Worker& worker, std::shared_ptr<const Runtime> runtime, size_t listener,
-                           int fd, const sockaddr_storage& peer)
+                           int fd, const sockaddr_storage& peer, ConnectionSlot slot)
     : worker_(worker), runtime_(std::move(runtime)) {
   SSL* ssl = runtime_->tls[listener] ? runtime_->tls[listener]->newConnection(fd) : nullptr;
-  conn_ = std::make_unique<ClientConnection>(worker, listener, fd, ssl, peer, onSocketEvent,
-                                             onTimer, this);
+  conn_ = std::make_unique<ClientConnection>(worker, listener, fd, ssl, peer, std::move(slot),
+                                             onSocketEvent, onTimer, this);
   acceptedAt_ = clock::coarseMs();
 }
 

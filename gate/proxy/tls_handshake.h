@@ -23,9 +23,10 @@ class Worker;
 class TlsHandshake final : public ClientSide {
  public:
   // Takes ownership of the accepted socket `fd`, from the runtime's TLS
-  // listener `listener`.
+  // listener `listener`, and of its `slot` (Worker::admit), which moves on
+  // with the connection to the protocol on top.
   TlsHandshake(Worker& worker, std::shared_ptr<const Runtime> runtime, size_t listener, int fd,
-               const sockaddr_storage& peer);
+               const sockaddr_storage& peer, ConnectionSlot slot);
   // The connection `connection`, whose PROXY header has been read, from
   // the runtime's TLS listener it was accepted on.
   TlsHandshake(Worker& worker, std::shared_ptr<const Runtime> runtime,

@@ -10,6 +10,7 @@
 
 #include "common/net/address.h"
 #include "common/time/clock.h"
+#include "gate/limits/client_limits.h"
 #include "gate/proxy/http1_connection.h"
 #include "gate/proxy/proxy_header_reader.h"
 #include "gate/proxy/tls_handshake.h"
@@ -43,11 +44,12 @@ size_t backendBufferSize(const Runtime& runtime) {
 
 Worker::Worker(unsigned index, std::vector<ListenSocket> sockets,
                std::shared_ptr<const Runtime> runtime, std::atomic<uint32_t>& connections,
-               AppStarts* appStarts)
+               GateLimits& limits, AppStarts* appStarts)
     : index_(index),
       sockets_(std::move(sockets)),
       runtime_(std::move(runtime)),
       connections_(connections),
+      limits_(limits),
       // Small free lists: enough to skip malloc on the busy path, too few
       // to hold memory that idle connections do not use.
       clientBuffers_(clientBufferSize(*runtime_), 32),
@@ -222,27 +224,34 @@ void Worker::acceptFrom(ListenSocket socket) {
       }
       return;
     }
-    if (connections_.fetch_add(1) >= runtime_->config->limits.maxConnections) {
+    const uint32_t maxConnections = runtime_->config->limits.maxConnections;
+    if (connections_.fetch_add(1) >= maxConnections) {
       connections_.fetch_sub(1);
       ::close(fd);
-      spdlog::warn("limits.max_connections ({}) reached: connection refused",
-                   runtime_->config->limits.maxConnections);
+      refused(LimitKind::MaxConnections, peer, maxConnections, "limits.max_connections");
+      continue;
+    }
+    const ListenConfig& config = runtime_->config->listeners[socket.listener];
+    if (config.proxyProtocol && !config.proxyFrom.contains(peer)) {
+      refuseProxySource(fd, peer);
+      continue;
+    }
+    std::optional<ConnectionSlot> slot = admit(socket.listener, peer, !config.proxyProtocol);
+    if (!slot) {
+      connections_.fetch_sub(1);
+      ::close(fd);  // no byte sent: the client sees the connection closed
       continue;
     }
     ClientSide* client = nullptr;
-    const ListenConfig& listener = runtime_->config->listeners[socket.listener];
-    if (listener.proxyProtocol) {
+    if (config.proxyProtocol) {
       // Only a balancer may say who the client is; anybody else is refused
-      // before a byte is read.
-      if (!listener.proxyFrom.contains(peer)) {
-        refuseProxySource(fd, peer);
-        continue;
-      }
-      client = new ProxyHeaderReader(*this, runtime_, socket.listener, fd, peer);
+      // before a byte is read. The client's own limit waits for its
+      // address, in the header (ProxyHeaderReader).
+      client = new ProxyHeaderReader(*this, runtime_, socket.listener, fd, peer, std::move(*slot));
     } else if (runtime_->tls[socket.listener]) {
-      client = new TlsHandshake(*this, runtime_, socket.listener, fd, peer);
+      client = new TlsHandshake(*this, runtime_, socket.listener, fd, peer, std::move(*slot));
     } else {
-      client = new Http1Connection(*this, runtime_, socket.listener, fd, peer);
+      client = new Http1Connection(*this, runtime_, socket.listener, fd, peer, std::move(*slot));
       metrics_->connectionsByProtocol[static_cast<size_t>(Protocol::Http1)].add();
     }
     client->next = clients_;
@@ -268,6 +277,67 @@ void Worker::refuseProxySource(int fd, const sockaddr_storage& peer) {
     net::formatAddress(peer, text, sizeof(text));
     spdlog::warn("{}: connection refused: not in proxy_from of a proxy_protocol listener", text);
   }
+}
+
+std::optional<ConnectionSlot> Worker::admit(size_t listener, const sockaddr_storage& client,
+                                            bool clientKnown) {
+  ConnectionSlot slot;
+  if (!admitToListener(slot, listener, client) || (clientKnown && !admitClient(slot, client))) {
+    return std::nullopt;
+  }
+  return slot;
+}
+
+bool Worker::admitToListener(ConnectionSlot& slot, size_t listener,
+                             const sockaddr_storage& client) {
+  const uint32_t limit = runtime_->config->listeners[listener].maxConnections;
+  if (!slot.takeListener(limits_, listener, limit)) {
+    refused(LimitKind::ListenerConnections, client, limit, "listen[].max_connections");
+    return false;
+  }
+  return true;
+}
+
+bool Worker::admitClient(ConnectionSlot& slot, const sockaddr_storage& client) {
+  const PerClientLimits& perClient = runtime_->config->limits.perClient;
+  switch (admitClientConnection(limits_, slot, perClient, client, clock::coarseMs())) {
+    case ClientTable::Admit::Admitted:
+      return true;
+    case ClientTable::Admit::Untracked:
+      metrics_->clientTableFull.add();
+      return true;
+    case ClientTable::Admit::Refused:
+      refused(LimitKind::ClientConnections, client, perClient.connections,
+              "limits.per_client.connections");
+      return false;
+  }
+  return true;
+}
+
+uint32_t Worker::admitRequest(const Config& config, const sockaddr_storage& client) {
+  const PerClientLimits& perClient = config.limits.perClient;
+  const ClientTable::RequestVerdict verdict =
+      admitClientRequest(limits_.clients(), perClient, client, clock::coarseMs());
+  if (!verdict.tracked) {
+    metrics_->clientTableFull.add();
+  } else if (verdict.retryAfter != 0) {
+    refused(LimitKind::ClientRequests, client, perClient.requestBurst,
+            "limits.per_client.requests burst");
+  }
+  return verdict.retryAfter;
+}
+
+void Worker::refused(LimitKind limit, const sockaddr_storage& client, uint64_t value,
+                     const char* what) {
+  metrics_->limited[static_cast<size_t>(limit)].add();
+  uint64_t unlogged = 0;
+  if (!refusalLogs_[static_cast<size_t>(limit)].admit(clock::coarseMs(), unlogged)) {
+    return;
+  }
+  const bool request = limit == LimitKind::ClientRequests;
+  spdlog::warn("{} ({}) reached by {}: {} ({} more refused since the last such line)", what, value,
+               net::addressText(client), request ? "request answered 429" : "connection refused",
+               unlogged);
 }
 
 void Worker::handOver(ClientSide* current, ClientSide* next) {

@@ -9,21 +9,25 @@
 #include <event2/event.h>
 #include <event2/event_struct.h>
 
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <unordered_map>
 #include <vector>
 
 #include "gate/apps/app_starts.h"
+#include "gate/limits/connection_slot.h"
 #include "gate/net/buffer.h"
 #include "gate/net/listeners.h"
 #include "gate/proxy/backend_pool.h"
 #include "gate/proxy/field_list_cache.h"
 #include "gate/proxy/memory_release.h"
 #include "gate/proxy/runtime.h"
+#include "gate/telemetry/log_throttle.h"
 #include "gate/telemetry/loop_monitor.h"
 #include "gate/telemetry/metrics.h"
 
@@ -35,9 +39,11 @@ class Exchange;
 class Worker final : public TaskQueue {
  public:
   // The worker owns `sockets` and closes them when it drains or ends.
-  // `appStarts` (may be null: no on-demand start) outlives the worker.
+  // `connections` (every worker's open connections) and `limits` are
+  // shared by all workers; they and `appStarts` (may be null: no on-demand
+  // start) outlive the worker.
   Worker(unsigned index, std::vector<ListenSocket> sockets, std::shared_ptr<const Runtime> runtime,
-         std::atomic<uint32_t>& connections, AppStarts* appStarts);
+         std::atomic<uint32_t>& connections, GateLimits& limits, AppStarts* appStarts);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -70,6 +76,24 @@ class Worker final : public TaskQueue {
   // `next`: the caller's last act.
   void handOver(ClientSide* current, ClientSide* next);
   unsigned index() const { return index_; }
+  // Whether a connection from `client` on `listener` may open under the
+  // running configuration's listen[].max_connections and
+  // limits.per_client: the slot it then holds until it ends (see
+  // ClientConnection), or nullopt when refused (counted and logged, at
+  // most a line per interval): the caller closes it at once. Without
+  // `clientKnown` (a PROXY header will name the client) only the
+  // listener's count is taken; admitClient() follows once it is read.
+  std::optional<ConnectionSlot> admit(size_t listener, const sockaddr_storage& client,
+                                      bool clientKnown);
+  // admit()'s two steps, for a connection whose client address is known
+  // only after its first bytes: its listener's count, then the client's.
+  // false: refused (counted and logged); the slot releases what it took.
+  bool admitToListener(ConnectionSlot& slot, size_t listener, const sockaddr_storage& client);
+  bool admitClient(ConnectionSlot& slot, const sockaddr_storage& client);
+  // Whether a request from `client` may go on under `config`'s
+  // limits.per_client.requests: 0, else the seconds of Retry-After of its
+  // 429 (counted and logged, at most a line per interval).
+  uint32_t admitRequest(const Config& config, const sockaddr_storage& client);
   // This worker's counters: written by its thread only, read by the admin
   // endpoint through metricsHandle() (which keeps them alive).
   WorkerMetrics& metrics() { return *metrics_; }
@@ -93,6 +117,8 @@ class Worker final : public TaskQueue {
   void handleNotify();
   void closeListeners();
   void exitIfDrained();
+  // Counts a refusal by `limit` and logs it, at most a line per interval.
+  void refused(LimitKind limit, const sockaddr_storage& client, uint64_t value, const char* what);
 
   unsigned index_;
   event_base* base_ = nullptr;
@@ -113,6 +139,8 @@ class Worker final : public TaskQueue {
 
   std::shared_ptr<const Runtime> runtime_;
   std::atomic<uint32_t>& connections_;
+  GateLimits& limits_;
+  std::array<LogThrottle, kLimitKinds> refusalLogs_;
   BufferPool clientBuffers_;
   BufferPool backendBuffers_;
   std::unique_ptr<BackendPool> backends_;

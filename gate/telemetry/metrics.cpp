@@ -52,6 +52,12 @@ const char* labelOf(ProxyHeaderFailure value) {
   return kNames[static_cast<size_t>(value)];
 }
 
+const char* labelOf(LimitKind value) {
+  static const char* const kNames[kLimitKinds] = {"max_connections", "listener_connections",
+                                                  "client_connections", "client_requests"};
+  return kNames[static_cast<size_t>(value)];
+}
+
 // RFC 9113 7: 0x0 NO_ERROR, 0x1 PROTOCOL_ERROR, 0x2 INTERNAL_ERROR, 0x3 FLOW_CONTROL_ERROR,
 // 0x7 REFUSED_STREAM, 0x8 CANCEL; the rest are rare enough to share a label.
 ResetReason resetReasonOf(uint32_t errorCode) {

@@ -87,6 +87,16 @@ constexpr size_t kProxyHeaderFailures = 4;
 // its host is marked down (host_health.h).
 enum class ConnectFailure : uint8_t { Refused, Timeout, Error, HostDown };
 constexpr size_t kConnectFailures = 4;
+// The limit that refused a connection (closed at accept) or a request
+// (answered 429): limits.max_connections, listen[].max_connections,
+// limits.per_client.connections, limits.per_client.requests.
+enum class LimitKind : uint8_t {
+  MaxConnections,
+  ListenerConnections,
+  ClientConnections,
+  ClientRequests
+};
+constexpr size_t kLimitKinds = 4;
 
 // Names used as label values in /metrics, indexed by the enums above.
 const char* labelOf(StatusClass value);
@@ -98,6 +108,7 @@ const char* labelOf(ResetSide value);
 const char* labelOf(ResetReason value);
 const char* labelOf(FloodFrame value);
 const char* labelOf(ProxyHeaderFailure value);
+const char* labelOf(LimitKind value);
 
 // The class of an HTTP status; false for anything outside 100..599.
 bool statusClassOf(int status, StatusClass& out);
@@ -134,6 +145,11 @@ struct alignas(64) WorkerMetrics {
   // UNSPEC: the balancer's own address stands).
   std::array<Counter, 2> proxyHeaders;
   std::array<Counter, kProxyHeaderFailures> proxyHeaderFailures;
+  // Connections and requests refused by a limit.
+  std::array<Counter, kLimitKinds> limited;
+  // Connections and requests admitted without per-client limits because
+  // the client table was full of clients with open connections.
+  Counter clientTableFull;
 
   // The loop monitor (loop_monitor.h): when the worker's timer last fired
   // (CLOCK_MONOTONIC nanoseconds, 0 = not yet) and how late it fired at most

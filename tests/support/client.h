@@ -16,7 +16,8 @@ namespace httpgate::test {
 
 class Client {
  public:
-  // Connects to `host`:`port` (plain TCP). Check connected().
+  // Connects to `host`:`port` (plain TCP), from `source` when given (see
+  // connectTcp). Check connected().
   static Client plain(uint16_t port, const std::string& host = "127.0.0.1",
                       const std::string& source = "");
   // Connects and runs the TLS handshake.

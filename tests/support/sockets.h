@@ -29,9 +29,10 @@ class UniqueFd {
   int fd_ = -1;
 };
 
-// Connects to `host` (an IPv4 or IPv6 literal) : `port` within `timeout`.
-// On failure returns an invalid descriptor and, if `error` is given, the
-// reason (e.g. "Connection refused").
+// Connects to `host` (an IPv4 or IPv6 literal) : `port` within `timeout`,
+// from the address `source` when not empty (e.g. 127.0.0.2: another client
+// on loopback). On failure returns an invalid descriptor and, if `error`
+// is given, the reason (e.g. "Connection refused").
 UniqueFd connectTcp(const std::string& host, uint16_t port, Millis timeout,
                     std::string* error = nullptr, const std::string& source = "");
 

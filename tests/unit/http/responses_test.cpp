@@ -81,6 +81,19 @@ TEST(Responses, Redirect) {
             "Location: https://example.org/a?b\r\n\r\nx");
 }
 
+TEST(Responses, TooManyRequestsWithRetryAfter) {
+  std::string out;
+  LocalResponse r;
+  r.status = 429;
+  r.body = "x";
+  r.retryAfter = 17;
+  appendLocalResponse(out, r);
+  EXPECT_EQ(out,
+            "HTTP/1.1 429 Too Many Requests\r\nServer: httpgate\r\n"
+            "Content-Type: text/html; charset=utf-8\r\nContent-Length: 1\r\n"
+            "Retry-After: 17\r\n\r\nx");
+}
+
 TEST(Responses, LocationCannotInjectFields) {
   std::string out;
   LocalResponse r;
