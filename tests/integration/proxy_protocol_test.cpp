@@ -272,5 +272,24 @@ TEST_F(ProxyHeaderTest, TruncatedAndLateHeadersAreCounted) {
   EXPECT_NE(forward(good).find("*Adr=203.0.113.7"), std::string::npos);
 }
 
+// limits.per_client counts the client the header names, not the balancer.
+TEST_F(ProxyHeaderTest, PerClientLimitsCountTheNamedClient) {
+  ASSERT_NO_FATAL_FAILURE(start("[127.0.0.1/32]", "limits:\n  per_client:\n    connections: 1\n"));
+  Client first = Client::plain(plainPort());
+  ASSERT_TRUE(first.send("PROXY TCP4 203.0.113.7 198.51.100.1 40000 80\r\n"));
+  EXPECT_NE(forward(first).find("*Adr=203.0.113.7"), std::string::npos);
+  // The same client again, through the same balancer: over its limit.
+  Client second = Client::plain(plainPort());
+  second.send("PROXY TCP4 203.0.113.7 198.51.100.1 40001 80\r\n" + getRequest("/p"));
+  EXPECT_TRUE(second.waitClosed());
+  EXPECT_EQ(second.unread(), "");
+  // Another client through the same balancer is not.
+  Client other = Client::plain(plainPort());
+  ASSERT_TRUE(other.send("PROXY TCP4 203.0.113.8 198.51.100.1 40002 80\r\n"));
+  EXPECT_NE(forward(other).find("*Adr=203.0.113.8"), std::string::npos);
+  EXPECT_EQ(waitForSample(adminPort_, "httpgate_limited_total{limit=\"client_connections\"}", 1),
+            1);
+}
+
 }  // namespace
 }  // namespace httpgate::test
