@@ -14,9 +14,10 @@
 
 namespace httpgate::gate {
 
-BackendKey BackendKey::from(const SocketAddress& host, uint16_t port) {
+BackendKey BackendKey::from(const SocketAddress& host, uint16_t port, uint32_t tls) {
   BackendKey key;
   key.port = port;
+  key.tls = tls;
   key.family = static_cast<uint8_t>(host.storage.ss_family);
   if (host.storage.ss_family == AF_INET) {
     const auto* v4 = reinterpret_cast<const sockaddr_in*>(&host.storage);
@@ -29,7 +30,7 @@ BackendKey BackendKey::from(const SocketAddress& host, uint16_t port) {
 }
 
 bool BackendKey::operator==(const BackendKey& other) const {
-  return family == other.family && port == other.port &&
+  return family == other.family && port == other.port && tls == other.tls &&
          std::memcmp(address, other.address, sizeof(address)) == 0;
 }
 
@@ -40,7 +41,8 @@ size_t BackendKeyHash::operator()(const BackendKey& key) const {
   uint64_t high = 0;
   std::memcpy(&low, key.address, sizeof(low));
   std::memcpy(&high, key.address + sizeof(low), sizeof(high));
-  uint64_t hash = (uint64_t{key.port} << 8 | key.family) * 0x9E3779B97F4A7C15ull;
+  uint64_t hash =
+      (uint64_t{key.tls} << 32 | uint64_t{key.port} << 8 | key.family) * 0x9E3779B97F4A7C15ull;
   hash ^= (low + (hash >> 29)) * 0xBF58476D1CE4E5B9ull;
   hash ^= (high + (hash >> 31)) * 0x94D049BB133111EBull;
   return static_cast<size_t>(hash ^ (hash >> 32));
@@ -51,11 +53,18 @@ BackendConnection::BackendConnection(event_base* base, const BackendKey& key)
 
 BackendConnection::~BackendConnection() {
   events_.stop();
+  if (SSL* ssl = transport_.ssl(); ssl != nullptr && transport_.handshakeDone()) {
+    // A TLS connection closed without SSL_shutdown has its session marked
+    // not resumable by SSL_free; a close_notify (best effort, the socket
+    // never blocks) keeps it for the next connection to resume.
+    transport_.shutdownWrite();
+  }
   transport_.close();
 }
 
 BackendConnection::ConnectResult BackendConnection::connect(const SocketAddress& address,
-                                                            uint16_t port) {
+                                                            uint16_t port,
+                                                            const BackendTlsContext* tls) {
   SocketAddress target = address;
   net::setPort(target.storage, port);
   int fd = ::socket(target.storage.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -67,10 +76,25 @@ BackendConnection::ConnectResult BackendConnection::connect(const SocketAddress&
   }
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  transport_.attach(fd, nullptr);
+  SSL* ssl = nullptr;
+  if (tls != nullptr) {
+    ssl = tls->newConnection(fd);
+    if (ssl == nullptr) {
+      ::close(fd);
+      tlsFailure_ = backendTlsFailure(nullptr, false, 0);
+      attempt.finish(HostVerdict::Unknown);  // a local failure
+      return ConnectResult::TlsFailed;
+    }
+  }
+  transport_.attach(fd, ssl);
   events_.assign(base_, fd, onEvent, this);
   if (::connect(fd, target.get(), target.length) == 0) {
     events_.ready().writable = true;
+    if (ssl != nullptr) {
+      connecting_ = true;
+      tcpConnected_ = true;
+      return stepHandshake();
+    }
     attempt.finish(HostVerdict::Alive);
     return ConnectResult::Connected;
   }
@@ -92,6 +116,9 @@ BackendConnection::ConnectResult BackendConnection::connectFailed(int error) {
 }
 
 BackendConnection::ConnectResult BackendConnection::finishConnect() {
+  if (tcpConnected_) {
+    return stepHandshake();
+  }
   connecting_ = false;
   int error = 0;
   socklen_t length = sizeof(error);
@@ -102,10 +129,47 @@ BackendConnection::ConnectResult BackendConnection::finishConnect() {
     return ConnectResult::Failed;
   }
   if (error == 0) {
+    if (transport_.isTls()) {
+      connecting_ = true;
+      tcpConnected_ = true;
+      return stepHandshake();
+    }
     attempt.finish(HostVerdict::Alive);
     return ConnectResult::Connected;
   }
   return connectFailed(error);
+}
+
+BackendConnection::ConnectResult BackendConnection::stepHandshake() {
+  const IoResult result = transport_.handshake();
+  const int savedErrno = errno;
+  switch (result.status) {
+    case IoStatus::Ok:
+      connecting_ = false;
+      tcpConnected_ = false;
+      handshakeWantsRead_ = false;
+      attempt.finish(HostVerdict::Alive);
+      return ConnectResult::Connected;
+    case IoStatus::WantRead:
+      handshakeWantsRead_ = true;
+      events_.ready().readable = false;
+      return ConnectResult::InProgress;
+    case IoStatus::WantWrite:
+      handshakeWantsRead_ = false;
+      events_.ready().writable = false;
+      return ConnectResult::InProgress;
+    case IoStatus::Eof:
+    case IoStatus::Error:
+      break;
+  }
+  connecting_ = false;
+  tcpConnected_ = false;
+  handshakeWantsRead_ = false;
+  tlsFailure_ = backendTlsFailure(transport_.ssl(), result.status == IoStatus::Eof, savedErrno);
+  // A host that cannot be talked to safely is as useless as one that
+  // cannot be reached: counted towards marking it down (host_health.h).
+  attempt.finish(HostVerdict::Unreachable);
+  return ConnectResult::TlsFailed;
 }
 
 std::string& BackendConnection::newRequest() {
@@ -144,9 +208,14 @@ BackendConnection::Received BackendConnection::receive(BufferPool& pool) {
 }
 
 void BackendConnection::arm(bool wantInput, bool outputPending) {
-  // A connect in progress ends with the socket writable, either way.
+  // A connect in progress ends with the socket writable, either way; a
+  // handshake waits on what OpenSSL asked for.
   if (connecting_) {
-    events_.watch(wantInput, true);
+    if (tcpConnected_) {
+      events_.watch(handshakeWantsRead_, !handshakeWantsRead_);
+    } else {
+      events_.watch(wantInput, true);
+    }
   } else {
     events_.arm(wantInput, outputPending);
   }
@@ -154,6 +223,20 @@ void BackendConnection::arm(bool wantInput, bool outputPending) {
 
 void BackendConnection::watchIdle() {
   events_.watch(true, false);
+}
+
+bool BackendConnection::idleStillUsable() {
+  if (!transport_.isTls()) {
+    return false;
+  }
+  // A one-byte read: a data byte makes the connection unusable anyway.
+  char byte = 0;
+  const IoResult result = transport_.read(&byte, 1);
+  if (result.status != IoStatus::WantRead || transport_.hasPending()) {
+    return false;
+  }
+  events_.ready().readBlocked(result.status);
+  return true;
 }
 
 void BackendConnection::onEvent(void* self, short what) {

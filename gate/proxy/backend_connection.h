@@ -1,4 +1,6 @@
-// One plain-HTTP connection from the gate to a backend port. While a request
+// One HTTP/1.1 connection from the gate to a backend port, plain TCP or,
+// for a routes.hosts entry with tls, TLS (verified; its handshake is part
+// of the connect, inside timeouts.connect). While a request
 // uses it, it belongs to that request's Exchange (its owner), which gets
 // its events; while idle it belongs to the worker's BackendPool, which only
 // watches it for the backend closing it.
@@ -16,18 +18,21 @@
 #include "gate/net/socket_events.h"
 #include "gate/net/transport.h"
 #include "gate/proxy/host_health.h"
+#include "gate/tls/backend_tls.h"
 
 namespace httpgate::gate {
 
 class BackendPool;
 
-// Identifies a backend endpoint for pooling: address family, address, port.
+// Identifies a backend endpoint for pooling: address family, address, port,
+// and whether (with which settings) it is spoken to over TLS.
 struct BackendKey {
   uint8_t family = 0;
   uint16_t port = 0;
   uint8_t address[16] = {};
+  uint32_t tls = 0;  // 0: plain TCP; else BackendTlsContext::id()
 
-  static BackendKey from(const SocketAddress& host, uint16_t port);
+  static BackendKey from(const SocketAddress& host, uint16_t port, uint32_t tls);
   bool operator==(const BackendKey& other) const;
 };
 
@@ -46,7 +51,9 @@ class BackendOwner {
 
 class BackendConnection {
  public:
-  enum class ConnectResult { InProgress, Connected, Refused, Failed };
+  // TlsFailed: the TCP connection stood but the TLS handshake failed
+  // (tlsFailure() says why).
+  enum class ConnectResult { InProgress, Connected, Refused, Failed, TlsFailed };
   // What a read brought: bytes, nothing for now, the end of the backend's
   // side (a close or an error), or no buffer to read into.
   enum class Received { Bytes, Blocked, Ended, NoMemory };
@@ -56,13 +63,23 @@ class BackendConnection {
   BackendConnection(const BackendConnection&) = delete;
   BackendConnection& operator=(const BackendConnection&) = delete;
 
-  // Starts a non-blocking connect to `address` with `port`; errno is set when
-  // the result is Refused or Failed. A result other than InProgress ends
-  // `attempt` with what it shows about the host.
-  ConnectResult connect(const SocketAddress& address, uint16_t port);
-  // After the socket became writable during a connect: Connected, Refused or
-  // Failed (errno set); ends `attempt` likewise.
+  // Starts a non-blocking connect to `address` with `port`, then a TLS
+  // handshake with `tls` when not null (the SSL keeps what it needs of
+  // the context); errno is set when the result is Refused or Failed. A
+  // result other than InProgress ends `attempt` with what it shows about
+  // the host (a failed handshake: unreachable, as a connect error).
+  ConnectResult connect(const SocketAddress& address, uint16_t port, const BackendTlsContext* tls);
+  // Whether the connect (or its handshake) may move on: the socket is ready
+  // the way it waits for.
+  bool connectReady() const {
+    return handshakeWantsRead_ ? events_.ready().readable : events_.ready().writable;
+  }
+  // Steps the connect once connectReady(): Connected, InProgress (the
+  // handshake goes on), Refused, Failed (errno set) or TlsFailed; ends
+  // `attempt` likewise.
   ConnectResult finishConnect();
+  // Why the handshake failed (after TlsFailed), for the log.
+  const std::string& tlsFailure() const { return tlsFailure_; }
   // The connect did not end within timeouts.connect: ends `attempt` as a
   // sign that the host is unreachable.
   void connectTimedOut() { attempt.finish(HostVerdict::Unreachable); }
@@ -103,6 +120,11 @@ class BackendConnection {
   void arm(bool wantInput, bool outputPending);
   // Idle in the pool: only a close (or stray bytes) from the backend.
   void watchIdle();
+  // Whether a pooled connection whose socket became readable is still fit
+  // for a request: only a TLS connection whose bytes were records other
+  // than data (a TLS 1.3 session ticket, a key update) is; a plain one, or
+  // data, a close_notify, a FIN or an error, is not.
+  bool idleStillUsable();
 
   Transport& transport() { return transport_; }
   Buffer& in() { return in_; }
@@ -124,6 +146,8 @@ class BackendConnection {
   static void onEvent(void* self, short what);
   // Ends `attempt` with what connect error `error` shows; sets errno to it.
   ConnectResult connectFailed(int error);
+  // One step of the TLS handshake once TCP is connected.
+  ConnectResult stepHandshake();
 
   event_base* base_;
   BackendKey key_;
@@ -132,9 +156,12 @@ class BackendConnection {
   Buffer in_;
   OutputQueue out_;
   bool eof_ = false;
-  bool connecting_ = false;
+  bool connecting_ = false;          // TCP connect or TLS handshake under way
+  bool tcpConnected_ = false;        // while connecting_: the handshake is next
+  bool handshakeWantsRead_ = false;  // the handshake waits for the socket readable
   BackendOwner* owner_ = nullptr;
   BackendPool* pool_ = nullptr;
+  std::string tlsFailure_;
 };
 
 }  // namespace httpgate::gate

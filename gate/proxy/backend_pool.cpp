@@ -53,6 +53,9 @@ void BackendPool::clear() {
 }
 
 void BackendPool::onIdleEvent(BackendConnection* connection) {
+  if (connection->idleStillUsable()) {
+    return;  // a TLS record that was not data (a session ticket): still idle
+  }
   remove(connection);
 }
 

@@ -1,7 +1,9 @@
 // Idle keep-alive connections to backends, per worker, keyed by backend
 // address and port. A connection goes back to the pool only after a complete
 // exchange with nothing left unread; while pooled, readability means the
-// backend closed it (or sent garbage), so it is dropped. A sweep closes
+// backend closed it (or sent garbage), so it is dropped — except TLS records
+// that carry no data (a session ticket), which OpenSSL takes in. The key
+// tells TLS connections from plain ones (BackendKey::tls). A sweep closes
 // connections idle for longer than the pool's idle limit.
 #pragma once
 

@@ -157,6 +157,10 @@ void Exchange::start(http::RequestHead& request, const Route& route) {
   backendAddress_ = route.host->socket;
   backendHost_ = route.host->name;
   backendPort_ = route.port;
+  // Only hosts with tls look for their context; plain routes pay a test.
+  backendTls_ = route.host->tls ? runtime_->hostTlsFor(route.host) : nullptr;
+  backendKey_ =
+      BackendKey::from(backendAddress_, backendPort_, backendTls_ ? backendTls_->id() : 0);
   backendHealth_ = runtime_->hostHealth ? runtime_->hostHealth->find(route.host) : nullptr;
   sessionMarker_ = route.sessionMarker;
   // Only a configured protocol may turn the connection into a tunnel; an
@@ -191,7 +195,7 @@ void Exchange::start(http::RequestHead& request, const Route& route) {
   std::unique_ptr<BackendConnection> pooled =
       options.reframe || request_.rawTunnel || markedDown(backendHealth_)
           ? nullptr
-          : worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
+          : worker_.backends().take(backendKey_);
   std::string head;
   std::string& out = pooled ? pooled->newRequest() : head;
   http::appendBackendRequestHead(out, request, route.prefix, route.path, info, options);
@@ -223,8 +227,7 @@ void Exchange::start(http::RequestHead& request, const Route& route) {
 // Opens a new backend connection that will send `head` (and what follows
 // it) once connected.
 void Exchange::connectBackend(std::string head) {
-  backend_ = std::make_unique<BackendConnection>(worker_.base(),
-                                                 BackendKey::from(backendAddress_, backendPort_));
+  backend_ = std::make_unique<BackendConnection>(worker_.base(), backendKey_);
   backend_->setOwner(this);
   backend_->send(std::move(head));
   // Passive health (host_health.h): a host marked down is not tried.
@@ -233,9 +236,12 @@ void Exchange::connectBackend(std::string head) {
     return;
   }
   connectStartedAt_ = now();
-  switch (backend_->connect(backendAddress_, backendPort_)) {
+  switch (backend_->connect(backendAddress_, backendPort_, backendTls_)) {
     case BackendConnection::ConnectResult::Connected:
     case BackendConnection::ConnectResult::InProgress:
+      return;
+    case BackendConnection::ConnectResult::TlsFailed:
+      tlsFailed();
       return;
     case BackendConnection::ConnectResult::Refused:
       backendFailed(BackendFailure::Refused);

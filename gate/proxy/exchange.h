@@ -103,14 +103,16 @@ class Exchange final : public BackendOwner {
   void appStartFinished(bool ok, const std::string& message);
 
  private:
-  // HostDown: not tried, the host is marked down (host_health.h).
+  // HostDown: not tried, the host is marked down (host_health.h);
+  // TlsFailed: the TLS handshake with the host failed.
   enum class BackendFailure : uint8_t {
     Refused,
     ConnectFailed,
     Timeout,
     Died,
     BadResponse,
-    HostDown
+    HostDown,
+    TlsFailed
   };
   // A chunked request body being collected whole for a PicoLisp route
   // (exchange_reframe.cpp).
@@ -164,6 +166,7 @@ class Exchange final : public BackendOwner {
 
   // Failures (exchange_failure.cpp).
   void backendFailed(BackendFailure failure);
+  void tlsFailed();
   void countConnectFailure(BackendFailure failure);
   std::string_view refusedPage(BackendFailure failure, int& status, std::string& live) const;
   void failExchange(int status, std::string_view body = {});
@@ -200,6 +203,10 @@ class Exchange final : public BackendOwner {
   SocketAddress backendAddress_;
   std::string_view backendHost_;  // its name as configured (the snapshot outlives the exchange)
   uint16_t backendPort_ = 0;
+  // The host's TLS context (owned by runtime_), null for plain TCP, and the
+  // pool key, which says which of the two.
+  const BackendTlsContext* backendTls_ = nullptr;
+  BackendKey backendKey_;
   std::shared_ptr<HostHealth> backendHealth_;  // null for hosts not health-checked
   bool sessionMarker_ = false;                 // a PicoLisp session's path: 410 when refused
   // The app of the request when it has a start command, else null.

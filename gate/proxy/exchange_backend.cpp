@@ -24,17 +24,25 @@ bool Exchange::exchangeWithBackend() {
 bool Exchange::flushToBackend() {
   HTTPGATE_ASSERT(backend_ != nullptr);
   if (backend_->connecting()) {
-    if (!backend_->writable()) {
+    if (!backend_->connectReady()) {
       return false;
     }
-    const auto result = backend_->finishConnect();
-    if (result == BackendConnection::ConnectResult::Connected) {
-      client_.noteActivity();
-      return true;
+    switch (backend_->finishConnect()) {
+      case BackendConnection::ConnectResult::Connected:
+        client_.noteActivity();
+        return true;
+      case BackendConnection::ConnectResult::InProgress:
+        return false;  // the TLS handshake waits for the socket
+      case BackendConnection::ConnectResult::Refused:
+        backendFailed(BackendFailure::Refused);
+        return true;
+      case BackendConnection::ConnectResult::Failed:
+        backendFailed(BackendFailure::ConnectFailed);
+        return true;
+      case BackendConnection::ConnectResult::TlsFailed:
+        tlsFailed();
+        return true;
     }
-    backendFailed(result == BackendConnection::ConnectResult::Refused
-                      ? BackendFailure::Refused
-                      : BackendFailure::ConnectFailed);
     return true;
   }
   // A request without a body keeps its head until the response begins, for

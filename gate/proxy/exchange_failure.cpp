@@ -57,6 +57,9 @@ void Exchange::countConnectFailure(BackendFailure failure) {
     case BackendFailure::HostDown:
       reason = ConnectFailure::HostDown;
       break;
+    case BackendFailure::TlsFailed:
+      reason = ConnectFailure::Tls;
+      break;
     case BackendFailure::Died:
     case BackendFailure::BadResponse:
       return;
@@ -99,11 +102,21 @@ void Exchange::backendFailed(BackendFailure failure) {
       }
       break;
     case BackendFailure::ConnectFailed:
+    case BackendFailure::TlsFailed:
     case BackendFailure::Died:
     case BackendFailure::BadResponse:
       break;
   }
   failExchange(status, body);
+}
+
+// The TLS handshake with the backend's host failed: a connect failure (502)
+// whose reason — an expired certificate, a name that does not match, a host
+// speaking plain HTTP — goes to the log.
+void Exchange::tlsFailed() {
+  spdlog::warn("{}: TLS to backend {}:{} failed: {}", client_.address(), backendHost_, backendPort_,
+               backend_->tlsFailure());
+  backendFailed(BackendFailure::TlsFailed);
 }
 
 // The answer to a refused (or untried) connection: 410 with the void page

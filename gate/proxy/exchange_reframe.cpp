@@ -77,10 +77,9 @@ void Exchange::sendReframed() {
   request.append(reframe->body);
   reframe.reset();
   requestDone_ = true;
-  std::unique_ptr<BackendConnection> pooled =
-      markedDown(backendHealth_)  // host_health.h
-          ? nullptr
-          : worker_.backends().take(BackendKey::from(backendAddress_, backendPort_));
+  std::unique_ptr<BackendConnection> pooled = markedDown(backendHealth_)  // host_health.h
+                                                  ? nullptr
+                                                  : worker_.backends().take(backendKey_);
   if (pooled) {
     backend_ = std::move(pooled);
     backend_->setOwner(this);

@@ -1,8 +1,52 @@
 #include "gate/proxy/runtime.h"
 
 #include <algorithm>
+#include <string>
 
 namespace httpgate::gate {
+namespace {
+
+// Builds the client TLS contexts of config.routes.hosts into `out`; returns
+// the first error, or "" when all loaded.
+std::string buildHostTls(const Config& config,
+                         std::vector<std::shared_ptr<const BackendTlsContext>>& out) {
+  const std::vector<HostRange>& hosts = config.routes.hosts;
+  out.resize(hosts.size());
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    const BackendHost& host = hosts[i].host;
+    if (!host.tls) {
+      continue;
+    }
+    const uint32_t id = BackendTlsContext::idOf(*host.tls, host.name);
+    for (size_t j = 0; j < i && !out[i]; ++j) {
+      if (out[j] && out[j]->id() == id) {
+        out[i] = out[j];
+      }
+    }
+    if (out[i]) {
+      continue;
+    }
+    auto made = BackendTlsContext::create(*host.tls, host.name, config.file,
+                                          "routes.hosts[" + std::to_string(i) + "].tls");
+    if (!made.ok()) {
+      return std::move(made).error();
+    }
+    out[i] = std::move(made).value();
+  }
+  return {};
+}
+
+}  // namespace
+
+const BackendTlsContext* Runtime::hostTlsFor(const BackendHost* host) const {
+  const std::vector<HostRange>& hosts = config->routes.hosts;
+  for (size_t i = 0; i < hosts.size() && i < hostTls.size(); ++i) {
+    if (&hosts[i].host == host) {
+      return hostTls[i].get();
+    }
+  }
+  return nullptr;
+}
 
 Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config> config,
                                                     const std::vector<uint16_t>& ports,
@@ -28,6 +72,9 @@ Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config
     if (runtime->httpsPort == 0 && i < ports.size()) {
       runtime->httpsPort = ports[i];
     }
+  }
+  if (std::string error = buildHostTls(*config, runtime->hostTls); !error.empty()) {
+    return Result<std::shared_ptr<const Runtime>>::fail(std::move(error));
   }
   auto log = AccessLog::open(config->log);
   if (!log.ok()) {

@@ -17,6 +17,7 @@
 #include "gate/config/config.h"
 #include "gate/proxy/host_health.h"
 #include "gate/telemetry/logging.h"
+#include "gate/tls/backend_tls.h"
 #include "gate/tls/tls_context.h"
 
 namespace httpgate::gate {
@@ -33,12 +34,21 @@ struct Runtime {
   // The health of routes.hosts (host_health.h); null when built without a
   // registry (the -t check), which leaves every host unchecked.
   std::shared_ptr<const HostHealthSet> hostHealth;
+  // The client TLS context of each routes.hosts entry, by index; null for
+  // hosts reached in plain TCP. Entries with the same host and settings
+  // share one (and so its TLS session).
+  std::vector<std::shared_ptr<const BackendTlsContext>> hostTls;
+
+  // The TLS context for `host` (a pointer into config's routes), or null
+  // when the gate talks plain TCP to it. Only asked for hosts with tls.
+  const BackendTlsContext* hostTlsFor(const BackendHost* host) const;
 };
 
 // Builds a snapshot for `config` whose listeners are bound to `ports`, with
 // host health states from `hosts` when given (the caller publishes them
 // once it uses the snapshot). Returns the error text (file:line:col: key:
-// message) when a certificate or the access log cannot be loaded.
+// message) when a certificate (a listener's, or a CA, certificate or key
+// of routes.hosts[].tls) or the access log cannot be loaded.
 Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config> config,
                                                     const std::vector<uint16_t>& ports,
                                                     uint64_t generation,

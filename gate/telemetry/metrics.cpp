@@ -20,7 +20,8 @@ const char* labelOf(HandshakeFailure value) {
 }
 
 const char* labelOf(ConnectFailure value) {
-  static const char* const kNames[kConnectFailures] = {"refused", "timeout", "error", "host_down"};
+  static const char* const kNames[kConnectFailures] = {"refused", "timeout", "error", "host_down",
+                                                       "tls"};
   return kNames[static_cast<size_t>(value)];
 }
 

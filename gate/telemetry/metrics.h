@@ -84,9 +84,10 @@ ResetReason resetReasonOf(uint32_t errorCode);
 enum class ProxyHeaderFailure : uint8_t { UntrustedSource, Malformed, Truncated, Timeout };
 constexpr size_t kProxyHeaderFailures = 4;
 // Why a connection to a backend could not be opened; HostDown: not tried,
-// its host is marked down (host_health.h).
-enum class ConnectFailure : uint8_t { Refused, Timeout, Error, HostDown };
-constexpr size_t kConnectFailures = 4;
+// its host is marked down (host_health.h); Tls: the TLS handshake with a
+// routes.hosts entry failed (verification, protocol, the host closed).
+enum class ConnectFailure : uint8_t { Refused, Timeout, Error, HostDown, Tls };
+constexpr size_t kConnectFailures = 5;
 // The limit that refused a connection (closed at accept) or a request
 // (answered 429): limits.max_connections, listen[].max_connections,
 // limits.per_client.connections, limits.per_client.requests.
