@@ -4,7 +4,10 @@
 //
 //   httpgate-notes-app [--port N] [--address A] [--session-ports FIRST-LAST]
 //                      [--timeout SECONDS] [--max-sessions N] [--retire SECONDS]
-//                      [--check-address]
+//                      [--check-address] [--tls-cert FILE --tls-key FILE]
+//
+// --tls-cert and --tls-key (PEM) make the parent's and the sessions' ports
+// speak TLS, for a gate that reaches them with routes.hosts[].tls.
 //
 // Pages: "/" lists the notes with a form to add one and a button per note
 // to delete it; "/summary" counts them. The first request (on the parent's
@@ -167,7 +170,7 @@ void summaryPage(const as::Request& request, as::Response& response, as::Session
   std::fprintf(stderr,
                "usage: %s [--port N] [--address A] [--session-ports FIRST-LAST]\n"
                "          [--timeout SECONDS] [--max-sessions N] [--retire SECONDS]\n"
-               "          [--check-address]\n",
+               "          [--check-address] [--tls-cert FILE --tls-key FILE]\n",
                program);
   std::exit(problem != nullptr ? 2 : 0);
 }
@@ -241,9 +244,16 @@ int main(int argc, char** argv) {
           static_cast<unsigned>(number(program, "--max-sessions", value, 1, 1'000'000));
     } else if (arg == "--retire") {
       options.retire = seconds(program, "--retire", value);
+    } else if (arg == "--tls-cert") {
+      options.tlsCertificate = value;
+    } else if (arg == "--tls-key") {
+      options.tlsKey = value;
     } else {
       usage(program, (std::string(arg) + ": unknown option").c_str());
     }
+  }
+  if (options.tlsCertificate.empty() != options.tlsKey.empty()) {
+    usage(program, "--tls-cert and --tls-key go together");
   }
   as::App app(options);
   app.handle("/", notesPage);

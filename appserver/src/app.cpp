@@ -1,10 +1,12 @@
 // App: the handlers and options the program sets up, then Parent::run().
+#include <csignal>
 #include <utility>
 
 #include "appserver/src/http_values.h"
 #include "appserver/src/log.h"
 #include "appserver/src/parent.h"
 #include "appserver/src/routes.h"
+#include "appserver/src/tls_server.h"
 
 namespace httpgate::appserver {
 
@@ -42,7 +44,23 @@ int App::run(int argc, char** argv) {
     detail::logLine("sessionTimeout must be positive");
     return 1;
   }
-  detail::Parent parent(options, impl_->routes, argc, argv);
+  if (options.tlsCertificate.empty() != options.tlsKey.empty()) {
+    detail::logLine("tlsCertificate and tlsKey go together");
+    return 1;
+  }
+  std::unique_ptr<detail::TlsServer> tls;
+  if (!options.tlsCertificate.empty()) {
+    auto loaded = detail::TlsServer::load(options.tlsCertificate, options.tlsKey);
+    if (!loaded.ok()) {
+      detail::logLine("%s", loaded.error().c_str());
+      return 1;
+    }
+    tls = std::move(loaded).value();
+    // OpenSSL writes with write(2): a client gone must be an error, not a
+    // signal that ends the process.
+    ::signal(SIGPIPE, SIG_IGN);
+  }
+  detail::Parent parent(options, impl_->routes, tls.get(), argc, argv);
   return parent.run();
 }
 

@@ -48,9 +48,11 @@ pid_t parentOf(const std::string& pid) {
 
 }  // namespace
 
-Parent::Parent(const Options& options, const Routes& routes, int argc, char** argv)
+Parent::Parent(const Options& options, const Routes& routes, const TlsServer* tls, int argc,
+               char** argv)
     : options_(options),
       routes_(routes),
+      tls_(tls),
       signals_({SIGCHLD, SIGTERM, SIGINT, SIGHUP}),
       lastChild_(Clock::now()) {
   for (int i = 0; i < argc; ++i) {
@@ -224,7 +226,7 @@ void Parent::startSession(int fd) {
     }
     refused_.clear();
     ::close(signals_.fd());
-    SessionChild::run(options_, routes_, fd);
+    SessionChild::run(options_, routes_, tls_, fd);
   }
   restoreSignals(previous);
   ::close(fd);
@@ -236,6 +238,12 @@ void Parent::startSession(int fd) {
 }
 
 void Parent::refuse(int fd) {
+  if (tls_ != nullptr) {
+    // A 503 would need a handshake, which the parent never waits for.
+    logLine("%zu sessions running (maxSessions): new session refused", children_.size());
+    ::close(fd);
+    return;
+  }
   logLine("%zu sessions running (maxSessions): new session refused with 503", children_.size());
   std::string answer;
   appendResponse(answer, errorResponse(503, "too many sessions, try again later"), {.close = true});

@@ -15,6 +15,7 @@
 
 #include "appserver/src/routes.h"
 #include "appserver/src/signals.h"
+#include "appserver/src/tls_server.h"
 #include "httpgate/appserver.h"
 
 namespace httpgate::appserver::detail {
@@ -25,7 +26,8 @@ inline constexpr const char* kListenFdVariable = "HTTPGATE_APPSERVER_LISTEN_FD";
 
 class Parent {
  public:
-  Parent(const Options& options, const Routes& routes, int argc, char** argv);
+  // `tls` (null: plain HTTP) is handed to every session child.
+  Parent(const Options& options, const Routes& routes, const TlsServer* tls, int argc, char** argv);
   ~Parent();
   Parent(const Parent&) = delete;
   Parent& operator=(const Parent&) = delete;
@@ -57,6 +59,7 @@ class Parent {
 
   const Options& options_;
   const Routes& routes_;
+  const TlsServer* tls_;
   std::vector<std::string> argv_;
   std::string exePath_;
   SignalPipe signals_;

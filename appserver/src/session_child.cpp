@@ -31,15 +31,28 @@ constexpr std::chrono::milliseconds kFirstRequestTimeout = 30s;
 // How long a terminating child keeps writing answers already made.
 constexpr std::chrono::milliseconds kFlushOnTerm = 2s;
 
+// A connection's bytes in and out, through TLS when it has it; as recv(2)
+// and send(2) on its non-blocking socket.
+ssize_t receiveSome(int fd, detail::TlsLink* tls, char* buffer, size_t size) {
+  return tls != nullptr ? tls->receive(buffer, size) : ::recv(fd, buffer, size, MSG_DONTWAIT);
+}
+
+ssize_t sendSome(int fd, detail::TlsLink* tls, const std::string& out) {
+  return tls != nullptr ? tls->transmit(out.data(), out.size())
+                        : ::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 }  // namespace
 
-void SessionChild::run(const Options& options, const detail::Routes& routes, int firstFd) {
-  SessionChild child(options, routes, firstFd);
+void SessionChild::run(const Options& options, const detail::Routes& routes,
+                       const detail::TlsServer* tls, int firstFd) {
+  SessionChild child(options, routes, tls, firstFd);
   child.serve();
 }
 
-SessionChild::SessionChild(const Options& options, const detail::Routes& routes, int firstFd)
-    : options_(options), routes_(routes), signals_({SIGTERM, SIGINT}) {
+SessionChild::SessionChild(const Options& options, const detail::Routes& routes,
+                           const detail::TlsServer* tls, int firstFd)
+    : options_(options), routes_(routes), tls_(tls), signals_({SIGTERM, SIGINT}) {
   // The parent's handlers are replaced (signals_ above); a HUP meant for the
   // parent (e.g. sent to the process group) must not end a session.
   ::signal(SIGHUP, SIG_IGN);
@@ -60,8 +73,23 @@ SessionChild::SessionChild(const Options& options, const detail::Routes& routes,
     bindError_ = std::move(listening).error();
   }
   detail::setNonBlocking(firstFd);
-  Connection& first = connections_.emplace_back(firstFd, detail::peerOf(firstFd), options);
-  first.first = true;
+  if (addConnection(firstFd)) {
+    connections_.back().first = true;
+  }
+}
+
+bool SessionChild::addConnection(int fd) {
+  SSL* ssl = tls_ != nullptr ? tls_->accept(fd) : nullptr;
+  if (tls_ != nullptr && ssl == nullptr) {
+    detail::logLine("cannot make a TLS session for a connection");
+    ::close(fd);
+    return false;
+  }
+  Connection& connection = connections_.emplace_back(fd, detail::peerOf(fd), options_);
+  if (ssl != nullptr) {
+    connection.tls = std::make_unique<detail::TlsLink>(ssl);
+  }
+  return true;
 }
 
 void SessionChild::end(const char* why) {
@@ -113,6 +141,11 @@ void SessionChild::serve() {
     if (now >= deadline()) {
       end(terminating_ ? "terminated" : "idle timeout");
     }
+    // Bytes OpenSSL already decrypted are not seen by poll(): such a
+    // connection is read again at once.
+    const bool tlsPending = std::any_of(
+        connections_.begin(), connections_.end(),
+        [](const Connection& c) { return c.tls && !c.peerClosed && c.tls->hasPending(); });
     fds.clear();
     fds.push_back({signals_.fd(), POLLIN, 0});
     bool listening = listenFd_ >= 0 && !terminating_ && firstDone_ && started_;
@@ -124,7 +157,7 @@ void SessionChild::serve() {
            (!connection.closing && connection.out.size() < kMaxPendingOutput))) {
         events |= POLLIN;
       }
-      if (!connection.out.empty()) {
+      if (!connection.out.empty() || (connection.tls && connection.tls->wantsWrite())) {
         events |= POLLOUT;
       }
       fds.push_back({connection.fd, events, 0});
@@ -133,7 +166,7 @@ void SessionChild::serve() {
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline() - now).count() + 1;
     bool lingering = std::any_of(connections_.begin(), connections_.end(),
                                  [](const Connection& c) { return c.shutDown; });
-    wait = std::clamp<long long>(wait, 1, lingering ? 250 : 60'000);
+    wait = tlsPending ? 0 : std::clamp<long long>(wait, 1, lingering ? 250 : 60'000);
     int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait));
     if (ready < 0 && errno != EINTR) {
       end("poll failed");
@@ -154,6 +187,11 @@ void SessionChild::serve() {
         break;  // accepted during this round: polled next round
       }
       short revents = fds[index++].revents;
+      if (connection.tls &&
+          (connection.tls->hasPending() ||
+           (connection.tls->wantsWrite() && connection.out.empty() && (revents & POLLOUT) != 0))) {
+        revents |= POLLIN;  // decrypted bytes waiting, or a handshake waiting to write
+      }
       if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
         readFrom(connection);
         process(connection);
@@ -193,7 +231,7 @@ void SessionChild::acceptConnections() {
       ::close(fd);
       continue;
     }
-    connections_.emplace_back(fd, detail::peerOf(fd), options_);
+    addConnection(fd);
   }
 }
 
@@ -202,7 +240,7 @@ void SessionChild::readFrom(Connection& connection) {
     // Nothing more is wanted from this client: drain until it closes.
     char scratch[4096];
     for (int round = 0; round < 16; ++round) {
-      ssize_t n = ::recv(connection.fd, scratch, sizeof scratch, MSG_DONTWAIT);
+      ssize_t n = receiveSome(connection.fd, connection.tls.get(), scratch, sizeof scratch);
       if (n == 0) {
         connection.peerClosed = true;
       }
@@ -217,7 +255,7 @@ void SessionChild::readFrom(Connection& connection) {
   }
   char buffer[65536];
   for (int round = 0; round < 4; ++round) {
-    ssize_t n = ::recv(connection.fd, buffer, sizeof buffer, 0);
+    ssize_t n = receiveSome(connection.fd, connection.tls.get(), buffer, sizeof buffer);
     if (n > 0) {
       connection.reader.input().append(buffer, static_cast<size_t>(n));
       if (static_cast<size_t>(n) < sizeof buffer) {
@@ -339,6 +377,9 @@ bool SessionChild::finished(Connection& connection, Clock::time_point now) {
     return false;
   }
   if (!connection.shutDown) {
+    if (connection.tls) {
+      connection.tls->closeNotify();
+    }
     ::shutdown(connection.fd, SHUT_WR);
     connection.shutDown = true;
     connection.lingerUntil = now + std::chrono::seconds(1);
@@ -350,8 +391,7 @@ void SessionChild::flush(Connection& connection) {
   if (connection.out.empty() || connection.broken) {
     return;
   }
-  ssize_t n = ::send(connection.fd, connection.out.data(), connection.out.size(),
-                     MSG_NOSIGNAL | MSG_DONTWAIT);
+  ssize_t n = sendSome(connection.fd, connection.tls.get(), connection.out);
   if (n > 0) {
     connection.out.erase(0, static_cast<size_t>(n));
   } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {

@@ -13,12 +13,14 @@
 
 #include <chrono>
 #include <list>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "appserver/src/request_reader.h"
 #include "appserver/src/routes.h"
 #include "appserver/src/signals.h"
+#include "appserver/src/tls_server.h"
 #include "common/net/address.h"
 #include "httpgate/appserver.h"
 
@@ -29,7 +31,9 @@ class SessionChild {
   // Runs in the child right after fork(), with the parent's descriptors
   // already closed and signals still blocked. Takes `firstFd`, the accepted
   // connection. Never returns: the process ends with _exit(0).
-  [[noreturn]] static void run(const Options& options, const detail::Routes& routes, int firstFd);
+  // `tls` (null: plain HTTP) wraps every connection, the first one too.
+  [[noreturn]] static void run(const Options& options, const detail::Routes& routes,
+                               const detail::TlsServer* tls, int firstFd);
 
  private:
   using Clock = std::chrono::steady_clock;
@@ -41,6 +45,7 @@ class SessionChild {
           peerLoopback(net::isLoopback(peerAddress)),
           reader(options.maxHead, options.maxBody) {}
     int fd;
+    std::unique_ptr<detail::TlsLink> tls;  // null on plain HTTP
     std::string peer;
     // Only the gate or the host's own users can connect from loopback: the
     // gate's X-Pil and X-Forwarded-* fields are believed from there alone.
@@ -59,7 +64,11 @@ class SessionChild {
     std::chrono::steady_clock::time_point lingerUntil;
   };
 
-  SessionChild(const Options& options, const detail::Routes& routes, int firstFd);
+  SessionChild(const Options& options, const detail::Routes& routes, const detail::TlsServer* tls,
+               int firstFd);
+  // Adds accepted `fd` (non-blocking) to connections_, with TLS when on;
+  // false (fd closed) when its TLS session cannot be made.
+  bool addConnection(int fd);
   [[noreturn]] void serve();
   [[noreturn]] void end(const char* why);
   void acceptConnections();
@@ -73,6 +82,7 @@ class SessionChild {
 
   const Options& options_;
   const detail::Routes& routes_;
+  const detail::TlsServer* tls_;
   detail::SignalPipe signals_;
   Session session_;
   int listenFd_ = -1;

@@ -67,6 +67,14 @@ struct Options {
   // Largest accepted request body (413 beyond) and head (431 beyond).
   size_t maxBody = 16 * 1024 * 1024;
   size_t maxHead = 16 * 1024;
+  // TLS on the parent's port and every session port (OpenSSL, TLS 1.2 and
+  // 1.3): the PEM certificate chain and its private key, both or neither.
+  // For a session host that httpgate reaches with routes.hosts[].tls. A
+  // file that does not load makes run() log why and return 1. With TLS on,
+  // SIGPIPE is ignored, and a new session refused past maxSessions gets no
+  // 503 (the parent never talks TLS): its connection is closed.
+  std::string tlsCertificate;
+  std::string tlsKey;
 };
 
 // A file part of a multipart/form-data body.
