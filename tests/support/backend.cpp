@@ -4,8 +4,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <stdexcept>
 
 #include "tests/support/bytes.h"
+#include "tests/support/tls_stream.h"
 
 namespace httpgate::test {
 namespace {
@@ -13,10 +15,35 @@ namespace {
 // How long a backend connection may sit idle: longer than any test.
 constexpr Millis kBackendIdle{120'000};
 
+// A server context for `tls`; throws when a file does not load.
+SSL_CTX* newServerContext(const BackendTlsOptions& tls) {
+  SSL_CTX* context = SSL_CTX_new(TLS_server_method());
+  if (context == nullptr ||
+      SSL_CTX_use_certificate_chain_file(context, tls.certPath.c_str()) != 1 ||
+      SSL_CTX_use_PrivateKey_file(context, tls.keyPath.c_str(), SSL_FILETYPE_PEM) != 1) {
+    SSL_CTX_free(context);
+    throw std::runtime_error("test backend: cannot load " + tls.certPath);
+  }
+  // Resumption of sessions made with a client certificate needs an id context.
+  static const unsigned char kContext[] = "test-backend";
+  SSL_CTX_set_session_id_context(context, kContext, sizeof(kContext) - 1);
+  if (!tls.clientCaPath.empty()) {
+    SSL_CTX_set_verify(context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    if (SSL_CTX_load_verify_locations(context, tls.clientCaPath.c_str(), nullptr) != 1) {
+      SSL_CTX_free(context);
+      throw std::runtime_error("test backend: cannot load " + tls.clientCaPath);
+    }
+  }
+  return context;
+}
+
 }  // namespace
 
 Backend::Backend(BackendHandler handler, BackendOptions options)
     : handler_(handler ? std::move(handler) : BackendHandler(defaultReply)), options_(options) {
+  if (!options_.tls.certPath.empty()) {
+    tlsContext_ = newServerContext(options_.tls);
+  }
   listener_ = listenTcp(options_.host, 128, &port_, options_.port);
   acceptor_ = std::thread([this] { acceptLoop(); });
 }
@@ -41,6 +68,43 @@ Backend::~Backend() {
   for (const auto& connection : connections_) {
     connection->thread.join();
   }
+  SSL_CTX_free(tlsContext_);
+}
+
+void Backend::cutConnections() {
+  std::unique_lock lock(mutex_);
+  for (const auto& connection : connections_) {
+    if (connection->fd >= 0) {
+      shutdown(connection->fd, SHUT_RDWR);
+    }
+  }
+  changed_.wait_for(lock, Millis{10'000}, [&] {
+    for (const auto& connection : connections_) {
+      if (!connection->done) {
+        return false;
+      }
+    }
+    return true;
+  });
+}
+
+std::unique_ptr<Stream> Backend::open(int fd) {
+  if (tlsContext_ == nullptr) {
+    return std::make_unique<PlainStream>(UniqueFd(fd));
+  }
+  // The TLS stream gets a duplicate: `fd` itself stays the connection's
+  // until serve() closes it under the lock, whatever the handshake does.
+  std::string error;
+  auto stream = TlsStream::accept(UniqueFd(dup(fd)), tlsContext_, kIoTimeout, error);
+  std::lock_guard lock(mutex_);
+  if (!stream) {
+    ++tlsFailures_;
+    lastTlsFailure_ = error;
+  } else {
+    tlsResumed_.push_back(stream->sessionReused());
+  }
+  changed_.notify_all();
+  return stream;
 }
 
 void Backend::acceptLoop() {
@@ -84,7 +148,15 @@ void Backend::joinFinished() {
 }
 
 void Backend::serve(Connection* connection, size_t number) {
-  auto stream = std::make_unique<PlainStream>(UniqueFd(connection->fd));
+  std::unique_ptr<Stream> stream = open(connection->fd);
+  if (!stream) {
+    std::lock_guard lock(mutex_);
+    close(connection->fd);
+    connection->fd = -1;
+    connection->done = true;
+    changed_.notify_all();
+    return;
+  }
   BufferedReader in(*stream);
   in.setTap([this](std::string_view data) {
     std::lock_guard lock(mutex_);
@@ -114,8 +186,12 @@ void Backend::serve(Connection* connection, size_t number) {
   // Closing under the lock: the destructor never shuts down a reused descriptor.
   std::lock_guard lock(mutex_);
   stream.reset();
+  if (tlsContext_ != nullptr) {
+    close(connection->fd);  // the stream had a duplicate (open())
+  }
   connection->fd = -1;
   connection->done = true;
+  changed_.notify_all();
 }
 
 bool Backend::respond(Stream& stream, BufferedReader& in, const RecordedRequest& request) {
@@ -167,6 +243,26 @@ void Backend::record(RecordedRequest request) {
 bool Backend::pause(Millis delay) {
   std::unique_lock lock(mutex_);
   return !changed_.wait_for(lock, delay, [this] { return stopping_; });
+}
+
+std::vector<bool> Backend::tlsResumed() const {
+  std::lock_guard lock(mutex_);
+  return tlsResumed_;
+}
+
+size_t Backend::tlsFailures() const {
+  std::lock_guard lock(mutex_);
+  return tlsFailures_;
+}
+
+std::string Backend::lastTlsFailure() const {
+  std::lock_guard lock(mutex_);
+  return lastTlsFailure_;
+}
+
+bool Backend::waitForTlsFailures(size_t count, Millis timeout) const {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [&] { return tlsFailures_ >= count; });
 }
 
 size_t Backend::connectionCount() const {

@@ -72,7 +72,101 @@ CertPtr makeSelfSigned(EVP_PKEY* key, const std::vector<std::string>& dnsNames) 
   return cert;
 }
 
+KeyPtr newKey() {
+  KeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+  if (!key) {
+    fail("EVP_PKEY_Q_keygen(EC P-256)");
+  }
+  return key;
+}
+
+// A version 3 certificate for `key` with a random serial, subject CN
+// `name` and the validity given; not yet signed, issuer not set.
+CertPtr newCertificate(EVP_PKEY* key, const std::string& name, Validity validity) {
+  CertPtr cert(X509_new());
+  if (!cert || X509_set_version(cert.get(), X509_VERSION_3) != 1) {
+    fail("X509_new");
+  }
+  std::random_device random;
+  ASN1_INTEGER_set_int64(X509_get_serialNumber(cert.get()),
+                         static_cast<int64_t>(random() & 0x7fffffff) + 1);
+  X509_gmtime_adj(X509_getm_notBefore(cert.get()), validity.notBefore);
+  X509_gmtime_adj(X509_getm_notAfter(cert.get()), validity.notAfter);
+  X509_set_pubkey(cert.get(), key);
+  const auto* cn = reinterpret_cast<const unsigned char*>(name.c_str());
+  if (X509_NAME_add_entry_by_txt(X509_get_subject_name(cert.get()), "CN", MBSTRING_ASC, cn, -1, -1,
+                                 0) != 1) {
+    fail("X509_NAME_add_entry_by_txt");
+  }
+  return cert;
+}
+
+void addExtension(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX context;
+  X509V3_set_ctx(&context, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* extension = X509V3_EXT_conf_nid(nullptr, &context, nid, value);
+  if (extension == nullptr || X509_add_ext(cert, extension, -1) != 1) {
+    fail("X509V3_EXT_conf_nid");
+  }
+  X509_EXTENSION_free(extension);
+}
+
+void writePem(const std::string& certPath, X509* cert, const std::string& keyPath, EVP_PKEY* key) {
+  BioPtr certOut(BIO_new_file(certPath.c_str(), "w"));
+  if (!certOut || PEM_write_bio_X509(certOut.get(), cert) != 1) {
+    fail("write " + certPath);
+  }
+  BioPtr keyOut(BIO_new_file(keyPath.c_str(), "w"));
+  if (!keyOut ||
+      PEM_write_bio_PrivateKey(keyOut.get(), key, nullptr, nullptr, 0, nullptr, nullptr) != 1) {
+    fail("write " + keyPath);
+  }
+}
+
 }  // namespace
+
+CertificateAuthority makeCertificateAuthority(const TempDir& dir, const std::string& stem,
+                                              const std::string& name) {
+  KeyPtr key = newKey();
+  CertPtr cert = newCertificate(key.get(), name, Validity{});
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(cert.get()));
+  addExtension(cert.get(), cert.get(), NID_basic_constraints, "critical,CA:TRUE");
+  addExtension(cert.get(), cert.get(), NID_key_usage, "critical,keyCertSign,cRLSign");
+  addExtension(cert.get(), cert.get(), NID_subject_key_identifier, "hash");
+  if (X509_sign(cert.get(), key.get(), EVP_sha256()) == 0) {
+    fail("X509_sign");
+  }
+  CertificateAuthority ca{dir.file(stem + ".crt"), dir.file(stem + ".key")};
+  writePem(ca.certPath, cert.get(), ca.keyPath, key.get());
+  return ca;
+}
+
+CertificateFiles makeSignedCertificate(const TempDir& dir, const std::string& stem,
+                                       const std::vector<std::string>& dnsNames,
+                                       const CertificateAuthority& ca, Validity validity) {
+  if (dnsNames.empty()) {
+    throw std::invalid_argument("makeSignedCertificate needs at least one DNS name");
+  }
+  BioPtr caCertIn(BIO_new_file(ca.certPath.c_str(), "r"));
+  CertPtr caCert(caCertIn ? PEM_read_bio_X509(caCertIn.get(), nullptr, nullptr, nullptr) : nullptr);
+  BioPtr caKeyIn(BIO_new_file(ca.keyPath.c_str(), "r"));
+  KeyPtr caKey(caKeyIn ? PEM_read_bio_PrivateKey(caKeyIn.get(), nullptr, nullptr, nullptr)
+                       : nullptr);
+  if (!caCert || !caKey) {
+    fail("read the CA " + ca.certPath);
+  }
+  KeyPtr key = newKey();
+  CertPtr cert = newCertificate(key.get(), dnsNames.front(), validity);
+  X509_set_issuer_name(cert.get(), X509_get_subject_name(caCert.get()));
+  addSubjectAltNames(cert.get(), dnsNames);
+  addExtension(cert.get(), caCert.get(), NID_authority_key_identifier, "keyid");
+  if (X509_sign(cert.get(), caKey.get(), EVP_sha256()) == 0) {
+    fail("X509_sign");
+  }
+  CertificateFiles files{dir.file(stem + ".crt"), dir.file(stem + ".key"), dnsNames.front()};
+  writePem(files.certPath, cert.get(), files.keyPath, key.get());
+  return files;
+}
 
 CertificateFiles makeCertificate(const TempDir& dir, const std::string& stem,
                                  const std::vector<std::string>& dnsNames) {

@@ -1,5 +1,6 @@
-// Certificates made at test time: self-signed ECDSA P-256, no CA, with the
-// DNS names a test asks for, written as PEM into the test's directory.
+// Certificates made at test time, ECDSA P-256, written as PEM into the
+// test's directory: self-signed ones with the DNS names a test asks for,
+// and a test CA with certificates it signs (for verified TLS to hosts).
 #pragma once
 
 #include <openssl/x509.h>
@@ -22,6 +23,29 @@ struct CertificateFiles {
 // <stem>.crt and <stem>.key into `dir`. Throws on an OpenSSL failure.
 CertificateFiles makeCertificate(const TempDir& dir, const std::string& stem,
                                  const std::vector<std::string>& dnsNames);
+
+// A certificate authority: a self-signed CA certificate (basicConstraints
+// CA:TRUE) named `name`, valid from an hour ago for a day, written as
+// <stem>.crt and <stem>.key into `dir`.
+struct CertificateAuthority {
+  std::string certPath;
+  std::string keyPath;
+};
+CertificateAuthority makeCertificateAuthority(const TempDir& dir, const std::string& stem,
+                                              const std::string& name = "httpgate test CA");
+
+// When a certificate is valid, in seconds from now.
+struct Validity {
+  long notBefore = -3600;
+  long notAfter = 24 * 3600;
+};
+
+// A certificate for `dnsNames` signed by `ca`, valid for `validity`
+// (Validity{-2 * 86400, -86400} makes an expired one), written as
+// <stem>.crt and <stem>.key into `dir`. Throws on an OpenSSL failure.
+CertificateFiles makeSignedCertificate(const TempDir& dir, const std::string& stem,
+                                       const std::vector<std::string>& dnsNames,
+                                       const CertificateAuthority& ca, Validity validity = {});
 
 // The subject CN of `cert`, or "" when it has none.
 std::string certificateCommonName(X509* cert);

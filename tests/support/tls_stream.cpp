@@ -116,6 +116,31 @@ std::unique_ptr<TlsStream> TlsStream::connect(UniqueFd fd, const TlsOptions& opt
   return stream;
 }
 
+std::unique_ptr<TlsStream> TlsStream::accept(UniqueFd fd, SSL_CTX* context, Millis timeout,
+                                             std::string& error) {
+  ERR_clear_error();
+  SSL_CTX_up_ref(context);
+  SSL* ssl = SSL_new(context);
+  std::unique_ptr<TlsStream> stream(new TlsStream(std::move(fd), context, ssl));
+  if (ssl == nullptr) {
+    error = "SSL_new: " + drainErrors(nullptr);
+    return nullptr;
+  }
+  SSL_set_fd(ssl, stream->fd());
+  setReceiveTimeout(stream->fd(), timeout);
+  setSendTimeout(stream->fd(), timeout);
+  const int rc = SSL_accept(ssl);
+  if (rc != 1) {
+    const int code = SSL_get_error(ssl, rc);
+    error = "TLS handshake failed (SSL_get_error " + std::to_string(code) + ")";
+    if (const std::string queued = drainErrors(nullptr); !queued.empty()) {
+      error += ": " + queued;
+    }
+    return nullptr;
+  }
+  return stream;
+}
+
 IoStatus TlsStream::read(char* data, size_t size, Millis timeout, size_t& got) {
   if (timeout.count() <= 0) {
     return IoStatus::Timeout;

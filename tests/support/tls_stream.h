@@ -38,6 +38,11 @@ class TlsStream final : public Stream {
   // from a client that could not even offer the protocol.
   static std::unique_ptr<TlsStream> connect(UniqueFd fd, const TlsOptions& options, Millis timeout,
                                             std::string& error, int* reason);
+  // The server side: runs the handshake on the accepted `fd` with
+  // `context` (the stream takes its own reference) within `timeout`.
+  // Returns nullptr on failure and describes it in `error`.
+  static std::unique_ptr<TlsStream> accept(UniqueFd fd, SSL_CTX* context, Millis timeout,
+                                           std::string& error);
   ~TlsStream() override;
 
   IoStatus read(char* data, size_t size, Millis timeout, size_t& got) override;
