@@ -141,14 +141,12 @@ void SessionChild::serve() {
     if (now >= deadline()) {
       end(terminating_ ? "terminated" : "idle timeout");
     }
-    // Bytes OpenSSL already decrypted are not seen by poll(): such a
-    // connection is read again at once.
-    const bool tlsPending = std::any_of(
-        connections_.begin(), connections_.end(),
-        [](const Connection& c) { return c.tls && !c.peerClosed && c.tls->hasPending(); });
     fds.clear();
     fds.push_back({signals_.fd(), POLLIN, 0});
     bool listening = listenFd_ >= 0 && !terminating_ && firstDone_ && started_;
+    // Bytes OpenSSL already decrypted are not seen by poll(): a connection
+    // whose input is wanted and that holds some is read again at once.
+    bool tlsPending = false;
     fds.push_back({listening ? listenFd_ : -1, POLLIN, 0});
     for (const Connection& connection : connections_) {
       short events = 0;
@@ -159,6 +157,9 @@ void SessionChild::serve() {
       }
       if (!connection.out.empty() || (connection.tls && connection.tls->wantsWrite())) {
         events |= POLLOUT;
+      }
+      if ((events & POLLIN) != 0 && connection.tls && connection.tls->hasPending()) {
+        tlsPending = true;
       }
       fds.push_back({connection.fd, events, 0});
     }
@@ -186,8 +187,9 @@ void SessionChild::serve() {
       if (index >= fds.size()) {
         break;  // accepted during this round: polled next round
       }
+      const short events = fds[index].events;
       short revents = fds[index++].revents;
-      if (connection.tls &&
+      if (connection.tls && (events & POLLIN) != 0 &&
           (connection.tls->hasPending() ||
            (connection.tls->wantsWrite() && connection.out.empty() && (revents & POLLOUT) != 0))) {
         revents |= POLLIN;  // decrypted bytes waiting, or a handshake waiting to write
