@@ -299,9 +299,9 @@ TEST_F(HeadersTest, UntrustedPeersForwardedForIsRemoved) {
   ASSERT_NO_FATAL_FAILURE(start("headers:\n  trusted_proxies: [127.0.0.2/32]\n"));
   Client client = Client::plain(plainPort());
   ASSERT_TRUE(client.connected()) << client.error();
-  const std::string head =
-      forward(client, getRequest(pathTo(backend_, "/p"), "X-Forwarded-For: 203.0.113.7\r\n",
-                                 "example.org"));
+  const std::string head = forward(
+      client,
+      getRequest(pathTo(backend_, "/p"), "X-Forwarded-For: 203.0.113.7\r\n", "example.org"));
   Forwarding forwarding;
   forwarding.scheme = "http";
   EXPECT_EQ(head, expectedHead("GET /p HTTP/1.1", "Host: example.org\r\n", forwarding))
