@@ -4,7 +4,10 @@
 // "machines" (127.0.0.2 and 127.0.0.3, each a routes.hosts range). Checks
 // what an operator relies on: the client's address arrives at the app
 // intact through either gate, a session on either host is reached through
-// either gate, and a gate that dies loses no request HAProxy retries.
+// either gate over TLS verified against the hosts' CA, a TLS session made
+// through one gate resumes through the other (one ticket key file), a
+// per-client limit holds across both workers of each gate, and a gate that
+// dies loses no request HAProxy retries.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -16,6 +19,7 @@
 #include <thread>
 
 #include "tests/support/app_process.h"
+#include "tests/support/certificates.h"
 #include "tests/support/child_process.h"
 #include "tests/support/client.h"
 #include "tests/support/files.h"
@@ -51,14 +55,26 @@ class ScaleOutTest : public ::testing::Test {
   };
 
   void SetUp() override {
+    ca_ = makeCertificateAuthority(balancer_, "hosts-ca");
+    // One ticket key for both gates (nginx's raw form).
+    std::string key(80, '\0');
+    for (size_t i = 0; i < key.size(); ++i) {
+      key[i] = static_cast<char>(i * 13 + static_cast<size_t>(::getpid()));
+    }
+    ticketKeys_ = balancer_.file("ticket.keys");
+    writeFile(ticketKeys_, key);
     for (unsigned host = 0; host < 2; ++host) {
       const uint16_t first = portBlock(host);
       const std::string address = host == 0 ? "127.0.0.2" : "127.0.0.3";
+      // Each session machine's own certificate, signed by the hosts' CA.
+      const CertificateFiles hostCert =
+          makeSignedCertificate(balancer_, "host" + std::to_string(host), {hostName(host)}, ca_);
       apps_[host] = std::make_unique<AppProcess>(
           HTTPGATE_NOTES_APP,
           std::vector<std::string>{
               "--address", address, "--port", std::to_string(first), "--session-ports",
-              std::to_string(first + 1) + "-" + std::to_string(first + 9), "--check-address"});
+              std::to_string(first + 1) + "-" + std::to_string(first + 9), "--check-address",
+              "--tls-cert", hostCert.certPath, "--tls-key", hostCert.keyPath});
       ASSERT_TRUE(apps_[host]->ready()) << apps_[host]->log();
     }
     for (Gate& gate : gates_) {
@@ -87,13 +103,21 @@ class ScaleOutTest : public ::testing::Test {
     return "listen:\n" + tlsListenerYaml({cert_}) +
            "    proxy_protocol: true\n    proxy_from: [127.0.0.1/32]\n" +
            fillIn(R"(workers: 2
+tls:
+  ticket_keys: "{keys}"
 routes:
   default: {a}
   hosts:
     - range: "{a}-{a9}"
       host: 127.0.0.2
+      tls: {ca: "{ca}", server_name: {nameA}}
     - range: "{b}-{b9}"
       host: 127.0.0.3
+      tls: {ca: "{ca}", server_name: {nameB}}
+limits:
+  per_client:
+    requests: {rate: 1/h, burst: 3}
+    exempt: [127.0.0.5/32, 127.0.0.6/32]
 log:
   access: "{log}"
 admin:
@@ -103,7 +127,11 @@ admin:
                    {"a9", std::to_string(portBlock(0) + 9)},
                    {"b", std::to_string(portBlock(1))},
                    {"b9", std::to_string(portBlock(1) + 9)},
-                   {"log", gate.accessLog}});
+                   {"log", gate.accessLog},
+                   {"keys", ticketKeys_},
+                   {"ca", ca_.certPath},
+                   {"nameA", hostName(0)},
+                   {"nameB", hostName(1)}});
   }
 
   void startGate(Gate& gate) {
@@ -183,7 +211,13 @@ backend gates
         std::distance(std::sregex_iterator(log.begin(), log.end(), line), std::sregex_iterator()));
   }
 
+  static std::string hostName(unsigned host) {
+    return host == 0 ? "sessions-a.test" : "sessions-b.test";
+  }
+
   TempDir balancer_;
+  CertificateAuthority ca_;
+  std::string ticketKeys_;
   CertificateFiles cert_ = makeCertificate(balancer_, "gate", {"gate.test"});
   std::unique_ptr<AppProcess> apps_[2];
   Gate gates_[2];
@@ -213,6 +247,56 @@ TEST_F(ScaleOutTest, SessionsOnBothHostsThroughBothGatesKeepTheClientAddress) {
           << readFile(gate.accessLog).value_or("");
     }
   }
+}
+
+TEST_F(ScaleOutTest, TlsSessionMadeThroughOneGateResumesThroughTheOther) {
+  TlsOptions options;
+  options.source = "127.0.0.5";
+  Client first = Client::tls(port_, options);
+  ASSERT_TRUE(first.connected()) << first.error();
+  EXPECT_EQ(first.exchange(getRequest("/resume-1")).status, 404);
+  options.session = first.tlsStream()->session();
+  first.shutdownWrite();  // close_notify: the session stays resumable
+  ASSERT_TRUE(options.session);
+  // Round robin: the next connection goes to the other gate.
+  Client second = Client::tls(port_, options);
+  ASSERT_TRUE(second.connected()) << second.error();
+  EXPECT_TRUE(second.tlsStream()->sessionReused());
+  EXPECT_EQ(second.exchange(getRequest("/resume-2")).status, 404);
+  const Deadline deadline(Millis{3000});
+  while (served(gates_[0], "127.0.0.5", "/resume-2") + served(gates_[1], "127.0.0.5", "/resume-2") <
+             1 &&
+         !deadline.expired()) {
+    std::this_thread::sleep_for(Millis{20});
+  }
+  // Each gate served one of the two: the resumption crossed gates.
+  for (const Gate& gate : gates_) {
+    EXPECT_EQ(served(gate, "127.0.0.5", "/resume-1") + served(gate, "127.0.0.5", "/resume-2"), 1u)
+        << readFile(gate.accessLog).value_or("");
+  }
+}
+
+TEST_F(ScaleOutTest, PerClientLimitHoldsAcrossBothWorkersOfEachGate) {
+  // Ten requests, each on a new connection: five to each gate, spread by
+  // the kernel over its two workers. With one table per gate each lets
+  // exactly its burst of three through.
+  int ok = 0;
+  int limited = 0;
+  for (int i = 0; i < 10; ++i) {
+    Client c = client("127.0.0.7");
+    ASSERT_TRUE(c.connected()) << c.error();
+    const HttpResponse response = c.exchange(getRequest("/limited"));
+    if (response.status == 404) {  // the app has no such page: answered by it
+      ++ok;
+    } else if (response.status == 429) {
+      ++limited;
+      EXPECT_TRUE(response.field("Retry-After").has_value()) << response.describe();
+    } else {
+      ADD_FAILURE() << response.describe();
+    }
+  }
+  EXPECT_EQ(ok, 6);
+  EXPECT_EQ(limited, 4);
 }
 
 TEST_F(ScaleOutTest, KillingAGateLosesNoRequest) {
