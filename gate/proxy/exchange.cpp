@@ -154,15 +154,7 @@ void Exchange::start(http::RequestHead& request, const Route& route) {
     answer(413, true);
     return;
   }
-  backendAddress_ = route.host->socket;
-  backendHost_ = route.host->name;
-  backendPort_ = route.port;
-  // Only hosts with tls look for their context; plain routes pay a test.
-  backendTls_ = route.host->tls ? runtime_->hostTlsFor(route.host) : nullptr;
-  backendKey_ =
-      BackendKey::from(backendAddress_, backendPort_, backendTls_ ? backendTls_->id() : 0);
-  backendHealth_ = runtime_->hostHealth ? runtime_->hostHealth->find(route.host) : nullptr;
-  sessionMarker_ = route.sessionMarker;
+  chooseBackend(route);
   // Only a configured protocol may turn the connection into a tunnel; an
   // h2c upgrade (or any other) is proxied as an ordinary request.
   if (request.upgrade) {
@@ -222,6 +214,18 @@ void Exchange::start(http::RequestHead& request, const Route& route) {
     return;
   }
   connectBackend(std::move(head));
+}
+
+void Exchange::chooseBackend(const Route& route) {
+  backendAddress_ = route.host->socket;
+  backendHost_ = route.host->name;
+  backendPort_ = route.port;
+  // Only hosts with tls look for their context; plain routes pay a test.
+  backendTls_ = route.host->tls ? runtime_->hostTlsFor(route.host) : nullptr;
+  backendKey_ =
+      BackendKey::from(backendAddress_, backendPort_, backendTls_ ? backendTls_->id() : 0);
+  backendHealth_ = runtime_->hostHealth ? runtime_->hostHealth->find(route.host) : nullptr;
+  sessionMarker_ = route.sessionMarker;
 }
 
 // Opens a new backend connection that will send `head` (and what follows

@@ -248,6 +248,8 @@ class Exchange final : public BackendOwner {
     char text[INET6_ADDRSTRLEN];
   };
   std::unique_ptr<ForwardedClient> forwardedClient_;
+  // The backend of `route`: its address, TLS settings, pool key, health.
+  void chooseBackend(const Route& route);
   // Reads X-Forwarded-For of a request from a trusted proxy.
   void findForwardedClient(const http::RequestHead& request);
 };
