@@ -7,6 +7,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "gate/tls/openssl_error.h"
+
 namespace httpgate::gate {
 namespace {
 
@@ -48,17 +50,6 @@ int onNewSession(SSL* ssl, SSL_SESSION* session) {
   SSL_SESSION_free(store->session);
   store->session = session;
   return 1;
-}
-
-std::string opensslError() {
-  const unsigned long code = ERR_get_error();
-  ERR_clear_error();
-  if (code == 0) {
-    return "unknown OpenSSL error";
-  }
-  char text[256];
-  ERR_error_string_n(code, text, sizeof(text));
-  return text;
 }
 
 bool isIpv4Literal(const std::string& name) {

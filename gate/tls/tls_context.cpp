@@ -5,6 +5,7 @@
 
 #include "common/http/chars.h"
 #include "common/result.h"
+#include "gate/tls/openssl_error.h"
 
 namespace httpgate::gate {
 namespace {
@@ -16,17 +17,6 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kGroups = "X25519:P-256:P-384";
 constexpr unsigned char kSessionIdContext[] = "httpgate";
-
-std::string opensslError() {
-  unsigned long code = ERR_get_error();
-  if (code == 0) {
-    return "unknown OpenSSL error";
-  }
-  char text[256];
-  ERR_error_string_n(code, text, sizeof(text));
-  ERR_clear_error();
-  return text;
-}
 
 // The DNS names a certificate is valid for: its subjectAltName DNS entries,
 // or its subject CN when it has none.
