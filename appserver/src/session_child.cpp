@@ -1,12 +1,15 @@
 #include "appserver/src/session_child.h"
 
-#include <sys/socket.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstdio>
+#include <cstring>
+#include <vector>
 
+#include "appserver/src/handoff.h"
 #include "appserver/src/http_values.h"
 #include "appserver/src/log.h"
 #include "appserver/src/request_builder.h"
@@ -18,12 +21,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// More connections than a browser opens to one host (about six), yet few
-// enough that a client cannot exhaust the child's descriptors.
-constexpr size_t kMaxConnections = 64;
-// Output held per connection before its input is no longer read (a client
-// pipelining requests without reading the answers).
-constexpr size_t kMaxPendingOutput = 1 << 20;
 // How long the opening request may take to arrive: a connection to the
 // parent's port that sends nothing must not hold a session slot for the
 // whole session timeout.
@@ -31,28 +28,58 @@ constexpr std::chrono::milliseconds kFirstRequestTimeout = 30s;
 // How long a terminating child keeps writing answers already made.
 constexpr std::chrono::milliseconds kFlushOnTerm = 2s;
 
-// A connection's bytes in and out, through TLS when it has it; as recv(2)
-// and send(2) on its non-blocking socket.
-ssize_t receiveSome(int fd, detail::TlsLink* tls, char* buffer, size_t size) {
-  return tls != nullptr ? tls->receive(buffer, size) : ::recv(fd, buffer, size, MSG_DONTWAIT);
-}
-
-ssize_t sendSome(int fd, detail::TlsLink* tls, const std::string& out) {
-  return tls != nullptr ? tls->transmit(out.data(), out.size())
-                        : ::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+// Takes, before the visitor is there, the copy-on-write faults a first
+// request would otherwise take on its way: the stack its reads use and the
+// allocator's arenas. The pages become this process's own either way.
+[[gnu::noinline]] void warmUp() {
+  volatile char stack[160 * 1024];
+  for (size_t i = 0; i < sizeof stack; i += 4096) {
+    stack[i] = 0;
+  }
+  std::string heap(256 * 1024, 'x');
+  std::vector<std::string> small(64, std::string(100, 'y'));
+  (void)heap;
+  (void)small;
 }
 
 }  // namespace
 
 void SessionChild::run(const Options& options, const detail::Routes& routes,
                        const detail::TlsServer* tls, int firstFd) {
-  SessionChild child(options, routes, tls, firstFd);
+  SessionChild child(options, routes, tls);
+  child.adopt(firstFd);
+  child.serve();
+}
+
+void SessionChild::runReady(const Options& options, const detail::Routes& routes,
+                            const detail::TlsServer* tls, int channel) {
+  SessionChild child(options, routes, tls);
+  char report = child.listenFd_ >= 0 ? detail::kReportReady : detail::kReportFailed;
+  if (child.listenFd_ < 0) {
+    detail::logLine("ready process %d cannot open a session: %s", ::getpid(),
+                    child.bindError_.c_str());
+  } else {
+    warmUp();
+  }
+  ssize_t sent = ::send(channel, &report, 1, MSG_NOSIGNAL);
+  if (sent != 1 || report == detail::kReportFailed) {
+    std::fflush(nullptr);
+    ::_exit(0);
+  }
+  int fd = child.awaitVisitor(channel);
+  ::close(channel);
+  if (fd < 0) {
+    ::_exit(0);  // retired, or the parent is gone: no session was opened
+  }
+  // The ready time was not the session's: its timeouts start now.
+  child.lastRequest_ = Clock::now();
+  child.adopt(fd);
   child.serve();
 }
 
 SessionChild::SessionChild(const Options& options, const detail::Routes& routes,
-                           const detail::TlsServer* tls, int firstFd)
-    : options_(options), routes_(routes), tls_(tls), signals_({SIGTERM, SIGINT}) {
+                           const detail::TlsServer* tls)
+    : options_(options), routes_(routes), signals_({SIGTERM, SIGINT}), connections_(options, tls) {
   // The parent's handlers are replaced (signals_ above); a HUP meant for the
   // parent (e.g. sent to the process group) must not end a session.
   ::signal(SIGHUP, SIG_IGN);
@@ -72,24 +99,31 @@ SessionChild::SessionChild(const Options& options, const detail::Routes& routes,
   } else {
     bindError_ = std::move(listening).error();
   }
-  detail::setNonBlocking(firstFd);
-  if (addConnection(firstFd)) {
-    connections_.back().first = true;
+}
+
+void SessionChild::adopt(int firstFd) {
+  if (detail::Connection* connection = connections_.add(firstFd)) {
+    connection->first = true;
   }
 }
 
-bool SessionChild::addConnection(int fd) {
-  SSL* ssl = tls_ != nullptr ? tls_->accept(fd) : nullptr;
-  if (tls_ != nullptr && ssl == nullptr) {
-    detail::logLine("cannot make a TLS session for a connection");
-    ::close(fd);
-    return false;
+int SessionChild::awaitVisitor(int channel) {
+  for (;;) {
+    pollfd fds[2] = {{signals_.fd(), POLLIN, 0}, {channel, POLLIN, 0}};
+    int ready = ::poll(fds, 2, -1);
+    if (ready < 0 && errno != EINTR) {
+      return -1;
+    }
+    if (fds[0].revents != 0) {
+      unsigned long seen = signals_.take();
+      if ((seen & ((1UL << SIGTERM) | (1UL << SIGINT))) != 0) {
+        return -1;
+      }
+    }
+    if (fds[1].revents != 0) {
+      return detail::receiveConnection(channel);
+    }
   }
-  Connection& connection = connections_.emplace_back(fd, detail::peerOf(fd), options_);
-  if (ssl != nullptr) {
-    connection.tls = std::make_unique<detail::TlsLink>(ssl);
-  }
-  return true;
 }
 
 void SessionChild::end(const char* why) {
@@ -105,9 +139,7 @@ void SessionChild::end(const char* why) {
   if (started_) {
     detail::logLine("session on port %u (pid %d) ended: %s", session_.port_, ::getpid(), why);
   }
-  for (Connection& connection : connections_) {
-    ::close(connection.fd);
-  }
+  connections_.closeAll();
   std::fflush(nullptr);
   // _exit, not exit: the parent's atexit handlers and static objects belong
   // to the parent, not to this copy of it.
@@ -133,8 +165,7 @@ void SessionChild::serve() {
     if (!firstDone_ && connections_.empty()) {
       end("the opening connection closed");
     }
-    if (terminating_ && std::none_of(connections_.begin(), connections_.end(),
-                                     [](const Connection& c) { return !c.out.empty(); })) {
+    if (terminating_ && !connections_.writing()) {
       end("terminated");
     }
     Clock::time_point now = Clock::now();
@@ -144,30 +175,11 @@ void SessionChild::serve() {
     fds.clear();
     fds.push_back({signals_.fd(), POLLIN, 0});
     bool listening = listenFd_ >= 0 && !terminating_ && firstDone_ && started_;
-    // Bytes OpenSSL already decrypted are not seen by poll(): a connection
-    // whose input is wanted and that holds some is read again at once.
-    bool tlsPending = false;
     fds.push_back({listening ? listenFd_ : -1, POLLIN, 0});
-    for (const Connection& connection : connections_) {
-      short events = 0;
-      if (!connection.peerClosed && !terminating_ &&
-          (connection.shutDown ||
-           (!connection.closing && connection.out.size() < kMaxPendingOutput))) {
-        events |= POLLIN;
-      }
-      if (!connection.out.empty() || (connection.tls && connection.tls->wantsWrite())) {
-        events |= POLLOUT;
-      }
-      if ((events & POLLIN) != 0 && connection.tls && connection.tls->hasPending()) {
-        tlsPending = true;
-      }
-      fds.push_back({connection.fd, events, 0});
-    }
+    const detail::ConnectionSet::Watch watch = connections_.watch(fds, terminating_);
     long long wait =
         std::chrono::duration_cast<std::chrono::milliseconds>(deadline() - now).count() + 1;
-    bool lingering = std::any_of(connections_.begin(), connections_.end(),
-                                 [](const Connection& c) { return c.shutDown; });
-    wait = tlsPending ? 0 : std::clamp<long long>(wait, 1, lingering ? 250 : 60'000);
+    wait = watch.tlsPending ? 0 : std::clamp<long long>(wait, 1, watch.lingering ? 250 : 60'000);
     int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait));
     if (ready < 0 && errno != EINTR) {
       end("poll failed");
@@ -180,133 +192,22 @@ void SessionChild::serve() {
       }
     }
     if (fds[1].revents != 0) {
-      acceptConnections();
+      connections_.acceptFrom(listenFd_);
     }
-    size_t index = 2;
-    for (Connection& connection : connections_) {
-      if (index >= fds.size()) {
-        break;  // accepted during this round: polled next round
-      }
-      const short events = fds[index].events;
-      short revents = fds[index++].revents;
-      if (connection.tls && (events & POLLIN) != 0 &&
-          (connection.tls->hasPending() ||
-           (connection.tls->wantsWrite() && connection.out.empty() && (revents & POLLOUT) != 0))) {
-        revents |= POLLIN;  // decrypted bytes waiting, or a handshake waiting to write
-      }
-      if ((revents & (POLLIN | POLLHUP | POLLERR)) != 0) {
-        readFrom(connection);
-        process(connection);
-      }
-      if (!connection.out.empty() && (revents & (POLLOUT | POLLERR | POLLHUP)) != 0) {
-        flush(connection);
-      }
-    }
-    now = Clock::now();
-    connections_.remove_if([&](Connection& connection) {
-      bool done = finished(connection, now);
-      if (done) {
-        ::close(connection.fd);
-      }
-      return done;
-    });
-    if (terminating_) {
-      // Idle connections are closed at once; answers in progress are written.
-      connections_.remove_if([](const Connection& connection) {
-        bool idle = connection.out.empty();
-        if (idle) {
-          ::close(connection.fd);
-        }
-        return idle;
-      });
-    }
+    connections_.serve(fds, 2, *this);
+    connections_.sweep(Clock::now(), terminating_);
   }
 }
 
-void SessionChild::acceptConnections() {
-  for (int round = 0; round < 16; ++round) {
-    int fd = ::accept4(listenFd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
-    if (fd < 0) {
-      return;
-    }
-    if (connections_.size() >= kMaxConnections) {
-      ::close(fd);
-      continue;
-    }
-    addConnection(fd);
+void SessionChild::rejected(detail::Connection& connection) {
+  if (connection.first) {
+    firstDone_ = true;
   }
-}
-
-void SessionChild::readFrom(Connection& connection) {
-  if (connection.closing) {
-    // Nothing more is wanted from this client: drain until it closes.
-    char scratch[4096];
-    for (int round = 0; round < 16; ++round) {
-      ssize_t n = receiveSome(connection.fd, connection.tls.get(), scratch, sizeof scratch);
-      if (n == 0) {
-        connection.peerClosed = true;
-      }
-      if (n <= 0) {
-        return;
-      }
-    }
-    return;
-  }
-  if (connection.peerClosed) {
-    return;
-  }
-  char buffer[65536];
-  for (int round = 0; round < 4; ++round) {
-    ssize_t n = receiveSome(connection.fd, connection.tls.get(), buffer, sizeof buffer);
-    if (n > 0) {
-      connection.reader.input().append(buffer, static_cast<size_t>(n));
-      if (static_cast<size_t>(n) < sizeof buffer) {
-        return;
-      }
-    } else if (n == 0) {
-      connection.peerClosed = true;
-      return;
-    } else {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-        connection.broken = true;
-      }
-      return;
-    }
-  }
-}
-
-void SessionChild::process(Connection& connection) {
-  while (!connection.closing && !connection.broken) {
-    switch (connection.reader.advance()) {
-      case detail::RequestReader::Progress::NeedMore:
-        if (connection.reader.takeContinue()) {
-          connection.out += "HTTP/1.1 100 Continue\r\n\r\n";
-        }
-        flush(connection);
-        return;
-      case detail::RequestReader::Progress::Failed: {
-        const int status = connection.reader.errorStatus();
-        detail::appendResponse(connection.out,
-                               detail::errorResponse(status, connection.reader.errorReason()),
-                               {.close = true});
-        connection.closing = true;
-        if (connection.first) {
-          firstDone_ = true;
-        }
-        break;
-      }
-      case detail::RequestReader::Progress::Ready:
-        answer(connection);
-        connection.reader.takeRequest();
-        break;
-    }
-  }
-  flush(connection);
 }
 
 // Answers the complete request in connection.reader: the session checks,
 // then the handler.
-void SessionChild::answer(Connection& connection) {
+void SessionChild::answer(detail::Connection& connection) {
   const http::RequestHead& head = connection.reader.head();
   lastRequest_ = Clock::now();
   Response response;
@@ -362,42 +263,6 @@ void SessionChild::answer(Connection& connection) {
       {.close = close, .headOnly = head.isHead, .secure = request.scheme() == "https"});
   if (close) {
     connection.closing = true;
-  }
-}
-
-bool SessionChild::finished(Connection& connection, Clock::time_point now) {
-  if (connection.broken) {
-    return true;
-  }
-  if (!connection.out.empty()) {
-    return false;
-  }
-  if (connection.peerClosed && !connection.closing) {
-    return true;
-  }
-  if (!connection.closing) {
-    return false;
-  }
-  if (!connection.shutDown) {
-    if (connection.tls) {
-      connection.tls->closeNotify();
-    }
-    ::shutdown(connection.fd, SHUT_WR);
-    connection.shutDown = true;
-    connection.lingerUntil = now + std::chrono::seconds(1);
-  }
-  return connection.peerClosed || now >= connection.lingerUntil;
-}
-
-void SessionChild::flush(Connection& connection) {
-  if (connection.out.empty() || connection.broken) {
-    return;
-  }
-  ssize_t n = sendSome(connection.fd, connection.tls.get(), connection.out);
-  if (n > 0) {
-    connection.out.erase(0, static_cast<size_t>(n));
-  } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
-    connection.broken = true;
   }
 }
 
