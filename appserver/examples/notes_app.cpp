@@ -5,6 +5,13 @@
 //   httpgate-notes-app [--port N] [--address A] [--session-ports FIRST-LAST]
 //                      [--timeout SECONDS] [--max-sessions N] [--retire SECONDS]
 //                      [--check-address] [--tls-cert FILE --tls-key FILE]
+//                      [--model fork|pool|sequential] [--pool-ready N]
+//                      [--pool-max-ready N]
+//
+// --model chooses how sessions get their process (httpgate-appserver(3)):
+// forked when the visitor comes (the default), ready in advance (pool:
+// --pool-ready of them, growing up to --pool-max-ready after a burst), or
+// all in one process (sequential).
 //
 // --tls-cert and --tls-key (PEM) make the parent's and the sessions' ports
 // speak TLS, for a gate that reaches them with routes.hosts[].tls.
@@ -14,6 +21,7 @@
 // port) is redirected to the session's own base URL.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -170,7 +178,8 @@ void summaryPage(const as::Request& request, as::Response& response, as::Session
   std::fprintf(stderr,
                "usage: %s [--port N] [--address A] [--session-ports FIRST-LAST]\n"
                "          [--timeout SECONDS] [--max-sessions N] [--retire SECONDS]\n"
-               "          [--check-address] [--tls-cert FILE --tls-key FILE]\n",
+               "          [--check-address] [--tls-cert FILE --tls-key FILE]\n"
+               "          [--model fork|pool|sequential] [--pool-ready N] [--pool-max-ready N]\n",
                program);
   std::exit(problem != nullptr ? 2 : 0);
 }
@@ -204,6 +213,7 @@ std::chrono::milliseconds seconds(const char* program, const char* option, const
 int main(int argc, char** argv) {
   as::Options options;
   const char* program = argv[0];
+  bool maxReadyGiven = false;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -244,6 +254,23 @@ int main(int argc, char** argv) {
           static_cast<unsigned>(number(program, "--max-sessions", value, 1, 1'000'000));
     } else if (arg == "--retire") {
       options.retire = seconds(program, "--retire", value);
+    } else if (arg == "--model") {
+      std::string_view model = value;
+      if (model == "fork") {
+        options.model = as::Model::Fork;
+      } else if (model == "pool") {
+        options.model = as::Model::Pool;
+      } else if (model == "sequential") {
+        options.model = as::Model::Sequential;
+      } else {
+        usage(program, "--model: expected fork, pool or sequential");
+      }
+    } else if (arg == "--pool-ready") {
+      options.pool.ready = static_cast<unsigned>(number(program, "--pool-ready", value, 1, 10'000));
+    } else if (arg == "--pool-max-ready") {
+      options.pool.maxReady =
+          static_cast<unsigned>(number(program, "--pool-max-ready", value, 1, 10'000));
+      maxReadyGiven = true;
     } else if (arg == "--tls-cert") {
       options.tlsCertificate = value;
     } else if (arg == "--tls-key") {
@@ -254,6 +281,11 @@ int main(int argc, char** argv) {
   }
   if (options.tlsCertificate.empty() != options.tlsKey.empty()) {
     usage(program, "--tls-cert and --tls-key go together");
+  }
+  if (!maxReadyGiven) {
+    options.pool.maxReady = std::max(options.pool.maxReady, options.pool.ready);
+  } else if (options.pool.maxReady < options.pool.ready) {
+    usage(program, "--pool-max-ready: below --pool-ready");
   }
   as::App app(options);
   app.handle("/", notesPage);

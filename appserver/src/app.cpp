@@ -44,6 +44,15 @@ int App::run(int argc, char** argv) {
     detail::logLine("sessionTimeout must be positive");
     return 1;
   }
+  if (options.model == Model::Pool && options.pool.ready == 0) {
+    detail::logLine("pool.ready is 0: the pool model keeps at least one ready process");
+    return 1;
+  }
+  if (options.model == Model::Pool && options.pool.maxReady < options.pool.ready) {
+    detail::logLine("pool.maxReady (%u) is below pool.ready (%u)", options.pool.maxReady,
+                    options.pool.ready);
+    return 1;
+  }
   if (options.tlsCertificate.empty() != options.tlsKey.empty()) {
     detail::logLine("tlsCertificate and tlsKey go together");
     return 1;
@@ -59,6 +68,10 @@ int App::run(int argc, char** argv) {
     // OpenSSL writes with write(2): a client gone must be an error, not a
     // signal that ends the process.
     ::signal(SIGPIPE, SIG_IGN);
+  }
+  if (options.model == Model::Sequential) {
+    detail::logLine("the sequential model is not in this build yet");
+    return 1;
   }
   detail::Parent parent(options, impl_->routes, tls.get(), argc, argv);
   return parent.run();

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <fstream>
 
+#include "appserver/src/handoff.h"
 #include "appserver/src/log.h"
 #include "appserver/src/response_writer.h"
 #include "appserver/src/session_child.h"
@@ -142,6 +143,11 @@ int Parent::run() {
     return 1;
   }
   adoptChildren();
+  if (options_.model == Model::Pool) {
+    pool_ = std::make_unique<ReadyPool>(options_.pool, Clock::now());
+    logLine("model pool: %u ready session processes (up to %u)", options_.pool.ready,
+            options_.pool.maxReady);
+  }
   // A HUP blocked signals around exec(); they stay pending across it and
   // arrive here, now that the handlers are in place.
   sigset_t none;
@@ -153,17 +159,31 @@ int Parent::run() {
     Clock::time_point now = Clock::now();
     if (options_.retire.count() > 0 && children_.empty() && now - lastChild_ >= options_.retire) {
       logLine("retiring: no session for %lld ms", static_cast<long long>(options_.retire.count()));
+      retirePool();
       return 0;
     }
+    refillPool();
     std::vector<pollfd> fds;
     fds.push_back({signals_.fd(), POLLIN, 0});
     fds.push_back({listenFd_, POLLIN, 0});
     for (const Refused& refused : refused_) {
       fds.push_back({refused.fd, POLLIN, 0});
     }
+    const size_t poolFds = fds.size();
     long long wait = 60'000;
     if (!refused_.empty()) {
       wait = 200;
+    }
+    if (pool_) {
+      pool_->watch(fds);
+      if (pool_->target() > options_.pool.ready) {
+        auto left =
+            std::chrono::duration_cast<std::chrono::milliseconds>(pool_->nextShrink() - now);
+        wait = std::clamp<long long>(left.count() + 1, 1, wait);
+      }
+      if (pool_->wantsMore(now) && children_.size() + pool_->processes() < options_.maxSessions) {
+        wait = std::min<long long>(wait, 100);  // refilling, or paused after a failure
+      }
     }
     if (options_.retire.count() > 0 && children_.empty()) {
       auto left =
@@ -174,6 +194,10 @@ int Parent::run() {
     if (ready < 0 && errno != EINTR) {
       logLine("poll failed: %s", std::strerror(errno));
       continue;
+    }
+    if (pool_) {
+      // Before reaping, which forgets entries and so shifts the pollfds.
+      pool_->readReports(fds, poolFds, Clock::now());
     }
     if (fds[0].revents != 0) {
       unsigned long seen = signals_.take();
@@ -194,6 +218,9 @@ int Parent::run() {
       acceptConnections();
     }
     drainRefused(Clock::now());
+    if (pool_ && pool_->shrink(Clock::now()) > 0) {
+      logLine("pool: keeping %u ready session processes again", pool_->target());
+    }
   }
 }
 
@@ -207,7 +234,16 @@ void Parent::acceptConnections() {
       }
       return;
     }
-    if (children_.size() >= options_.maxSessions) {
+    if (pool_) {
+      pid_t pid = pool_->handOff(fd, Clock::now());
+      if (pid > 0) {
+        ::close(fd);
+        children_.insert(pid);
+        continue;
+      }
+    }
+    const size_t ready = pool_ ? pool_->processes() : 0;
+    if (children_.size() + ready >= options_.maxSessions) {
       refuse(fd);
     } else {
       startSession(fd);
@@ -215,26 +251,94 @@ void Parent::acceptConnections() {
   }
 }
 
-void Parent::startSession(int fd) {
+pid_t Parent::forkChild(int keep, const std::function<void()>& body) {
   sigset_t previous = blockAllSignals();
   pid_t pid = ::fork();
   if (pid == 0) {
-    // The child: none of the parent's descriptors but the connection.
+    // The child: none of the parent's descriptors but `keep`.
     ::close(listenFd_);
     for (const Refused& refused : refused_) {
       ::close(refused.fd);
     }
     refused_.clear();
     ::close(signals_.fd());
-    SessionChild::run(options_, routes_, tls_, fd);
+    if (pool_) {
+      for (int channel : pool_->channels()) {
+        if (channel != keep) {
+          ::close(channel);
+        }
+      }
+    }
+    body();
   }
   restoreSignals(previous);
-  ::close(fd);
   if (pid < 0) {
     logLine("fork: %s", std::strerror(errno));
+  }
+  return pid;
+}
+
+void Parent::startReady() {
+  int ends[2];
+  if (!makeChannel(ends)) {
+    logLine("socketpair: %s", std::strerror(errno));
     return;
   }
-  children_.insert(pid);
+  pid_t pid = forkChild(ends[1], [&] {
+    ::close(ends[0]);
+    SessionChild::runReady(options_, routes_, tls_, ends[1]);
+  });
+  ::close(ends[1]);
+  if (pid < 0) {
+    ::close(ends[0]);
+    return;
+  }
+  pool_->add(pid, ends[0]);
+}
+
+void Parent::refillPool() {
+  if (!pool_ || listenFd_ < 0) {
+    return;
+  }
+  // A few at a time: accepting (and handing out the ready ones) goes on
+  // between the forks.
+  const Clock::time_point now = Clock::now();
+  for (int round = 0; round < 4 && pool_->wantsMore(now) &&
+                      children_.size() + pool_->processes() < options_.maxSessions;
+       ++round) {
+    startReady();
+  }
+}
+
+size_t Parent::retirePool() {
+  if (!pool_) {
+    return 0;
+  }
+  std::vector<pid_t> retired = pool_->retireAll();
+  const size_t count = retired.size();
+  // They exit as soon as they see the channel close: reaped here, so that a
+  // re-executed image does not take them for sessions.
+  for (int round = 0; round < 50 && !retired.empty(); ++round) {
+    std::erase_if(retired, [this](pid_t pid) {
+      bool gone = ::waitpid(pid, nullptr, WNOHANG) != 0;
+      if (gone) {
+        pool_->forget(pid);
+      }
+      return gone;
+    });
+    if (!retired.empty()) {
+      ::usleep(10'000);
+    }
+  }
+  return count;
+}
+
+void Parent::startSession(int fd) {
+  pid_t pid = forkChild(-1, [&] { SessionChild::run(options_, routes_, tls_, fd); });
+  ::close(fd);
+  if (pid > 0) {
+    children_.insert(pid);
+  }
 }
 
 void Parent::refuse(int fd) {
@@ -285,6 +389,14 @@ void Parent::reapChildren() {
     if (pid <= 0) {
       return;
     }
+    if (pool_ && pool_->forget(pid)) {
+      if (WIFSIGNALED(status)) {
+        logLine("ready process %d killed by signal %d: replaced", pid, WTERMSIG(status));
+      } else if (WIFEXITED(status) && WEXITSTATUS(status) != 0) {
+        logLine("ready process %d exited with %d: replaced", pid, WEXITSTATUS(status));
+      }
+      continue;
+    }
     children_.erase(pid);
     if (WIFSIGNALED(status)) {
       logLine("session child %d killed by signal %d", pid, WTERMSIG(status));
@@ -302,8 +414,10 @@ void Parent::reexecute() {
     logLine("HUP: the program's path is unknown, keeping the running code");
     return;
   }
-  logLine("HUP: re-executing %s (%zu sessions keep the old code)", exePath_.c_str(),
-          children_.size());
+  // Ready processes hold the old code: new visitors are to get the new.
+  const size_t retired = retirePool();
+  logLine("HUP: re-executing %s (%zu sessions keep the old code, %zu ready processes retired)",
+          exePath_.c_str(), children_.size(), retired);
   for (const Refused& refused : refused_) {
     ::close(refused.fd);
   }
@@ -331,6 +445,7 @@ int Parent::shutDown(const char* signalName) {
   logLine("%s: stopping, %zu sessions to end", signalName, children_.size());
   ::close(listenFd_);
   listenFd_ = -1;
+  retirePool();
   for (pid_t child : children_) {
     ::kill(child, SIGTERM);
   }

@@ -1,18 +1,22 @@
-// The parent process: listens on the application's port, forks a session
-// child per accepted connection, reaps and counts the children, answers 503
-// itself past maxSessions, forwards TERM/INT to the children, re-executes
-// its binary on HUP (on the same listening socket), and retires after a
-// while without children. It never reads a request, so no client can stall
-// it.
+// The parent process of the fork and pool models: listens on the
+// application's port, gives each accepted connection a session process
+// (forked then, or ready in advance: ready_pool.h), reaps and counts the
+// children, answers 503 itself past maxSessions, forwards TERM/INT to the
+// children, re-executes its binary on HUP (on the same listening socket),
+// and retires after a while without sessions. It never reads a request, so
+// no client can stall it.
 #pragma once
 
 #include <sys/types.h>
 
 #include <chrono>
+#include <functional>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "appserver/src/ready_pool.h"
 #include "appserver/src/routes.h"
 #include "appserver/src/signals.h"
 #include "appserver/src/tls_server.h"
@@ -51,6 +55,15 @@ class Parent {
   void adoptChildren();
   void acceptConnections();
   void startSession(int fd);
+  // Forks a ready process for the pool.
+  void startReady();
+  // Forks a child that closes the parent's descriptors (all but `keep`)
+  // and runs `body`, which never returns; the pid, or -1 (logged).
+  pid_t forkChild(int keep, const std::function<void()>& body);
+  void refillPool();
+  // Closes the pool's channels and waits a moment for the ready processes
+  // to exit; returns how many were retired.
+  size_t retirePool();
   void refuse(int fd);
   void drainRefused(Clock::time_point now);
   void reapChildren();
@@ -64,7 +77,8 @@ class Parent {
   std::string exePath_;
   SignalPipe signals_;
   int listenFd_ = -1;
-  std::set<pid_t> children_;
+  std::set<pid_t> children_;         // session processes
+  std::unique_ptr<ReadyPool> pool_;  // with Model::Pool
   std::vector<Refused> refused_;
   Clock::time_point lastChild_;  // when the last child ended (or start-up)
 };

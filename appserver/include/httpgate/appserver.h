@@ -44,7 +44,32 @@
 
 namespace httpgate::appserver {
 
+// How sessions get their process (see httpgate-appserver(3), EXECUTION
+// MODELS).
+enum class Model {
+  // A session process forked when a visitor arrives (PicoLisp's model).
+  Fork,
+  // Session processes forked in advance, each with its port bound and its
+  // id made; a visitor's connection is handed to a ready one at once and
+  // the parent forks a replacement.
+  Pool,
+  // One process serves every session on the app's own port, sessions kept
+  // as objects keyed by id: for development and tiny deployments.
+  Sequential,
+};
+
+struct PoolOptions {
+  // Ready session processes the parent keeps (Model::Pool).
+  unsigned ready = 4;
+  // When a visitor found no ready process, the parent doubles how many it
+  // keeps, up to this; the number shrinks back by one every 10 s in which
+  // the pool did not run dry. At least `ready`.
+  unsigned maxReady = 16;
+};
+
 struct Options {
+  Model model = Model::Fork;
+  PoolOptions pool;
   // Where the parent listens: the application's port (httpgate's
   // routes.default or an app's port).
   std::string address = "127.0.0.1";
@@ -56,7 +81,8 @@ struct Options {
   uint16_t sessionPortLast = 0;
   // A child exits after this long without a request.
   std::chrono::milliseconds sessionTimeout{std::chrono::minutes(5)};
-  // At most this many session children at once; more new sessions get 503.
+  // At most this many sessions at once (with Model::Pool: session and ready
+  // processes together); a new session past it gets 503.
   unsigned maxSessions = 1000;
   // Refuse (403) a request whose client address differs from the one that
   // opened the session (the gate's X-Pil: *Adr, else the peer address).
@@ -183,7 +209,8 @@ class Session {
   }
 
  private:
-  friend class SessionChild;  // creates the session in the child
+  friend class SessionChild;      // creates the session in the child
+  friend class SequentialServer;  // creates every session in its process
   std::string id_;
   uint16_t port_ = 0;
   std::map<std::type_index, std::any> state_;
