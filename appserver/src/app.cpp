@@ -6,6 +6,7 @@
 #include "appserver/src/log.h"
 #include "appserver/src/parent.h"
 #include "appserver/src/routes.h"
+#include "appserver/src/sequential_server.h"
 #include "appserver/src/tls_server.h"
 
 namespace httpgate::appserver {
@@ -70,8 +71,8 @@ int App::run(int argc, char** argv) {
     ::signal(SIGPIPE, SIG_IGN);
   }
   if (options.model == Model::Sequential) {
-    detail::logLine("the sequential model is not in this build yet");
-    return 1;
+    SequentialServer server(options, impl_->routes, tls.get(), argc, argv);
+    return server.run();
   }
   detail::Parent parent(options, impl_->routes, tls.get(), argc, argv);
   return parent.run();

@@ -12,10 +12,6 @@
 namespace httpgate::appserver::detail {
 namespace {
 
-// More connections than a browser opens to one host (about six) per
-// session, yet few enough that a client cannot exhaust the process's
-// descriptors.
-constexpr size_t kMaxConnections = 64;
 // Output held per connection before its input is no longer read (a client
 // pipelining requests without reading the answers).
 constexpr size_t kMaxPendingOutput = 1 << 20;
@@ -47,7 +43,7 @@ void ConnectionSet::acceptFrom(int listenFd) {
     if (fd < 0) {
       return;
     }
-    if (connections_.size() >= kMaxConnections) {
+    if (connections_.size() >= maxConnections_) {
       ::close(fd);
       continue;
     }

@@ -34,7 +34,9 @@ class ConnectionSet {
  public:
   using Clock = std::chrono::steady_clock;
 
-  ConnectionSet(const Options& options, const TlsServer* tls) : options_(options), tls_(tls) {}
+  // At most `maxConnections` at once: more are closed as they are accepted.
+  ConnectionSet(const Options& options, const TlsServer* tls, size_t maxConnections)
+      : options_(options), tls_(tls), maxConnections_(maxConnections) {}
   ~ConnectionSet();
   ConnectionSet(const ConnectionSet&) = delete;
   ConnectionSet& operator=(const ConnectionSet&) = delete;
@@ -42,7 +44,7 @@ class ConnectionSet {
   // Adds accepted `fd` (made non-blocking), with TLS when on; the new
   // connection, or null (fd closed) when its TLS session cannot be made.
   Connection* add(int fd);
-  // Accepts what `listenFd` holds, within a connection limit per process.
+  // Accepts what `listenFd` holds, within maxConnections.
   void acceptFrom(int listenFd);
 
   bool empty() const { return connections_.empty(); }
@@ -67,6 +69,7 @@ class ConnectionSet {
 
   const Options& options_;
   const TlsServer* tls_;
+  const size_t maxConnections_;
   std::list<Connection> connections_;
 };
 

@@ -1,7 +1,6 @@
 #include "appserver/src/parent.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -54,18 +53,9 @@ Parent::Parent(const Options& options, const Routes& routes, const TlsServer* tl
     : options_(options),
       routes_(routes),
       tls_(tls),
+      reexec_(argc, argv),
       signals_({SIGCHLD, SIGTERM, SIGINT, SIGHUP}),
       lastChild_(Clock::now()) {
-  for (int i = 0; i < argc; ++i) {
-    argv_.emplace_back(argv[i]);
-  }
-  // Read now, not at HUP: by then the file may have been replaced, and the
-  // path of the replacement is what HUP is to execute.
-  char path[4096];
-  ssize_t length = ::readlink("/proc/self/exe", path, sizeof path - 1);
-  if (length > 0) {
-    exePath_.assign(path, static_cast<size_t>(length));
-  }
   ::signal(SIGPIPE, SIG_IGN);
 }
 
@@ -76,34 +66,6 @@ Parent::~Parent() {
   for (const Refused& refused : refused_) {
     ::close(refused.fd);
   }
-}
-
-bool Parent::openListener() {
-  if (const char* inherited = std::getenv(kListenFdVariable)) {
-    int fd = std::atoi(inherited);
-    ::unsetenv(kListenFdVariable);  // not for the handlers' child processes
-    int listening = 0;
-    socklen_t length = sizeof listening;
-    if (fd > 2 && ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 &&
-        listening != 0) {
-      ::fcntl(fd, F_SETFD, FD_CLOEXEC);
-      setNonBlocking(fd);
-      listenFd_ = fd;
-      logLine("listening on %s (pid %d, adopted from the previous image)",
-              localEndpoint(fd).c_str(), ::getpid());
-      return true;
-    }
-    logLine("%s=%s is not a listening socket: opening the port anew", kListenFdVariable, inherited);
-  }
-  Result<int> listening = listenOn(options_.address, options_.port);
-  if (!listening.ok()) {
-    logLine("cannot listen on %s port %u: %s", options_.address.c_str(), options_.port,
-            listening.error().c_str());
-    return false;
-  }
-  listenFd_ = listening.value();
-  logLine("listening on %s (pid %d)", localEndpoint(listenFd_).c_str(), ::getpid());
-  return true;
 }
 
 // After a HUP the sessions of the previous image are still this process's
@@ -139,7 +101,8 @@ int Parent::run() {
     logLine("cannot create the signal pipe: %s", std::strerror(errno));
     return 1;
   }
-  if (!openListener()) {
+  listenFd_ = Reexec::openListener(options_);
+  if (listenFd_ < 0) {
     return 1;
   }
   adoptChildren();
@@ -181,8 +144,10 @@ int Parent::run() {
             std::chrono::duration_cast<std::chrono::milliseconds>(pool_->nextShrink() - now);
         wait = std::clamp<long long>(left.count() + 1, 1, wait);
       }
-      if (pool_->wantsMore(now) && children_.size() + pool_->processes() < options_.maxSessions) {
-        wait = std::min<long long>(wait, 100);  // refilling, or paused after a failure
+      if (children_.size() + pool_->processes() < options_.maxSessions &&
+          pool_->refillAt() != Clock::time_point::max()) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(pool_->refillAt() - now);
+        wait = std::clamp<long long>(left.count() + 1, 0, wait);
       }
     }
     if (options_.retire.count() > 0 && children_.empty()) {
@@ -303,7 +268,7 @@ void Parent::refillPool() {
   // A few at a time: accepting (and handing out the ready ones) goes on
   // between the forks.
   const Clock::time_point now = Clock::now();
-  for (int round = 0; round < 4 && pool_->wantsMore(now) &&
+  for (int round = 0; round < 4 && now >= pool_->refillAt() &&
                       children_.size() + pool_->processes() < options_.maxSessions;
        ++round) {
     startReady();
@@ -410,35 +375,19 @@ void Parent::reapChildren() {
 }
 
 void Parent::reexecute() {
-  if (exePath_.empty()) {
+  if (reexec_.path().empty()) {
     logLine("HUP: the program's path is unknown, keeping the running code");
     return;
   }
   // Ready processes hold the old code: new visitors are to get the new.
   const size_t retired = retirePool();
   logLine("HUP: re-executing %s (%zu sessions keep the old code, %zu ready processes retired)",
-          exePath_.c_str(), children_.size(), retired);
+          reexec_.path().c_str(), children_.size(), retired);
   for (const Refused& refused : refused_) {
     ::close(refused.fd);
   }
   refused_.clear();
-  std::vector<char*> args;
-  for (std::string& arg : argv_) {
-    args.push_back(arg.data());
-  }
-  args.push_back(nullptr);
-  // Signals stay blocked across exec(); the new image unblocks them once
-  // its handlers are installed, so no TERM or CHLD is lost in between.
-  sigset_t previous = blockAllSignals();
-  ::fcntl(listenFd_, F_SETFD, 0);
-  ::setenv(kListenFdVariable, std::to_string(listenFd_).c_str(), 1);
-  ::execv(exePath_.c_str(), args.data());
-  int error = errno;
-  ::unsetenv(kListenFdVariable);
-  ::fcntl(listenFd_, F_SETFD, FD_CLOEXEC);
-  restoreSignals(previous);
-  logLine("HUP: cannot execute %s: %s; keeping the running code", exePath_.c_str(),
-          std::strerror(error));
+  reexec_.execute(listenFd_);
 }
 
 int Parent::shutDown(const char* signalName) {

@@ -17,16 +17,13 @@
 #include <vector>
 
 #include "appserver/src/ready_pool.h"
+#include "appserver/src/reexec.h"
 #include "appserver/src/routes.h"
 #include "appserver/src/signals.h"
 #include "appserver/src/tls_server.h"
 #include "httpgate/appserver.h"
 
 namespace httpgate::appserver::detail {
-
-// The environment variable that hands the listening socket to the
-// re-executed image: the descriptor's number.
-inline constexpr const char* kListenFdVariable = "HTTPGATE_APPSERVER_LISTEN_FD";
 
 class Parent {
  public:
@@ -51,7 +48,6 @@ class Parent {
     Clock::time_point until;
   };
 
-  bool openListener();
   void adoptChildren();
   void acceptConnections();
   void startSession(int fd);
@@ -73,8 +69,7 @@ class Parent {
   const Options& options_;
   const Routes& routes_;
   const TlsServer* tls_;
-  std::vector<std::string> argv_;
-  std::string exePath_;
+  Reexec reexec_;
   SignalPipe signals_;
   int listenFd_ = -1;
   std::set<pid_t> children_;         // session processes

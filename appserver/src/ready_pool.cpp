@@ -31,8 +31,15 @@ size_t ReadyPool::live() const {
                                            [](const Entry& entry) { return entry.channel >= 0; }));
 }
 
-bool ReadyPool::wantsMore(Clock::time_point now) const {
-  return now >= pausedUntil_ && live() < target_;
+ReadyPool::Clock::time_point ReadyPool::refillAt() const {
+  const size_t alive = live();
+  if (alive >= target_) {
+    return Clock::time_point::max();
+  }
+  if (alive * 2 < target_) {
+    return pausedUntil_;
+  }
+  return std::max(pausedUntil_, lastHandOff_ + kSettle);
 }
 
 void ReadyPool::add(pid_t pid, int channel) {
@@ -98,6 +105,7 @@ pid_t ReadyPool::handOff(int fd, Clock::time_point now) {
     // (a session would otherwise cost the parent a descriptor).
     ::close(it->channel);
     if (sent) {
+      lastHandOff_ = now;
       entries_.erase(it);
       return pid;
     }

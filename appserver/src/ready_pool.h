@@ -27,9 +27,13 @@ class ReadyPool {
 
   // Processes alive or not yet reaped: they count against maxSessions.
   size_t processes() const { return entries_.size(); }
-  // Whether another process should be forked now: fewer live ones than the
-  // target, and no failed start in the last second.
-  bool wantsMore(Clock::time_point now) const;
+  // When the next ready process is to be forked: fewer live ones than the
+  // target and no failed start in the last second; a moment after the last
+  // hand-off unless the pool is down to less than half its target, so that
+  // the fork (a copy of the parent's page tables) does not compete for the
+  // CPU with the session answering its visitor. Clock::time_point::max()
+  // when the pool is full.
+  Clock::time_point refillAt() const;
   unsigned target() const { return target_; }
 
   // A process just forked, with the parent's end of its channel.
@@ -60,6 +64,7 @@ class ReadyPool {
  private:
   static constexpr std::chrono::seconds kShrinkAfter{10};
   static constexpr std::chrono::seconds kPauseAfterFailure{1};
+  static constexpr std::chrono::milliseconds kSettle{3};
 
   struct Entry {
     pid_t pid;
@@ -74,6 +79,7 @@ class ReadyPool {
   unsigned target_;
   Clock::time_point lastDry_;      // the pool last ran dry (or shrank)
   Clock::time_point pausedUntil_;  // a process could not bind a port
+  Clock::time_point lastHandOff_;
   Clock::time_point lastDryLog_;
 };
 

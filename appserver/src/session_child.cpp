@@ -25,22 +25,11 @@ using namespace std::chrono_literals;
 // parent's port that sends nothing must not hold a session slot for the
 // whole session timeout.
 constexpr std::chrono::milliseconds kFirstRequestTimeout = 30s;
+// More connections than a browser opens to one host (about six), yet few
+// enough that a client cannot exhaust the child's descriptors.
+constexpr size_t kMaxConnections = 64;
 // How long a terminating child keeps writing answers already made.
 constexpr std::chrono::milliseconds kFlushOnTerm = 2s;
-
-// Takes, before the visitor is there, the copy-on-write faults a first
-// request would otherwise take on its way: the stack its reads use and the
-// allocator's arenas. The pages become this process's own either way.
-[[gnu::noinline]] void warmUp() {
-  volatile char stack[160 * 1024];
-  for (size_t i = 0; i < sizeof stack; i += 4096) {
-    stack[i] = 0;
-  }
-  std::string heap(256 * 1024, 'x');
-  std::vector<std::string> small(64, std::string(100, 'y'));
-  (void)heap;
-  (void)small;
-}
 
 }  // namespace
 
@@ -58,8 +47,6 @@ void SessionChild::runReady(const Options& options, const detail::Routes& routes
   if (child.listenFd_ < 0) {
     detail::logLine("ready process %d cannot open a session: %s", ::getpid(),
                     child.bindError_.c_str());
-  } else {
-    warmUp();
   }
   ssize_t sent = ::send(channel, &report, 1, MSG_NOSIGNAL);
   if (sent != 1 || report == detail::kReportFailed) {
@@ -79,7 +66,10 @@ void SessionChild::runReady(const Options& options, const detail::Routes& routes
 
 SessionChild::SessionChild(const Options& options, const detail::Routes& routes,
                            const detail::TlsServer* tls)
-    : options_(options), routes_(routes), signals_({SIGTERM, SIGINT}), connections_(options, tls) {
+    : options_(options),
+      routes_(routes),
+      signals_({SIGTERM, SIGINT}),
+      connections_(options, tls, kMaxConnections) {
   // The parent's handlers are replaced (signals_ above); a HUP meant for the
   // parent (e.g. sent to the process group) must not end a session.
   ::signal(SIGHUP, SIG_IGN);

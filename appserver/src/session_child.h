@@ -30,7 +30,7 @@ class SessionChild final : private detail::Answerer {
   [[noreturn]] static void run(const Options& options, const detail::Routes& routes,
                                const detail::TlsServer* tls, int firstFd);
   // The pool model: as run(), but the process gets ready first (port,
-  // id, warmed up), reports it on `channel` (handoff.h), and waits there
+  // id made), reports it on `channel` (handoff.h), and waits there
   // for the connection; it exits quietly when the channel closes or TERM
   // comes first.
   [[noreturn]] static void runReady(const Options& options, const detail::Routes& routes,
