@@ -104,3 +104,30 @@ def listening_pids(port):
         except OSError:
             continue
     return sorted(found)
+
+
+def private_kib(pids):
+    """Private_Clean + Private_Dirty in KiB summed over `pids`, from
+    /proc/PID/smaps_rollup: the pages only that process maps, what a
+    process per session costs beyond what it shares with its parent."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                        total += int(line.split()[1])
+        except OSError:
+            continue  # exited meanwhile
+    return total
+
+
+def children(pid):
+    """The live children of `pid` (field 4 of /proc/PID/stat, the ppid)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            fields = _stat_fields(entry)
+            if fields and int(fields[1]) == pid:
+                found.append(int(entry))
+    return found

@@ -1,0 +1,2 @@
+"""The app-server benchmark (bench/appserver/run.sh): PicoLisp's app server
+against httpgate-notes-app in each execution model."""
