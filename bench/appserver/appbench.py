@@ -6,6 +6,7 @@ bench/appserver/run.sh, which installs and builds first; see the
 app-server section of bench/README.md for the BENCH_* variables."""
 
 import json
+import os
 import shutil
 import signal
 import sys
@@ -53,7 +54,7 @@ class Run:
         for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
             signal.signal(signum, _raise_stop)
         s = self.s
-        model_flag = apps.model_flag_supported(s.notes_app)
+        model_flag = apps.model_supported(s.notes_app, "fork")
         info = {"machine": sysinfo.describe(s.repo), "load_before": sysinfo.load_average(),
                 "notes_app_has_model_flag": model_flag}
         try:
@@ -131,6 +132,15 @@ def main():
         if not binary.exists():
             sys.exit(f"{binary} is missing: run bench/appserver/run.sh (it builds into "
                      f"{s.build_dir})")
+    if not os.environ.get("BENCH_PEERS", "").strip():
+        # By default, the models this notes app has (--model came with issue
+        # 16, the models one by one); a peer named in BENCH_PEERS runs anyway
+        # and fails visibly.
+        missing = [p for p in s.peers if p in ("pool", "sequential")
+                   and not apps.model_supported(s.notes_app, p)]
+        if missing:
+            print(f"{s.notes_app} has no --model {', '.join(missing)}: left out", flush=True)
+            s.peers = [p for p in s.peers if p not in missing]
     workdir = Path(tempfile.mkdtemp(prefix="apbench-"))
     print(f"work directory {workdir}; peers {', '.join(s.peers)}; {s.rounds} round(s) of "
           f"{s.seconds:g} s runs", flush=True)

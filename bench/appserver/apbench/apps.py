@@ -25,11 +25,12 @@ def _wait(condition, timeout, step=0.05):
     return condition()
 
 
-def model_flag_supported(notes_app):
-    """Whether this notes app takes --model (issue 16): it stops at an
-    unknown option with 2, and `--help` after a known one exits 0."""
+def model_supported(notes_app, model):
+    """Whether this notes app takes `--model MODEL` (issue 16): it stops at
+    an unknown option or value with 2, and `--help` after a known one
+    exits 0."""
     try:
-        out = subprocess.run([str(notes_app), "--model", "fork", "--help"], capture_output=True,
+        out = subprocess.run([str(notes_app), "--model", model, "--help"], capture_output=True,
                              timeout=10)
     except (OSError, subprocess.TimeoutExpired):
         return False
