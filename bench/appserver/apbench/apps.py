@@ -4,6 +4,8 @@ every run on its own port (sessions pile up: every one is a process, or
 an object, until its timeout), in a Service of its own (cgroup, session),
 and only its processes are ever signalled."""
 
+import os
+import signal
 import subprocess
 import time
 
@@ -26,15 +28,28 @@ def _wait(condition, timeout, step=0.05):
 
 
 def model_supported(notes_app, model):
-    """Whether this notes app takes `--model MODEL` (issue 16): it stops at
-    an unknown option or value with 2, and `--help` after a known one
-    exits 0."""
+    """Whether this notes app runs `--model MODEL` (issue 16): an unknown
+    option or value is a usage error, and a model that is parsed but not
+    built yet exits at once; a model that works is still listening after
+    a second (on a port the kernel picks), and is then stopped with its
+    ready processes (its own process group)."""
     try:
-        out = subprocess.run([str(notes_app), "--model", model, "--help"], capture_output=True,
-                             timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
+        process = subprocess.Popen([str(notes_app), "--model", model, "--port", "0",
+                                    "--address", "127.0.0.1"], stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL, start_new_session=True)
+    except OSError:
         return False
-    return out.returncode == 0
+    try:
+        process.wait(timeout=1.0)
+        return False
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=5.0)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        return True
 
 
 class App:
