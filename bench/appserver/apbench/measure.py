@@ -32,7 +32,7 @@ def visitor(settings, port, clients, seconds, count, tls=False, pids=False):
 
 
 def _figures(result):
-    keep = ("sessions_per_s", "p50_ms", "p99_ms", "mean_ms", "sessions", "errors", "seconds",
+    keep = ("sessions_per_s", "p50_ms", "p99_ms", "mean_ms", "first_response_p50_ms", "sessions", "errors", "seconds",
             "redirects_per_session", "first_error")
     return {key: result[key] for key in keep}
 

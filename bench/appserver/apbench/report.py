@@ -13,6 +13,7 @@ ROWS = [
     ("sessions_16", "sessions_per_s", "new sessions/s, 16 clients", 0),
     ("sessions_1", "p50_ms", "first page p50 ms, 1 client", 2),
     ("sessions_1", "p99_ms", "first page p99 ms, 1 client", 2),
+    ("sessions_1", "first_response_p50_ms", "of which the first response (303 or page) p50 ms", 2),
     ("sessions_16", "p50_ms", "first page p50 ms, 16 clients", 2),
     ("memory", "private_kib_per_session", "private KiB per idle session", 1),
     ("gate_1", "sessions_per_s", "through httpgate: new sessions/s, 1 client", 0),

@@ -52,6 +52,7 @@ struct Visit {
   bool ok = false;
   std::string error;
   double ms = 0;
+  double firstResponseMs = 0;  // to the last byte of the first response (the 303, or the page)
   int redirects = 0;
   long pid = 0;
   long port = 0;
@@ -72,6 +73,10 @@ Visit visit(const Settings& settings, SSL_CTX* context) {
                               std::chrono::duration<double>(settings.timeoutSeconds));
   for (int hop = 0;; ++hop) {
     ab::Response response = ab::fetch(url, context, deadline);
+    if (hop == 0) {
+      result.firstResponseMs =
+          std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    }
     if (!response.ok) {
       result.error = response.error;
       return result;
@@ -218,7 +223,7 @@ int main(int argc, char** argv) {
   double elapsed = std::chrono::duration<double>(Clock::now() - begin).count();
   SSL_CTX_free(context);
 
-  std::vector<double> ms;
+  std::vector<double> ms, first;
   unsigned errors = 0, redirects = 0;
   std::string firstError, pids, ports;
   for (const Visit& v : visits) {
@@ -230,6 +235,7 @@ int main(int argc, char** argv) {
       continue;
     }
     ms.push_back(v.ms);
+    first.push_back(v.firstResponseMs);
     redirects += static_cast<unsigned>(v.redirects);
     if (settings.pids) {
       pids += (pids.empty() ? "" : ",") + std::to_string(v.pid);
@@ -237,14 +243,16 @@ int main(int argc, char** argv) {
     }
   }
   std::sort(ms.begin(), ms.end());
+  std::sort(first.begin(), first.end());
   double mean = ms.empty() ? 0 : std::accumulate(ms.begin(), ms.end(), 0.0) / ms.size();
   std::printf(
       "{\"clients\":%u,\"seconds\":%.3f,\"sessions\":%zu,\"errors\":%u,\"sessions_per_s\":%.2f,"
-      "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"mean_ms\":%.3f,\"redirects_per_session\":%.3f,"
+      "\"p50_ms\":%.3f,\"p99_ms\":%.3f,\"mean_ms\":%.3f,\"first_response_p50_ms\":%.3f,\"redirects_"
+      "per_session\":%.3f,"
       "\"first_error\":%s",
       settings.clients, elapsed, ms.size(), errors, ms.size() / elapsed, percentile(ms, 0.50),
-      percentile(ms, 0.99), mean, ms.empty() ? 0.0 : double(redirects) / ms.size(),
-      jsonString(firstError).c_str());
+      percentile(ms, 0.99), mean, percentile(first, 0.50),
+      ms.empty() ? 0.0 : double(redirects) / ms.size(), jsonString(firstError).c_str());
   if (settings.pids) {
     std::printf(",\"pids\":[%s],\"ports\":[%s]", pids.c_str(), ports.c_str());
   }
