@@ -6,7 +6,7 @@
 # into build-bench/ (BENCH_BUILD_DIR), then runs bench/appserver/appbench.py,
 # which writes bench/results/appserver/. Settings come from BENCH_*
 # variables (the app-server section of bench/README.md), e.g.
-#   BENCH_QUICK=1 bench/appserver/run.sh       a smoke run, about 1 minute
+#   BENCH_QUICK=1 bench/appserver/run.sh       a smoke run, about 1 minute after the build
 #   BENCH_ROUNDS=5 bench/appserver/run.sh
 set -eu
 cd "$(dirname "$0")/../.."
