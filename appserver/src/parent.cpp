@@ -23,9 +23,6 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// Refused connections drained at once; more are closed right away.
-constexpr size_t kMaxRefused = 256;
-constexpr std::chrono::milliseconds kRefusedLinger = 1s;
 // How long TERM waits for the children before killing them.
 constexpr std::chrono::milliseconds kShutdownWait = 10s;
 
@@ -55,6 +52,7 @@ Parent::Parent(const Options& options, const Routes& routes, const TlsServer* tl
       tls_(tls),
       reexec_(argc, argv),
       signals_({SIGCHLD, SIGTERM, SIGINT, SIGHUP}),
+      refusals_(tls),
       lastChild_(Clock::now()) {
   ::signal(SIGPIPE, SIG_IGN);
 }
@@ -62,9 +60,6 @@ Parent::Parent(const Options& options, const Routes& routes, const TlsServer* tl
 Parent::~Parent() {
   if (listenFd_ >= 0) {
     ::close(listenFd_);
-  }
-  for (const Refused& refused : refused_) {
-    ::close(refused.fd);
   }
 }
 
@@ -129,12 +124,10 @@ int Parent::run() {
     std::vector<pollfd> fds;
     fds.push_back({signals_.fd(), POLLIN, 0});
     fds.push_back({listenFd_, POLLIN, 0});
-    for (const Refused& refused : refused_) {
-      fds.push_back({refused.fd, POLLIN, 0});
-    }
+    refusals_.watch(fds);
     const size_t poolFds = fds.size();
     long long wait = 60'000;
-    if (!refused_.empty()) {
+    if (!refusals_.empty()) {
       wait = 200;
     }
     if (pool_) {
@@ -182,7 +175,7 @@ int Parent::run() {
     if (fds[1].revents != 0) {
       acceptConnections();
     }
-    drainRefused(Clock::now());
+    refusals_.progress(Clock::now());
     if (pool_ && pool_->shrink(Clock::now()) > 0) {
       logLine("pool: keeping %u ready session processes again", pool_->target());
     }
@@ -209,7 +202,8 @@ void Parent::acceptConnections() {
     }
     const size_t ready = pool_ ? pool_->processes() : 0;
     if (children_.size() + ready >= options_.maxSessions) {
-      refuse(fd);
+      logLine("%zu sessions running (maxSessions): new session refused with 503", children_.size());
+      refusals_.add(fd, Clock::now());
     } else {
       startSession(fd);
     }
@@ -222,10 +216,9 @@ pid_t Parent::forkChild(int keep, const std::function<void()>& body) {
   if (pid == 0) {
     // The child: none of the parent's descriptors but `keep`.
     ::close(listenFd_);
-    for (const Refused& refused : refused_) {
-      ::close(refused.fd);
+    for (int fd : refusals_.descriptors()) {
+      ::close(fd);
     }
-    refused_.clear();
     ::close(signals_.fd());
     if (pool_) {
       for (int channel : pool_->channels()) {
@@ -306,47 +299,6 @@ void Parent::startSession(int fd) {
   }
 }
 
-void Parent::refuse(int fd) {
-  if (tls_ != nullptr) {
-    // A 503 would need a handshake, which the parent never waits for.
-    logLine("%zu sessions running (maxSessions): new session refused", children_.size());
-    ::close(fd);
-    return;
-  }
-  logLine("%zu sessions running (maxSessions): new session refused with 503", children_.size());
-  std::string answer;
-  appendResponse(answer, errorResponse(503, "too many sessions, try again later"), {.close = true});
-  setNonBlocking(fd);
-  // Small enough for any socket buffer: the parent never waits on a client.
-  sendSome(fd, answer);
-  ::shutdown(fd, SHUT_WR);
-  if (refused_.size() >= kMaxRefused) {
-    ::close(fd);
-    return;
-  }
-  refused_.push_back({fd, Clock::now() + kRefusedLinger});
-}
-
-void Parent::drainRefused(Clock::time_point now) {
-  std::erase_if(refused_, [now](const Refused& refused) {
-    char scratch[4096];
-    bool done = now >= refused.until;
-    for (int round = 0; round < 4 && !done; ++round) {
-      ssize_t n = ::recv(refused.fd, scratch, sizeof scratch, MSG_DONTWAIT);
-      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-        done = true;
-      }
-      if (n <= 0) {
-        break;
-      }
-    }
-    if (done) {
-      ::close(refused.fd);
-    }
-    return done;
-  });
-}
-
 void Parent::reapChildren() {
   for (int round = 0; round < 100'000; ++round) {
     int status = 0;
@@ -383,10 +335,7 @@ void Parent::reexecute() {
   const size_t retired = retirePool();
   logLine("HUP: re-executing %s (%zu sessions keep the old code, %zu ready processes retired)",
           reexec_.path().c_str(), children_.size(), retired);
-  for (const Refused& refused : refused_) {
-    ::close(refused.fd);
-  }
-  refused_.clear();
+  refusals_.closeAll();
   reexec_.execute(listenFd_);
 }
 

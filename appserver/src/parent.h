@@ -18,6 +18,7 @@
 
 #include "appserver/src/ready_pool.h"
 #include "appserver/src/reexec.h"
+#include "appserver/src/refusals.h"
 #include "appserver/src/routes.h"
 #include "appserver/src/signals.h"
 #include "appserver/src/tls_server.h"
@@ -40,14 +41,6 @@ class Parent {
  private:
   using Clock = std::chrono::steady_clock;
 
-  // A connection refused with 503: its answer is written, our side shut
-  // down, and what the client still sends is drained until it closes or
-  // `until`, so that the answer is not destroyed by a reset.
-  struct Refused {
-    int fd;
-    Clock::time_point until;
-  };
-
   void adoptChildren();
   void acceptConnections();
   void startSession(int fd);
@@ -60,8 +53,6 @@ class Parent {
   // Closes the pool's channels and waits a moment for the ready processes
   // to exit; returns how many were retired.
   size_t retirePool();
-  void refuse(int fd);
-  void drainRefused(Clock::time_point now);
   void reapChildren();
   void reexecute();
   int shutDown(const char* signalName);
@@ -74,8 +65,8 @@ class Parent {
   int listenFd_ = -1;
   std::set<pid_t> children_;         // session processes
   std::unique_ptr<ReadyPool> pool_;  // with Model::Pool
-  std::vector<Refused> refused_;
-  Clock::time_point lastChild_;  // when the last child ended (or start-up)
+  Refusals refusals_;                // answered 503 past maxSessions
+  Clock::time_point lastChild_;      // when the last child ended (or start-up)
 };
 
 }  // namespace httpgate::appserver::detail

@@ -72,6 +72,34 @@ TEST_F(AppserverTlsTest, SessionOverTlsEndToEnd) {
   EXPECT_EQ(direct.tlsStream()->peerDnsNames(), std::vector<std::string>{"sessions-a.test"});
 }
 
+// Past maxSessions the parent answers 503 itself: over TLS too, through a
+// handshake it drives without waiting on the client. A client that
+// connects and says nothing does not hold the parent up.
+TEST_F(AppserverTlsTest, PastTheCapTheParentAnswers503OverTls) {
+  const CertificateAuthority ca = makeCertificateAuthority(dir_, "hosts-ca");
+  const CertificateFiles hostCert = makeSignedCertificate(dir_, "host", {"sessions-a.test"}, ca);
+  app_ = std::make_unique<AppProcess>(
+      HTTPGATE_NOTES_APP,
+      std::vector<std::string>{"--address", "127.0.0.2", "--max-sessions", "1", "--tls-cert",
+                               hostCert.certPath, "--tls-key", hostCert.keyPath});
+  ASSERT_TRUE(app_->ready()) << app_->log();
+  TlsOptions options;
+  options.serverName = "sessions-a.test";
+  Client first = Client::tls(app_->port(), options, "127.0.0.2");
+  ASSERT_TRUE(first.connected()) << first.error();
+  ASSERT_EQ(first.exchange(getRequest("/")).status, 303) << app_->log();
+
+  Client silent = Client::plain(app_->port(), "127.0.0.2");
+  ASSERT_TRUE(silent.connected()) << silent.error();
+  for (int round = 0; round < 2; ++round) {
+    Client refused = Client::tls(app_->port(), options, "127.0.0.2");
+    ASSERT_TRUE(refused.connected()) << refused.error() << app_->log();
+    const HttpResponse answer = refused.exchange(getRequest("/"));
+    EXPECT_EQ(answer.status, 503) << answer.describe();
+    EXPECT_TRUE(answer.announcesClose()) << answer.describe();
+  }
+}
+
 TEST_F(AppserverTlsTest, BadKeyStopsTheAppAtStart) {
   const CertificateFiles cert = makeCertificate(dir_, "app", {"sessions-a.test"});
   const std::string key = dir_.file("bad.key");

@@ -97,8 +97,7 @@ struct Options {
   // 1.3): the PEM certificate chain and its private key, both or neither.
   // For a session host that httpgate reaches with routes.hosts[].tls. A
   // file that does not load makes run() log why and return 1. With TLS on,
-  // SIGPIPE is ignored, and a new session refused past maxSessions gets no
-  // 503 (the parent never talks TLS): its connection is closed.
+  // SIGPIPE is ignored.
   std::string tlsCertificate;
   std::string tlsKey;
 };
