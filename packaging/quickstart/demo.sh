@@ -3,7 +3,9 @@
 # certificate on first run, and starts httpgate on https://localhost:8443 in
 # front of the example application httpgate-notes-app on port 8080: every
 # browser gets a session of its own (its own process and port, notes kept in
-# its memory). Ctrl-C stops both.
+# its memory). Ctrl-C stops both. Arguments go to the notes app, e.g.
+#   packaging/quickstart/demo.sh --model pool        sessions forked in advance
+#   packaging/quickstart/demo.sh --model sequential  every session in one process
 set -eu
 cd "$(dirname "$0")/../.."
 packaging/quickstart/install-deps.sh
@@ -32,7 +34,7 @@ YAML
 
 # Sessions end after 5 minutes without a request; TERM ends the app and
 # its sessions.
-build/httpgate-notes-app --port 8080 --address 127.0.0.1 --timeout 300 &
+build/httpgate-notes-app --port 8080 --address 127.0.0.1 --timeout 300 "$@" &
 app=$!
 trap 'kill $app 2>/dev/null' EXIT INT TERM
 echo "Open https://localhost:8443/ : you are redirected to https://localhost:8443/<port>/<session>~/,"
