@@ -69,6 +69,13 @@ void readFrom(Connection& connection) {
   }
 }
 
+void queueResponse(Connection& connection, const Response& response, const WriteOptions& options) {
+  appendResponse(connection.out, response, options);
+  if (options.close) {
+    connection.closing = true;
+  }
+}
+
 void flush(Connection& connection) {
   if (connection.out.empty() || connection.broken) {
     return;

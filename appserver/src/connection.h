@@ -11,6 +11,7 @@
 #include <string>
 
 #include "appserver/src/request_reader.h"
+#include "appserver/src/response_writer.h"
 #include "appserver/src/tls_server.h"
 #include "httpgate/appserver.h"
 
@@ -44,6 +45,8 @@ struct Connection {
 // Reads what the client sent into connection.reader (or drops it when the
 // connection is closing); notes a close or a broken connection.
 void readFrom(Connection& connection);
+// Queues `response` on `connection` (closing it after when options.close).
+void queueResponse(Connection& connection, const Response& response, const WriteOptions& options);
 // Writes as much of connection.out as the socket takes.
 void flush(Connection& connection);
 // Whether `connection` is finished and can be closed; starts the lingering

@@ -7,28 +7,41 @@
 #include <cstring>
 
 namespace httpgate::appserver::detail {
+namespace {
+
+// One message of the channel: a byte of data (a message with descriptors
+// must carry some) and room for one descriptor.
+struct Envelope {
+  Envelope() {
+    message.msg_iov = &io;
+    message.msg_iovlen = 1;
+    message.msg_control = control;
+    message.msg_controllen = sizeof control;
+  }
+  Envelope(const Envelope&) = delete;
+  Envelope& operator=(const Envelope&) = delete;
+
+  char byte = 'C';
+  iovec io{&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  msghdr message{};
+};
+
+}  // namespace
 
 bool makeChannel(int (&ends)[2]) {
   return ::socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ends) == 0;
 }
 
 bool sendConnection(int channel, int fd) {
-  // One byte of data: a message with descriptors must carry some.
-  char byte = 'C';
-  iovec io{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &io;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
-  cmsghdr* header = CMSG_FIRSTHDR(&message);
+  Envelope envelope;
+  cmsghdr* header = CMSG_FIRSTHDR(&envelope.message);
   header->cmsg_level = SOL_SOCKET;
   header->cmsg_type = SCM_RIGHTS;
   header->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(header), &fd, sizeof(int));
   for (int round = 0; round < 8; ++round) {
-    if (::sendmsg(channel, &message, MSG_NOSIGNAL | MSG_DONTWAIT) == 1) {
+    if (::sendmsg(channel, &envelope.message, MSG_NOSIGNAL | MSG_DONTWAIT) == 1) {
       return true;
     }
     if (errno != EINTR) {
@@ -39,14 +52,8 @@ bool sendConnection(int channel, int fd) {
 }
 
 int receiveConnection(int channel) {
-  char byte = 0;
-  iovec io{&byte, 1};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  msghdr message{};
-  message.msg_iov = &io;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = sizeof control;
+  Envelope envelope;
+  msghdr& message = envelope.message;
   ssize_t n = -1;
   for (int round = 0; round < 8; ++round) {
     n = ::recvmsg(channel, &message, MSG_CMSG_CLOEXEC);

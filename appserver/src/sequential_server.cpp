@@ -199,12 +199,9 @@ void SequentialServer::answer(detail::Connection& connection) {
       detail::dispatch(routes_, request, response, entry->session);
     }
   }
-  detail::appendResponse(
-      connection.out, response,
+  detail::queueResponse(
+      connection, response,
       {.close = close, .headOnly = head.isHead, .secure = request.scheme() == "https"});
-  if (close) {
-    connection.closing = true;
-  }
 }
 
 }  // namespace httpgate::appserver

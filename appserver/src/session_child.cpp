@@ -248,12 +248,9 @@ void SessionChild::answer(detail::Connection& connection) {
                       firstAddress_.c_str());
     }
   }
-  detail::appendResponse(
-      connection.out, response,
+  detail::queueResponse(
+      connection, response,
       {.close = close, .headOnly = head.isHead, .secure = request.scheme() == "https"});
-  if (close) {
-    connection.closing = true;
-  }
 }
 
 }  // namespace httpgate::appserver
