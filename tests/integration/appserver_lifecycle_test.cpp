@@ -3,7 +3,6 @@
 // code, TERM ending the sessions, and retirement.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <sys/stat.h>
 
 #include <cstdio>
 #include <memory>
@@ -11,6 +10,7 @@
 #include <string>
 
 #include "tests/support/app_process.h"
+#include "tests/support/app_session.h"
 #include "tests/support/client.h"
 #include "tests/support/dead_ports.h"
 #include "tests/support/files.h"
@@ -19,21 +19,6 @@
 
 namespace httpgate::test {
 namespace {
-
-SessionUrl openSession(uint16_t appPort) {
-  Client client = Client::plain(appPort);
-  EXPECT_TRUE(client.connected()) << client.error();
-  const HttpResponse response = client.exchange(getRequest("/"));
-  EXPECT_EQ(response.status, 303) << response.describe();
-  return parseSessionUrl(response.field("Location").value_or("")).value_or(SessionUrl{});
-}
-
-void copyExecutable(const std::string& from, const std::string& to) {
-  std::optional<std::string> content = readFile(from);
-  ASSERT_TRUE(content.has_value()) << from;
-  writeFile(to, *content);
-  ASSERT_EQ(::chmod(to.c_str(), 0755), 0) << to;
-}
 
 TEST(AppserverLifecycleTest, SessionCapIsAnswered503ByTheParent) {
   AppProcess app(HTTPGATE_NOTES_APP, {"--max-sessions", "1"});

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 namespace httpgate::test {
 namespace {
@@ -20,6 +21,48 @@ std::vector<long> numbers(const std::string& text) {
 
 bool isNumber(const std::string& name) {
   return !name.empty() && name.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// The fields of /proc/PID/stat the tests look at.
+struct Stat {
+  char state = '?';  // R, S, D, Z (zombie), ...
+  pid_t parent = -1;
+  pid_t group = -1;
+};
+
+std::optional<Stat> readStat(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  if (!std::getline(in, line)) {
+    return std::nullopt;
+  }
+  // "PID (COMM) STATE PPID PGRP ...": COMM may hold spaces; parse after ')'.
+  const size_t close = line.rfind(')');
+  if (close == std::string::npos) {
+    return std::nullopt;
+  }
+  std::istringstream rest(line.substr(close + 1));
+  Stat stat;
+  if (!(rest >> stat.state >> stat.parent >> stat.group)) {
+    return std::nullopt;
+  }
+  return stat;
+}
+
+// Every process's stat, by pid (processes that end meanwhile are left out).
+std::vector<std::pair<pid_t, Stat>> allStats() {
+  std::vector<std::pair<pid_t, Stat>> result;
+  std::error_code ignored;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ignored)) {
+    const std::string name = entry.path().filename();
+    if (!isNumber(name)) {
+      continue;
+    }
+    if (const std::optional<Stat> stat = readStat(entry.path() / "stat")) {
+      result.emplace_back(std::stoi(name), *stat);
+    }
+  }
+  return result;
 }
 
 }  // namespace
@@ -70,28 +113,37 @@ std::vector<pid_t> threadsOf(pid_t pid) {
 
 std::vector<pid_t> childrenOf(pid_t pid) {
   std::vector<pid_t> result;
-  std::error_code ignored;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc", ignored)) {
-    const std::string name = entry.path().filename();
-    if (!isNumber(name)) {
-      continue;
-    }
-    std::ifstream in(entry.path() / "stat");
-    std::string stat;
-    std::getline(in, stat);
-    // "PID (COMM) STATE PPID ...": COMM may hold spaces; parse after ')'.
-    const size_t close = stat.rfind(')');
-    if (close == std::string::npos) {
-      continue;
-    }
-    std::istringstream rest(stat.substr(close + 1));
-    std::string state;
-    pid_t parent = -1;
-    if (rest >> state >> parent && parent == pid) {
-      result.push_back(std::stoi(name));
+  for (const auto& [child, stat] : allStats()) {
+    if (stat.parent == pid) {
+      result.push_back(child);
     }
   }
   return result;
+}
+
+std::vector<pid_t> liveChildrenOf(pid_t pid) {
+  std::vector<pid_t> result;
+  for (const auto& [child, stat] : allStats()) {
+    if (stat.parent == pid && stat.state != 'Z') {
+      result.push_back(child);
+    }
+  }
+  return result;
+}
+
+std::vector<pid_t> processGroupMembers(pid_t group) {
+  std::vector<pid_t> result;
+  for (const auto& [member, stat] : allStats()) {
+    if (stat.group == group && stat.state != 'Z') {
+      result.push_back(member);
+    }
+  }
+  return result;
+}
+
+bool processGone(pid_t pid) {
+  const std::optional<Stat> stat = readStat("/proc/" + std::to_string(pid) + "/stat");
+  return !stat || stat->state == 'Z';
 }
 
 std::set<unsigned long> socketInodes(pid_t pid) {

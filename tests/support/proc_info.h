@@ -1,5 +1,5 @@
 // What /proc says about a process: its threads' credentials, its anonymous
-// memory, its children, and which of its descriptors are listening TCP
+// memory, its children and process group, and which of its descriptors are listening TCP
 // sockets.
 #pragma once
 
@@ -29,6 +29,12 @@ std::optional<long> rssAnonKib(pid_t pid);
 std::vector<pid_t> threadsOf(pid_t pid);
 // The processes whose parent is `pid`.
 std::vector<pid_t> childrenOf(pid_t pid);
+// The same without zombies (children that exited and are not reaped yet).
+std::vector<pid_t> liveChildrenOf(pid_t pid);
+// The live (not zombie) processes in process group `group`.
+std::vector<pid_t> processGroupMembers(pid_t group);
+// Whether `pid` has ended: it is gone from /proc or a zombie.
+bool processGone(pid_t pid);
 // The inodes of the sockets `pid` holds open.
 std::set<unsigned long> socketInodes(pid_t pid);
 // The inodes of every listening TCP socket (IPv4 and IPv6) of the host.
