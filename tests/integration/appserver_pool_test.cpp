@@ -81,6 +81,31 @@ class AppserverPoolTest : public ::testing::Test {
     return pollUntil([&] { return children().size() == count; }, timeout);
   }
 
+  // Waits until the parent has exactly `count` children and every one of
+  // them is waiting: asleep with its session port listening. A process
+  // forked a moment ago is not ready yet (it binds its port, makes its id,
+  // warms up, then reports to the parent); a visitor then would find the
+  // pool empty. Seen twice in a row, so that the last report is in.
+  bool waitForWaiting(size_t count, Millis timeout = Millis{30'000}) const {
+    int seen = 0;
+    return pollUntil(
+        [&] {
+          const std::set<pid_t> now = children();
+          const std::set<unsigned long> listening = listeningTcpInodes();
+          const bool all =
+              now.size() == count && std::all_of(now.begin(), now.end(), [&](pid_t pid) {
+                const std::set<unsigned long> sockets = socketInodes(pid);
+                return processState(pid) == 'S' &&
+                       std::any_of(sockets.begin(), sockets.end(), [&](unsigned long inode) {
+                         return listening.count(inode) == 1;
+                       });
+              });
+          seen = all ? seen + 1 : 0;
+          return seen >= 2;
+        },
+        timeout);
+  }
+
   // A visitor who must be served: their session's pid (0 after a failure).
   pid_t visitServed() {
     const Visit visit = visitAndLook(app_->port());
@@ -95,7 +120,7 @@ class AppserverPoolTest : public ::testing::Test {
 TEST_F(AppserverPoolTest, FiftyConcurrentFirstVisitsAreServedByReadyProcesses) {
   constexpr size_t kVisitors = 50;
   ASSERT_NO_FATAL_FAILURE(start({"--pool-ready", "50", "--pool-max-ready", "50"}));
-  ASSERT_TRUE(waitForChildren(kVisitors, Millis{60'000})) << children().size() << " children";
+  ASSERT_TRUE(waitForWaiting(kVisitors, Millis{60'000})) << children().size() << " children";
   const std::set<pid_t> ready = children();
 
   std::vector<Visit> visits(kVisitors);
@@ -151,7 +176,7 @@ TEST_F(AppserverPoolTest, ThePoolRefillsAfterVisits) {
   ASSERT_NO_FATAL_FAILURE(start({"--pool-ready", "4"}));
   EXPECT_TRUE(app_->err().waitForLine(
       std::regex("model pool: 4 ready session processes \\(up to 16\\)"), Millis{5000}));
-  ASSERT_TRUE(waitForChildren(4)) << children().size() << " children";
+  ASSERT_TRUE(waitForWaiting(4)) << children().size() << " children";
   const std::set<pid_t> ready = children();
 
   const pid_t first = visitServed();
@@ -169,7 +194,7 @@ TEST_F(AppserverPoolTest, ThePoolRefillsAfterVisits) {
 
 TEST_F(AppserverPoolTest, AKilledReadyProcessIsReplaced) {
   ASSERT_NO_FATAL_FAILURE(start({"--pool-ready", "4"}));
-  ASSERT_TRUE(waitForChildren(4)) << children().size() << " children";
+  ASSERT_TRUE(waitForWaiting(4)) << children().size() << " children";
   // The lowest pid: most likely the oldest, the next visitor's.
   const std::set<pid_t> ready = children();
   const pid_t victim = *ready.begin();
@@ -199,11 +224,11 @@ TEST_F(AppserverPoolTest, HupRetiresTheOldImagesReadyProcesses) {
   const std::string binary = dir.file("notes-app");
   ASSERT_NO_FATAL_FAILURE(copyExecutable(HTTPGATE_NOTES_APP, binary));
   ASSERT_NO_FATAL_FAILURE(start({"--pool-ready", "4"}, binary));
-  ASSERT_TRUE(waitForChildren(4)) << children().size() << " children";
+  ASSERT_TRUE(waitForWaiting(4)) << children().size() << " children";
   const Visit old = visitAndLook(app_->port());
   ASSERT_TRUE(old.served.has_value()) << old.problem;
   EXPECT_EQ(old.served->build, "1");
-  ASSERT_TRUE(waitForChildren(5)) << children().size() << " children";
+  ASSERT_TRUE(waitForWaiting(5)) << children().size() << " children";
   std::set<pid_t> oldReady = children();
   oldReady.erase(old.served->pid);
   ASSERT_EQ(oldReady.size(), 4U);
@@ -225,19 +250,30 @@ TEST_F(AppserverPoolTest, HupRetiresTheOldImagesReadyProcesses) {
       },
       Millis{10'000}));
 
+  std::set<pid_t> sessions{old.served->pid};
   for (int i = 0; i < 2; ++i) {
     const Visit fresh = visitAndLook(app_->port());
     ASSERT_TRUE(fresh.served.has_value()) << fresh.problem;
     EXPECT_EQ(fresh.served->build, "next");
     EXPECT_EQ(oldReady.count(fresh.served->pid), 0U);
+    sessions.insert(fresh.served->pid);
   }
   // The old session still runs the old code.
   Client client = Client::plain(old.url->port);
   const HttpResponse page = client.exchange(getRequest(old.url->prefix + "/summary"));
   EXPECT_EQ(page.status, 200) << page.describe();
   EXPECT_EQ(servedBy(page.body).value_or(ServedBy{}).build, "1") << page.body;
-  // The old session, the two new ones, four new ready processes.
-  EXPECT_TRUE(waitForChildren(7)) << children().size() << " children";
+  // The old session, the two new ones, and the new image's pool (at least
+  // four: it may have grown when the first visitors found it still empty).
+  EXPECT_TRUE(pollUntil(
+      [&] {
+        const std::set<pid_t> now = children();
+        return now.size() >= sessions.size() + 4 &&
+               std::all_of(sessions.begin(), sessions.end(),
+                           [&](pid_t pid) { return now.count(pid) == 1; });
+      },
+      Millis{30'000}))
+      << children().size() << " children";
 }
 
 TEST_F(AppserverPoolTest, ReadyProcessesCountAgainstTheSessionCap) {
@@ -249,6 +285,7 @@ TEST_F(AppserverPoolTest, ReadyProcessesCountAgainstTheSessionCap) {
     return now;
   };
   ASSERT_TRUE(pollUntil([&] { return count() == 2; }, Millis{30'000})) << count() << " children";
+  ASSERT_TRUE(waitForWaiting(2)) << count() << " children";
   const pid_t first = visitServed();
   const pid_t second = visitServed();
   ASSERT_NE(first, 0);

@@ -146,6 +146,11 @@ bool processGone(pid_t pid) {
   return !stat || stat->state == 'Z';
 }
 
+std::optional<char> processState(pid_t pid) {
+  const std::optional<Stat> stat = readStat("/proc/" + std::to_string(pid) + "/stat");
+  return stat ? std::optional<char>(stat->state) : std::nullopt;
+}
+
 std::set<unsigned long> socketInodes(pid_t pid) {
   std::set<unsigned long> result;
   std::error_code ignored;

@@ -35,6 +35,8 @@ std::vector<pid_t> liveChildrenOf(pid_t pid);
 std::vector<pid_t> processGroupMembers(pid_t group);
 // Whether `pid` has ended: it is gone from /proc or a zombie.
 bool processGone(pid_t pid);
+// The state letter of /proc/PID/stat (R running, S sleeping, Z zombie, ...).
+std::optional<char> processState(pid_t pid);
 // The inodes of the sockets `pid` holds open.
 std::set<unsigned long> socketInodes(pid_t pid);
 // The inodes of every listening TCP socket (IPv4 and IPv6) of the host.
