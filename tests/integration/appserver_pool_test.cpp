@@ -219,6 +219,22 @@ TEST_F(AppserverPoolTest, AKilledReadyProcessIsReplaced) {
   EXPECT_NE(visitServed(), 0);
 }
 
+TEST_F(AppserverPoolTest, TimeSpentReadyIsNotTheSessionsIdleTime) {
+  ASSERT_NO_FATAL_FAILURE(start({"--pool-ready", "1", "--timeout", "2"}));
+  ASSERT_TRUE(waitForWaiting(1)) << children().size() << " children";
+  // What is under test is time passing: the ready process waits longer
+  // than the session timeout before its visitor comes.
+  std::this_thread::sleep_for(Millis{3000});
+  const Visit visit = visitAndLook(app_->port());
+  ASSERT_TRUE(visit.served.has_value()) << visit.problem;
+  // The session's idle time starts with its visitor: it is still there.
+  Client client = Client::plain(visit.url->port);
+  ASSERT_TRUE(client.connected()) << client.error();
+  const HttpResponse summary = client.exchange(getRequest(visit.url->prefix + "/summary"));
+  EXPECT_EQ(summary.status, 200) << summary.describe();
+  EXPECT_EQ(app_->err().countLines(std::regex("ended: idle timeout")), 0U);
+}
+
 TEST_F(AppserverPoolTest, HupRetiresTheOldImagesReadyProcesses) {
   TempDir dir;
   const std::string binary = dir.file("notes-app");
