@@ -10,7 +10,7 @@ namespace httpgate::appserver::detail {
 
 // What a ready process reports on its channel.
 inline constexpr char kReportReady = 'R';   // port bound, id made: hand me a visitor
-inline constexpr char kReportFailed = 'F';  // no session port free: I am exiting
+inline constexpr char kReportFailed = 'F';  // no session port free: close my channel
 
 // A connected SOCK_SEQPACKET pair, both ends close-on-exec; false on failure.
 bool makeChannel(int (&ends)[2]);

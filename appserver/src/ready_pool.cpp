@@ -95,31 +95,41 @@ void ReadyPool::readReports(const std::vector<pollfd>& fds, size_t first, Clock:
 }
 
 pid_t ReadyPool::handOff(int fd, Clock::time_point now) {
+  if (pid_t pid = sendToOldest(fd, now, /*readyOnly=*/true); pid > 0) {
+    return pid;
+  }
+  // The pool did not keep up: keep more from now on. A process forked and
+  // still getting ready is nearer than a fork; it takes the connection as
+  // soon as it is ready (and answers 503 itself if it found no port).
+  lastDry_ = now;
+  const unsigned grown = std::min(options_.maxReady, std::max(target_ * 2, options_.ready));
+  if (now - lastDryLog_ >= std::chrono::seconds(1)) {
+    lastDryLog_ = now;
+    logLine(
+        "pool empty: a visitor waits for a session process (keeping %u ready from now on, "
+        "up to %u)",
+        grown, options_.maxReady);
+  }
+  target_ = grown;
+  return sendToOldest(fd, now, /*readyOnly=*/false);
+}
+
+pid_t ReadyPool::sendToOldest(int fd, Clock::time_point now, bool readyOnly) {
   for (auto it = entries_.begin(); it != entries_.end(); ++it) {
-    if (!it->ready) {
+    if (it->channel < 0 || (readyOnly && !it->ready)) {
       continue;
     }
     const bool sent = sendConnection(it->channel, fd);
     const pid_t pid = it->pid;
     // Handed over or dead: either way the parent is done with the channel
     // (a session would otherwise cost the parent a descriptor).
-    ::close(it->channel);
+    close(*it);
     if (sent) {
       lastHandOff_ = now;
       entries_.erase(it);
       return pid;
     }
-    it->channel = -1;
-    it->ready = false;
   }
-  lastDry_ = now;
-  const unsigned grown = std::min(options_.maxReady, std::max(target_ * 2, options_.ready));
-  if (now - lastDryLog_ >= std::chrono::seconds(1)) {
-    lastDryLog_ = now;
-    logLine("pool empty: forking on demand (keeping %u ready from now on, up to %u)", grown,
-            options_.maxReady);
-  }
-  target_ = grown;
   return -1;
 }
 

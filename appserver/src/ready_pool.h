@@ -46,9 +46,10 @@ class ReadyPool {
   // After poll(): reads the reports of the channels from fds[first] on.
   void readReports(const std::vector<pollfd>& fds, size_t first, Clock::time_point now);
 
-  // Hands accepted `fd` to the oldest process that reported ready; its pid
-  // (the caller closes fd and counts a session), or -1 when none is ready
-  // (the pool ran dry: the target grows).
+  // Hands accepted `fd` to the oldest process that reported ready, else
+  // (the pool ran dry: the target grows) to the oldest still getting
+  // ready; its pid (the caller closes fd and counts a session), or -1 when
+  // the pool has no process at all.
   pid_t handOff(int fd, Clock::time_point now);
   // A reaped child: true (and forgotten) if it was one of the pool's.
   bool forget(pid_t pid);
@@ -72,6 +73,7 @@ class ReadyPool {
     bool ready = false;  // reported its port bound and its id made
   };
   void close(Entry& entry);
+  pid_t sendToOldest(int fd, Clock::time_point now, bool readyOnly);
   size_t live() const;
 
   const PoolOptions& options_;

@@ -43,16 +43,18 @@ void SessionChild::run(const Options& options, const detail::Routes& routes,
 void SessionChild::runReady(const Options& options, const detail::Routes& routes,
                             const detail::TlsServer* tls, int channel) {
   SessionChild child(options, routes, tls);
-  char report = child.listenFd_ >= 0 ? detail::kReportReady : detail::kReportFailed;
+  // Without a port the process still waits: a visitor handed to it before
+  // the parent read the report gets the 503 that the fork model gives.
+  char report = detail::kReportReady;
   if (child.listenFd_ < 0) {
     detail::logLine("ready process %d cannot open a session: %s", ::getpid(),
                     child.bindError_.c_str());
+    report = detail::kReportFailed;
   }
-  ssize_t sent = ::send(channel, &report, 1, MSG_NOSIGNAL);
-  if (sent != 1 || report == detail::kReportFailed) {
-    std::fflush(nullptr);
-    ::_exit(0);
-  }
+  // The parent may have closed its end already, having handed this process
+  // a visitor before the report: the visitor is read all the same.
+  ssize_t sent = ::send(channel, &report, 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)sent;
   int fd = child.awaitVisitor(channel);
   ::close(channel);
   if (fd < 0) {
