@@ -55,9 +55,13 @@ int receiveConnection(int channel) {
   Envelope envelope;
   msghdr& message = envelope.message;
   ssize_t n = -1;
+  // ECONNRESET: the parent closed its end with our ready report still
+  // unread in it (it handed us a visitor before reading the report). The
+  // kernel then reports the reset before the messages still queued for us:
+  // read on, the visitor's connection is there.
   for (int round = 0; round < 8; ++round) {
     n = ::recvmsg(channel, &message, MSG_CMSG_CLOEXEC);
-    if (n >= 0 || errno != EINTR) {
+    if (n >= 0 || (errno != EINTR && errno != ECONNRESET)) {
       break;
     }
   }

@@ -172,6 +172,46 @@ TEST_F(AppserverPoolTest, FiftyConcurrentFirstVisitsAreServedByReadyProcesses) {
   EXPECT_EQ(app_->err().countLines(std::regex("pool empty")), 0U);
 }
 
+// A pool too small for the visitors runs dry again and again: visitors are
+// then handed to processes still getting ready, often before the parent
+// has read their ready report; the channel it closes with that report
+// unread makes the kernel report a reset to the process before the
+// visitor's connection queued for it. None of those visitors is lost.
+TEST_F(AppserverPoolTest, VisitorsHandedToProcessesStillGettingReadyAreAllServed) {
+  constexpr size_t kVisitors = 16;
+  constexpr size_t kVisitsEach = 80;
+  // Sessions end a moment after their page: the processes do not pile up.
+  ASSERT_NO_FATAL_FAILURE(start(
+      {"--pool-ready", "2", "--pool-max-ready", "2", "--timeout", "1", "--max-sessions", "5000"}));
+  std::vector<std::vector<Visit>> visits(kVisitors);
+  std::latch go(1);
+  std::vector<std::thread> visitors;
+  for (size_t i = 0; i < kVisitors; ++i) {
+    visitors.emplace_back([&, i] {
+      go.wait();
+      for (size_t visit = 0; visit < kVisitsEach; ++visit) {
+        visits[i].push_back(visitAndLook(app_->port()));
+      }
+    });
+  }
+  go.count_down();
+  for (std::thread& visitor : visitors) {
+    visitor.join();  // each visit is bounded by the clients' timeouts
+  }
+  size_t served = 0;
+  for (const std::vector<Visit>& mine : visits) {
+    for (const Visit& visit : mine) {
+      if (visit.status == 303 && visit.served) {
+        ++served;
+      } else {
+        ADD_FAILURE() << visit.problem;
+      }
+    }
+  }
+  EXPECT_EQ(served, kVisitors * kVisitsEach);
+  EXPECT_GE(app_->err().countLines(std::regex("pool empty")), 1U) << "the pool never ran dry";
+}
+
 TEST_F(AppserverPoolTest, ThePoolRefillsAfterVisits) {
   ASSERT_NO_FATAL_FAILURE(start({"--pool-ready", "4"}));
   EXPECT_TRUE(app_->err().waitForLine(
