@@ -7,7 +7,9 @@
 // and from then on serves only its session, on its own port, until it has
 // been idle for `sessionTimeout`; then it exits. Behind httpgate the
 // session's pages live under https://host/<port>/<sesid>~/ (see
-// Session::baseUrl()).
+// Session::baseUrl()). That is the default model; Options::model can have
+// the session processes forked in advance (Model::Pool) or every session
+// kept in one process (Model::Sequential).
 //
 //   #include <httpgate/appserver.h>
 //   namespace as = httpgate::appserver;
