@@ -208,6 +208,19 @@ std::chrono::milliseconds seconds(const char* program, const char* option, const
   return std::chrono::milliseconds(static_cast<long long>(value * 1000));
 }
 
+as::Model model(const char* program, std::string_view name) {
+  if (name == "fork") {
+    return as::Model::Fork;
+  }
+  if (name == "pool") {
+    return as::Model::Pool;
+  }
+  if (name != "sequential") {
+    usage(program, "--model: expected fork, pool or sequential");
+  }
+  return as::Model::Sequential;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -255,16 +268,7 @@ int main(int argc, char** argv) {
     } else if (arg == "--retire") {
       options.retire = seconds(program, "--retire", value);
     } else if (arg == "--model") {
-      std::string_view model = value;
-      if (model == "fork") {
-        options.model = as::Model::Fork;
-      } else if (model == "pool") {
-        options.model = as::Model::Pool;
-      } else if (model == "sequential") {
-        options.model = as::Model::Sequential;
-      } else {
-        usage(program, "--model: expected fork, pool or sequential");
-      }
+      options.model = model(program, value);
     } else if (arg == "--pool-ready") {
       options.pool.ready = static_cast<unsigned>(number(program, "--pool-ready", value, 1, 10'000));
     } else if (arg == "--pool-max-ready") {

@@ -126,28 +126,10 @@ int Parent::run() {
     fds.push_back({listenFd_, POLLIN, 0});
     refusals_.watch(fds);
     const size_t poolFds = fds.size();
-    long long wait = 60'000;
-    if (!refusals_.empty()) {
-      wait = 200;
-    }
     if (pool_) {
       pool_->watch(fds);
-      if (pool_->target() > options_.pool.ready) {
-        auto left =
-            std::chrono::duration_cast<std::chrono::milliseconds>(pool_->nextShrink() - now);
-        wait = std::clamp<long long>(left.count() + 1, 1, wait);
-      }
-      if (children_.size() + pool_->processes() < options_.maxSessions &&
-          pool_->refillAt() != Clock::time_point::max()) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(pool_->refillAt() - now);
-        wait = std::clamp<long long>(left.count() + 1, 0, wait);
-      }
     }
-    if (options_.retire.count() > 0 && children_.empty()) {
-      auto left =
-          std::chrono::duration_cast<std::chrono::milliseconds>(lastChild_ + options_.retire - now);
-      wait = std::clamp<long long>(left.count() + 1, 1, wait);
-    }
+    const long long wait = pollTimeout(now);
     int ready = ::poll(fds.data(), fds.size(), static_cast<int>(wait));
     if (ready < 0 && errno != EINTR) {
       logLine("poll failed: %s", std::strerror(errno));
@@ -180,6 +162,29 @@ int Parent::run() {
       logLine("pool: keeping %u ready session processes again", pool_->target());
     }
   }
+}
+
+// How long the loop may sleep without an event: until the refusals want
+// draining, the pool a refill or a shrink, or the parent its retirement.
+long long Parent::pollTimeout(Clock::time_point now) const {
+  using namespace std::chrono_literals;
+  Clock::time_point at = now + 60s;
+  if (!refusals_.empty()) {
+    at = std::min(at, now + 200ms);
+  }
+  if (pool_ && pool_->target() > options_.pool.ready) {
+    at = std::min(at, pool_->nextShrink());
+  }
+  if (pool_ && children_.size() + pool_->processes() < options_.maxSessions) {
+    at = std::min(at, pool_->refillAt());
+  }
+  if (options_.retire.count() > 0 && children_.empty()) {
+    at = std::min(at, lastChild_ + options_.retire);
+  }
+  if (at <= now) {
+    return 0;
+  }
+  return std::chrono::duration_cast<std::chrono::milliseconds>(at - now).count() + 1;
 }
 
 void Parent::acceptConnections() {
@@ -240,6 +245,7 @@ void Parent::startReady() {
   int ends[2];
   if (!makeChannel(ends)) {
     logLine("socketpair: %s", std::strerror(errno));
+    pool_->failedStart(Clock::now());
     return;
   }
   pid_t pid = forkChild(ends[1], [&] {
@@ -249,6 +255,7 @@ void Parent::startReady() {
   ::close(ends[1]);
   if (pid < 0) {
     ::close(ends[0]);
+    pool_->failedStart(Clock::now());  // no fork loop while the system says no
     return;
   }
   pool_->add(pid, ends[0]);

@@ -50,6 +50,7 @@ class Parent {
   // and runs `body`, which never returns; the pid, or -1 (logged).
   pid_t forkChild(int keep, const std::function<void()>& body);
   void refillPool();
+  long long pollTimeout(Clock::time_point now) const;
   // Closes the pool's channels and waits a moment for the ready processes
   // to exit; returns how many were retired.
   size_t retirePool();

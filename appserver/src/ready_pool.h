@@ -51,6 +51,9 @@ class ReadyPool {
   // ready; its pid (the caller closes fd and counts a session), or -1 when
   // the pool has no process at all.
   pid_t handOff(int fd, Clock::time_point now);
+  // A ready process could not be started (fork or socketpair failed): no
+  // more attempts for a moment.
+  void failedStart(Clock::time_point now) { pausedUntil_ = now + kPauseAfterFailure; }
   // A reaped child: true (and forgotten) if it was one of the pool's.
   bool forget(pid_t pid);
   // Retires the newest processes above the target after a quiet while;
