@@ -9,11 +9,14 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include "common/http/responses.h"
 #include "common/net/address.h"
 #include "common/time/clock.h"
 #include "gate/admin/admin_request.h"
+#include "gate/admin/listening_ports.h"
+#include "gate/admin/status_report.h"
 #include "gate/net/listeners.h"
 #include "gate/proxy/worker.h"
 #include "version.h"
@@ -148,7 +151,7 @@ void AdminEndpoint::start(const Config& config, const std::vector<uint16_t>& por
   sources_.version = HTTPGATE_VERSION;
   sources_.hosts = hosts;
   thread_ = std::thread([this] { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); });
-  spdlog::info("admin listening on {} (/metrics, /healthz)", address_);
+  spdlog::info("admin listening on {} (/status.json, /metrics, /healthz)", address_);
 }
 
 void AdminEndpoint::onAccept(evutil_socket_t, short, void* arg) {
@@ -196,11 +199,16 @@ void AdminEndpoint::answer(Connection* connection, std::string_view in) {
   if (status != 200) {
     body = std::string(http::reasonPhrase(status)) + "\n";
     if (status == 404) {
-      body = "Not Found: this endpoint serves /metrics and /healthz\n";
+      body = "Not Found: this endpoint serves /status.json, /metrics and /healthz\n";
     }
   } else if (request.page == AdminPage::Metrics) {
     body = renderMetrics(sources_);
     type = "text/plain; version=0.0.4; charset=utf-8";
+  } else if (request.page == AdminPage::StatusJson) {
+    StatusInputs inputs{&sources_, statusBoard().view(), listeningTcpPorts(),
+                        static_cast<int64_t>(std::time(nullptr)), clock::monotonicNs()};
+    body = renderStatusJson(inputs);
+    type = "application/json";
   } else {
     std::string problem;
     if (workersHealthy(sources_, clock::monotonicNs(), problem)) {

@@ -42,6 +42,8 @@ AdminRequest classifyAdminRequest(std::string_view in) {
     page = AdminPage::Metrics;
   } else if (path == "/healthz") {
     page = AdminPage::Health;
+  } else if (path == "/status.json") {
+    page = AdminPage::StatusJson;
   } else {
     return answer(404, AdminPage::None, head.isHead);
   }

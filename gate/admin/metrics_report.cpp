@@ -8,28 +8,13 @@
 namespace httpgate::gate {
 namespace {
 
-using Workers = std::vector<std::shared_ptr<const WorkerMetrics>>;
-
-// The sum of one counter over the workers.
-template <typename Pick>
-uint64_t total(const Workers& workers, Pick pick) {
-  uint64_t sum = 0;
-  for (const auto& worker : workers) {
-    sum += pick(*worker).get();
-  }
-  return sum;
-}
+using Workers = WorkerMetricsList;
 
 void connections(PrometheusText& out, const MetricsSources& sources) {
   out.family("httpgate_open_connections", "Client connections open now, by listener.", "gauge");
   for (size_t i = 0; i < sources.listenerLabels.size(); ++i) {
-    int64_t open = 0;
-    for (const auto& worker : sources.workers) {
-      if (i < worker->openConnections.size()) {
-        open += worker->openConnections[i].get();
-      }
-    }
-    out.sample("httpgate_open_connections", {{"listener", sources.listenerLabels[i]}}, open);
+    out.sample("httpgate_open_connections", {{"listener", sources.listenerLabels[i]}},
+               openConnections(sources, i));
   }
 }
 
@@ -227,6 +212,16 @@ void loops(PrometheusText& out, const Workers& workers) {
 }
 
 }  // namespace
+
+int64_t openConnections(const MetricsSources& sources, size_t index) {
+  int64_t open = 0;
+  for (const auto& worker : sources.workers) {
+    if (index < worker->openConnections.size()) {
+      open += worker->openConnections[index].get();
+    }
+  }
+  return open;
+}
 
 std::string renderMetrics(const MetricsSources& sources) {
   PrometheusText out;

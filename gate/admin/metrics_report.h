@@ -22,6 +22,22 @@ struct MetricsSources {
   const HostHealthRegistry* hosts = nullptr;  // routes.hosts health; null = none
 };
 
+using WorkerMetricsList = std::vector<std::shared_ptr<const WorkerMetrics>>;
+
+// The sum of one counter over the workers: total(workers, [](auto& w) ->
+// const Counter& { return w.handshakes; }).
+template <typename Pick>
+uint64_t total(const WorkerMetricsList& workers, Pick pick) {
+  uint64_t sum = 0;
+  for (const auto& worker : workers) {
+    sum += pick(*worker).get();
+  }
+  return sum;
+}
+
+// Client connections open now on listener `index`, over the workers.
+int64_t openConnections(const MetricsSources& sources, size_t index);
+
 // A worker whose loop timer has not fired for this long is not responsive.
 constexpr int64_t kHeartbeatLimitNs = 5'000'000'000;
 

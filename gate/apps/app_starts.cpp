@@ -7,9 +7,11 @@
 #include <cerrno>
 #include <charconv>
 #include <cstring>
+#include <ctime>
 #include <string_view>
 
 #include "gate/telemetry/metrics.h"
+#include "gate/telemetry/status_board.h"
 
 namespace httpgate::gate {
 
@@ -110,6 +112,8 @@ void AppStarts::finish(uint64_t id, bool ok, const std::string& message) {
     pending_.erase(found);
     startingApps_.erase(pending.app);
   }
+  statusBoard().appStartEnded(pending.app, ok, ok ? "" : message,
+                              static_cast<int64_t>(std::time(nullptr)));
   if (ok) {
     processMetrics().appsStarted.add();
     spdlog::info("app {} is running", pending.app);

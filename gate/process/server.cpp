@@ -9,6 +9,7 @@
 
 #include <csignal>
 #include <cstring>
+#include <ctime>
 #include <thread>
 
 #include "common/time/clock.h"
@@ -16,6 +17,7 @@
 #include "gate/process/detach.h"
 #include "gate/process/socket_activation.h"
 #include "gate/process/systemd_notify.h"
+#include "gate/telemetry/status_board.h"
 
 namespace httpgate::gate {
 namespace {
@@ -162,6 +164,7 @@ bool Server::setUp(const std::shared_ptr<const Config>& config, unsigned workers
   }
   runtime_ = std::move(built).value();
   hostHealth_.publish(runtime_->hostHealth);
+  statusBoard().configLoaded(runtime_->config, static_cast<int64_t>(std::time(nullptr)));
   // The admin endpoint's socket, bound while the privileges last.
   auto admin = AdminEndpoint::open(*config);
   if (!admin.ok()) {
@@ -326,11 +329,13 @@ void Server::reload() {
         ++generation_;
         runtime_ = std::move(built).value();
         hostHealth_.publish(runtime_->hostHealth);
+        statusBoard().configLoaded(runtime_->config, static_cast<int64_t>(std::time(nullptr)));
       }
     }
   }
   if (!error.empty()) {
     processMetrics().reloadsFailed.add();
+    statusBoard().reloadFailed(error, static_cast<int64_t>(std::time(nullptr)));
     spdlog::error("reload failed, keeping the running configuration: {}", error);
     systemd::notifyReloaded("reload failed, still serving the previous configuration: " + error);
     return;

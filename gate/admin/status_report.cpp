@@ -1,0 +1,159 @@
+#include "gate/admin/status_report.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+
+namespace httpgate::gate {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr std::array<StatusClass, kStatusClasses> kClasses = {
+    StatusClass::C1xx, StatusClass::C2xx, StatusClass::C3xx, StatusClass::C4xx, StatusClass::C5xx};
+
+json gate(const StatusInputs& in) {
+  const MetricsSources& m = *in.metrics;
+  const int64_t started = m.process != nullptr ? m.process->startTimeSeconds : 0;
+  json workers = json::array();
+  for (size_t i = 0; i < m.workers.size(); ++i) {
+    const WorkerMetrics& w = *m.workers[i];
+    const int64_t lag = std::max(w.lagMaxNs.get(), w.lagPreviousMaxNs.get());
+    const int64_t beat = w.heartbeatNs.get();
+    workers.push_back({{"index", i},
+                       {"loop_lag_ms", static_cast<double>(lag) / 1e6},
+                       {"responding", !w.stopped.load(std::memory_order_relaxed) && beat != 0 &&
+                                          in.nowNs - beat <= kHeartbeatLimitNs}});
+  }
+  json reload = nullptr;
+  if (in.board.lastReload) {
+    reload = {{"at", in.board.lastReload->atSeconds},
+              {"ok", in.board.lastReload->ok},
+              {"error", in.board.lastReload->error}};
+  }
+  return {{"version", m.version},
+          {"pid", ::getpid()},
+          {"started_at", started},
+          {"uptime_seconds", std::max<int64_t>(0, in.nowSeconds - started)},
+          {"config_file", in.board.config ? in.board.config->file : ""},
+          {"config_loaded_at", in.board.configLoadedAtSeconds},
+          {"reloads_ok", m.process != nullptr ? m.process->reloadsOk.get() : 0},
+          {"reloads_failed", m.process != nullptr ? m.process->reloadsFailed.get() : 0},
+          {"last_reload", reload},
+          {"workers", workers}};
+}
+
+json listeners(const StatusInputs& in) {
+  const MetricsSources& m = *in.metrics;
+  json all = json::array();
+  for (size_t i = 0; i < m.listenerLabels.size(); ++i) {
+    const ListenConfig* listen = nullptr;
+    if (in.board.config && i < in.board.config->listeners.size()) {
+      listen = &in.board.config->listeners[i];
+    }
+    const bool tls = listen != nullptr && listen->tls.has_value();
+    json protocols = json::array();
+    if (tls && listen->http2) {
+      protocols.push_back("h2");
+    }
+    protocols.push_back("http/1.1");
+    all.push_back({{"address", m.listenerLabels[i]},
+                   {"tls", tls},
+                   {"protocols", protocols},
+                   {"redirect_https", listen != nullptr && listen->redirectHttps},
+                   {"open_connections", openConnections(m, i)}});
+  }
+  return all;
+}
+
+json handshakes(const WorkerMetricsList& workers) {
+  json failures = json::object();
+  for (size_t r = 0; r < kHandshakeFailures; ++r) {
+    failures[labelOf(static_cast<HandshakeFailure>(r))] = total(
+        workers, [r](const WorkerMetrics& w) -> const Counter& { return w.handshakeFailures[r]; });
+  }
+  return {{"total",
+           total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.handshakes; })},
+          {"failures", failures}};
+}
+
+json traffic(const WorkerMetricsList& workers) {
+  json requests = json::object();
+  for (StatusClass cls : kClasses) {
+    uint64_t sum = 0;
+    for (size_t route = 0; route < kRouteKinds; ++route) {
+      sum += total(workers, [cls, route](const WorkerMetrics& w) -> const Counter& {
+        return w.requests[static_cast<size_t>(cls)][route];
+      });
+    }
+    requests[labelOf(cls)] = sum;
+  }
+  return {
+      {"requests", requests},
+      {"bytes_in",
+       total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.bytesReceived; })},
+      {"bytes_out",
+       total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.bytesSent; })}};
+}
+
+json backends(const StatusInputs& in) {
+  const MetricsSources& m = *in.metrics;
+  json failures = json::object();
+  for (size_t r = 0; r < kConnectFailures; ++r) {
+    failures[labelOf(static_cast<ConnectFailure>(r))] = total(
+        m.workers, [r](const WorkerMetrics& w) -> const Counter& { return w.connectFailures[r]; });
+  }
+  json hosts = json::array();
+  if (m.hosts != nullptr) {
+    if (std::shared_ptr<const HostHealthSet> set = m.hosts->current()) {
+      for (const auto& host : set->hosts()) {
+        hosts.push_back({{"host", host->name()}, {"up", host->up()}});
+      }
+    }
+  }
+  return {{"connect_failures", failures}, {"hosts", hosts}};
+}
+
+json apps(const StatusInputs& in) {
+  json all = json::array();
+  if (!in.board.config) {
+    return all;
+  }
+  for (const AppConfig& app : in.board.config->routes.apps) {
+    json entry = {{"name", app.name},
+                  {"port", app.port},
+                  {"redirect", app.redirect},
+                  {"listening", app.port != 0 && in.listeningPorts.count(app.port) != 0},
+                  {"start_command", app.start.has_value()},
+                  {"log", app.start ? app.start->log : ""},
+                  {"last_start", nullptr}};
+    auto started = in.board.appStarts.find(app.name);
+    if (started != in.board.appStarts.end()) {
+      entry["last_start"] = {{"at", started->second.atSeconds},
+                             {"ok", started->second.ok},
+                             {"message", started->second.message}};
+    }
+    all.push_back(std::move(entry));
+  }
+  return all;
+}
+
+}  // namespace
+
+json statusJson(const StatusInputs& inputs) {
+  return {{"version", kStatusVersion},
+          {"now", inputs.nowSeconds},
+          {"gate", gate(inputs)},
+          {"listeners", listeners(inputs)},
+          {"tls_handshakes", handshakes(inputs.metrics->workers)},
+          {"traffic", traffic(inputs.metrics->workers)},
+          {"backends", backends(inputs)},
+          {"apps", apps(inputs)}};
+}
+
+std::string renderStatusJson(const StatusInputs& inputs) {
+  return statusJson(inputs).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+}  // namespace httpgate::gate
