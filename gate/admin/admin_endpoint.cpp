@@ -134,6 +134,9 @@ AdminEndpoint::~AdminEndpoint() {
     finish(connections_.back());
   }
   event_free(accept_);
+  if (sample_ != nullptr) {
+    event_free(sample_);
+  }
   ::close(fd_);
   event_base_free(base_);
 }
@@ -150,8 +153,18 @@ void AdminEndpoint::start(const Config& config, const std::vector<uint16_t>& por
   sources_.process = &processMetrics();
   sources_.version = HTTPGATE_VERSION;
   sources_.hosts = hosts;
+  history_.add(sampleTraffic(sources_.workers, static_cast<int64_t>(std::time(nullptr))));
+  sample_ = event_new(base_, -1, EV_PERSIST, onSample, this);
+  const timeval second{1, 0};
+  event_add(sample_, &second);
   thread_ = std::thread([this] { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); });
   spdlog::info("admin listening on {} (/status.json, /metrics, /healthz)", address_);
+}
+
+void AdminEndpoint::onSample(evutil_socket_t, short, void* arg) {
+  auto* self = static_cast<AdminEndpoint*>(arg);
+  self->history_.add(
+      sampleTraffic(self->sources_.workers, static_cast<int64_t>(std::time(nullptr))));
 }
 
 void AdminEndpoint::onAccept(evutil_socket_t, short, void* arg) {
@@ -205,8 +218,12 @@ void AdminEndpoint::answer(Connection* connection, std::string_view in) {
     body = renderMetrics(sources_);
     type = "text/plain; version=0.0.4; charset=utf-8";
   } else if (request.page == AdminPage::StatusJson) {
-    StatusInputs inputs{&sources_, statusBoard().view(), listeningTcpPorts(),
-                        static_cast<int64_t>(std::time(nullptr)), clock::monotonicNs()};
+    StatusInputs inputs{&sources_,
+                        statusBoard().view(),
+                        listeningTcpPorts(),
+                        static_cast<int64_t>(std::time(nullptr)),
+                        clock::monotonicNs(),
+                        &history_};
     body = renderStatusJson(inputs);
     type = "application/json";
   } else {

@@ -16,6 +16,7 @@
 
 #include "common/result.h"
 #include "gate/admin/metrics_report.h"
+#include "gate/admin/traffic_history.h"
 #include "gate/config/config.h"
 
 namespace httpgate::gate {
@@ -53,6 +54,7 @@ class AdminEndpoint {
  private:
   AdminEndpoint(int fd, uint16_t port, std::string address);
   static void onAccept(evutil_socket_t fd, short, void* arg);
+  static void onSample(evutil_socket_t fd, short, void* arg);
   void acceptAll();
 
   int fd_ = -1;
@@ -60,6 +62,8 @@ class AdminEndpoint {
   std::string address_;  // as logged: "127.0.0.1:9180"
   event_base* base_ = nullptr;
   event* accept_ = nullptr;
+  event* sample_ = nullptr;  // once a second: history_
+  TrafficHistory history_;   // admin thread only
   std::thread thread_;
   MetricsSources sources_;
   std::vector<Connection*> connections_;  // open ones, at most kMaxAdminConnections

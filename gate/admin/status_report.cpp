@@ -142,14 +142,19 @@ json apps(const StatusInputs& in) {
 }  // namespace
 
 json statusJson(const StatusInputs& inputs) {
-  return {{"version", kStatusVersion},
-          {"now", inputs.nowSeconds},
-          {"gate", gate(inputs)},
-          {"listeners", listeners(inputs)},
-          {"tls_handshakes", handshakes(inputs.metrics->workers)},
-          {"traffic", traffic(inputs.metrics->workers)},
-          {"backends", backends(inputs)},
-          {"apps", apps(inputs)}};
+  json document = {{"version", kStatusVersion},
+                   {"now", inputs.nowSeconds},
+                   {"gate", gate(inputs)},
+                   {"listeners", listeners(inputs)},
+                   {"tls_handshakes", handshakes(inputs.metrics->workers)},
+                   {"traffic", traffic(inputs.metrics->workers)},
+                   {"backends", backends(inputs)},
+                   {"apps", apps(inputs)}};
+  if (inputs.history != nullptr) {
+    document["tls_handshakes"]["last_minute"] = inputs.history->lastMinute();
+    document["traffic"]["history"] = inputs.history->series();
+  }
+  return document;
 }
 
 std::string renderStatusJson(const StatusInputs& inputs) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "gate/admin/metrics_report.h"
+#include "gate/admin/traffic_history.h"
 #include "gate/telemetry/status_board.h"
 
 namespace httpgate::gate {
@@ -22,9 +23,10 @@ constexpr int kStatusVersion = 1;
 struct StatusInputs {
   const MetricsSources* metrics = nullptr;
   StatusBoard::View board;
-  std::set<uint16_t> listeningPorts;  // listeningTcpPorts()
-  int64_t nowSeconds = 0;             // Unix time
-  int64_t nowNs = 0;                  // CLOCK_MONOTONIC, for the workers' heartbeats
+  std::set<uint16_t> listeningPorts;        // listeningTcpPorts()
+  int64_t nowSeconds = 0;                   // Unix time
+  int64_t nowNs = 0;                        // CLOCK_MONOTONIC, for the workers' heartbeats
+  const TrafficHistory* history = nullptr;  // null: no "history", no "last_minute"
 };
 
 nlohmann::json statusJson(const StatusInputs& inputs);

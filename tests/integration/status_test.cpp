@@ -122,6 +122,25 @@ TEST_F(StatusTest, ExactValuesAfterAKnownSequence) {
   EXPECT_EQ(s["apps"][1]["name"], "dead");
   EXPECT_EQ(s["apps"][1]["listening"], false);
   EXPECT_TRUE(s["apps"][1]["last_start"].is_null());
+
+  // The history, sampled once a second from the start, holds the same
+  // requests once the second they came in has ended.
+  const auto sum = [](const json& values) {
+    uint64_t total = 0;
+    for (const json& value : values) {
+      total += value.get<uint64_t>();
+    }
+    return total;
+  };
+  const json later = statusWhen([&](const json& d) {
+    return sum(d["traffic"]["history"]["requests"]["2xx"]) == 3 &&
+           sum(d["traffic"]["history"]["requests"]["5xx"]) == 1;
+  });
+  const json& history = later["traffic"]["history"];
+  EXPECT_EQ(sum(history["requests"]["2xx"]), 3U) << history.dump();
+  EXPECT_EQ(sum(history["requests"]["5xx"]), 1U) << history.dump();
+  EXPECT_EQ(history["at"].size(), history["requests"]["2xx"].size());
+  EXPECT_EQ(later["tls_handshakes"]["last_minute"]["handshakes"], 1);
 }
 
 TEST_F(StatusTest, AFailedReloadShowsItsErrorUntilOneSucceeds) {
