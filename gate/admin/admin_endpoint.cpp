@@ -16,6 +16,7 @@
 #include "common/time/clock.h"
 #include "gate/admin/admin_request.h"
 #include "gate/admin/listening_ports.h"
+#include "gate/admin/status_page.h"
 #include "gate/admin/status_report.h"
 #include "gate/net/listeners.h"
 #include "gate/proxy/worker.h"
@@ -158,7 +159,7 @@ void AdminEndpoint::start(const Config& config, const std::vector<uint16_t>& por
   const timeval second{1, 0};
   event_add(sample_, &second);
   thread_ = std::thread([this] { event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY); });
-  spdlog::info("admin listening on {} (/status.json, /metrics, /healthz)", address_);
+  spdlog::info("admin listening on {} (/ status page, /status.json, /metrics, /healthz)", address_);
 }
 
 void AdminEndpoint::onSample(evutil_socket_t, short, void* arg) {
@@ -212,20 +213,31 @@ void AdminEndpoint::answer(Connection* connection, std::string_view in) {
   if (status != 200) {
     body = std::string(http::reasonPhrase(status)) + "\n";
     if (status == 404) {
-      body = "Not Found: this endpoint serves /status.json, /metrics and /healthz\n";
+      body = "Not Found: this endpoint serves /, /status.json, /metrics and /healthz\n";
     }
   } else if (request.page == AdminPage::Metrics) {
     body = renderMetrics(sources_);
     type = "text/plain; version=0.0.4; charset=utf-8";
-  } else if (request.page == AdminPage::StatusJson) {
-    StatusInputs inputs{&sources_,
-                        statusBoard().view(),
-                        listeningTcpPorts(),
-                        static_cast<int64_t>(std::time(nullptr)),
-                        clock::monotonicNs(),
-                        &history_};
-    body = renderStatusJson(inputs);
-    type = "application/json";
+  } else if (request.page == AdminPage::StatusJson || request.page == AdminPage::StatusPage) {
+    const StatusInputs inputs{&sources_,
+                              statusBoard().view(),
+                              listeningTcpPorts(),
+                              static_cast<int64_t>(std::time(nullptr)),
+                              clock::monotonicNs(),
+                              &history_};
+    if (request.page == AdminPage::StatusJson) {
+      body = renderStatusJson(inputs);
+      type = "application/json";
+    } else {
+      body = renderStatusPage(statusJson(inputs));
+      type = "text/html; charset=utf-8";
+    }
+  } else if (request.page == AdminPage::Stylesheet) {
+    body = statusStylesheet();
+    type = "text/css; charset=utf-8";
+  } else if (request.page == AdminPage::Script) {
+    body = statusScript();
+    type = "text/javascript; charset=utf-8";
   } else {
     std::string problem;
     if (workersHealthy(sources_, clock::monotonicNs(), problem)) {

@@ -44,6 +44,12 @@ AdminRequest classifyAdminRequest(std::string_view in) {
     page = AdminPage::Health;
   } else if (path == "/status.json") {
     page = AdminPage::StatusJson;
+  } else if (path == "/") {
+    page = AdminPage::StatusPage;
+  } else if (path == "/status.css") {
+    page = AdminPage::Stylesheet;
+  } else if (path == "/status.js") {
+    page = AdminPage::Script;
   } else {
     return answer(404, AdminPage::None, head.isHead);
   }

@@ -12,7 +12,7 @@ namespace httpgate::gate {
 // Bytes an admin request head may take; more is 431.
 constexpr size_t kMaxAdminRequest = 8 * 1024;
 
-enum class AdminPage { None, Metrics, Health, StatusJson };
+enum class AdminPage { None, Metrics, Health, StatusJson, StatusPage, Stylesheet, Script };
 
 struct AdminRequest {
   bool complete = false;  // false: read more bytes first
@@ -22,8 +22,8 @@ struct AdminRequest {
 };
 
 // Looks at the bytes received so far on an admin connection: NeedMore until
-// a whole head is there; then GET or HEAD of /metrics, /healthz or
-// /status.json (query
+// a whole head is there; then GET or HEAD of /, /status.json, /status.css,
+// /status.js, /metrics or /healthz (query
 // ignored) is a 200 for that page, another path 404, another method on a
 // known path 405, a malformed head the parser's status (400, or 414/431/501).
 AdminRequest classifyAdminRequest(std::string_view in);

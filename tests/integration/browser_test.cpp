@@ -6,18 +6,16 @@
 // to the gate all along. Skipped with a clear
 // message when chromium is not installed (the README's test command
 // installs it).
-#include <dirent.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
 
-#include <fstream>
 #include <regex>
 #include <string>
 #include <vector>
 
 #include "tests/support/app_process.h"
 #include "tests/support/child_process.h"
+#include "tests/support/chromium.h"
 #include "tests/support/dead_ports.h"
 #include "tests/support/files.h"
 #include "tests/support/gate_config.h"
@@ -25,37 +23,6 @@
 
 namespace httpgate::test {
 namespace {
-
-std::string chromiumPath() {
-  for (const char* path : {"/usr/bin/chromium", "/usr/bin/chromium-browser"}) {
-    if (access(path, X_OK) == 0) {
-      return path;
-    }
-  }
-  return {};
-}
-
-// Kills what is left of a chromium run: its processes carry the profile
-// directory, unique to the test, on their command lines.
-void killProcessesWith(const std::string& marker) {
-  DIR* proc = opendir("/proc");
-  if (proc == nullptr) {
-    return;
-  }
-  while (dirent* entry = readdir(proc)) {
-    const pid_t pid = static_cast<pid_t>(std::atoi(entry->d_name));
-    if (pid <= 0 || pid == getpid()) {
-      continue;
-    }
-    std::ifstream in("/proc/" + std::string(entry->d_name) + "/cmdline", std::ios::binary);
-    const std::string cmdline((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
-    if (cmdline.find(marker) != std::string::npos) {
-      kill(pid, SIGKILL);
-    }
-  }
-  closedir(proc);
-}
 
 class BrowserTest : public GateTest {
  protected:
@@ -79,12 +46,7 @@ class BrowserTest : public GateTest {
   // The DOM chromium rendered for `url`, after redirects; with
   // `waitForScripts`, also after what the page's scripts navigate to.
   std::string dumpDom(const std::string& url, bool waitForScripts = false) {
-    std::vector<std::string> argv = {chromium_, "--headless", "--no-sandbox", "--disable-gpu",
-                                     "--disable-background-networking",
-                                     "--disable-component-update", "--disable-sync",
-                                     "--no-first-run", "--user-data-dir=" + profile_,
-                                     // the test's certificate is for "gate.test"
-                                     "--ignore-certificate-errors"};
+    std::vector<std::string> argv = headlessChromium(chromium_, profile_);
     if (waitForScripts) {
       argv.push_back("--virtual-time-budget=10000");
     }

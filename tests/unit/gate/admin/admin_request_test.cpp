@@ -27,7 +27,7 @@ TEST(AdminRequest, KnownPages) {
 }
 
 TEST(AdminRequest, UnknownPathIs404) {
-  EXPECT_EQ(classifyAdminRequest("GET / HTTP/1.1\r\nHost: x\r\n\r\n").status, 404);
+  EXPECT_EQ(classifyAdminRequest("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n").status, 404);
   EXPECT_EQ(classifyAdminRequest("GET /metrics/ HTTP/1.1\r\nHost: x\r\n\r\n").status, 404);
   EXPECT_EQ(classifyAdminRequest("POST /other HTTP/1.1\r\nHost: x\r\n\r\n").status, 404);
 }
