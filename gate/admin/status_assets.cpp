@@ -13,11 +13,12 @@ section{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.4em 1em
 h2{font-size:1.1em;margin:.5em 0}h3{font-size:.95em;margin:.8em 0 .3em}
 dl{display:grid;grid-template-columns:max-content 1fr;gap:.1em 1em;margin:0}dt{color:#666}dd{margin:0}
 table{border-collapse:collapse;width:100%;margin-top:.6em}
-th,td{text-align:left;padding:.15em .5em;border-bottom:1px solid #eee;vertical-align:top}
+th,td{text-align:left;padding:.15em .5em;border-bottom:1px solid #eee;vertical-align:top;
+overflow-wrap:break-word}
 th{color:#666;font-weight:normal}
 .bad{color:#b00}.warn{background:#fff3b0}.alarm{background:#f8c0c0}
 svg{width:100%;height:auto;background:#fafafa;border:1px solid #eee}
-svg text{font-size:12px;fill:#666}
+svg text{font-size:20px;fill:#666}
 .line{fill:none;stroke-width:1.5}
 .c1xx{stroke:#888;color:#888}.c2xx{stroke:#2a7;color:#2a7}.c3xx{stroke:#37c;color:#37c}
 .c4xx{stroke:#d80;color:#d80}.c5xx{stroke:#d33;color:#d33}
@@ -102,11 +103,19 @@ std::string_view statusScript() {
       line.setAttribute("class", "line c" + c);
       svg.appendChild(line);
     }
-    const label = document.createElementNS(svgNs, "text");
-    label.setAttribute("x", "4");
-    label.setAttribute("y", "14");
-    label.textContent = "peak " + max + " requests/s; 2xx green, 3xx blue, 4xx orange, 5xx red";
-    svg.appendChild(label);
+    const labels = [
+      [4, 14, "start", "peak " + max + " requests/s: 2xx green, 3xx blue, 4xx orange, 5xx red"],
+      [4, height - 6, "start", "15 minutes ago"],
+      [width - 4, height - 6, "end", "now"],
+    ];
+    for (const [x, y, anchor, words] of labels) {
+      const label = document.createElementNS(svgNs, "text");
+      label.setAttribute("x", String(x));
+      label.setAttribute("y", String(y));
+      label.setAttribute("text-anchor", anchor);
+      label.textContent = words;
+      svg.appendChild(label);
+    }
     svg.dataset.samples = String(n);
     svg.dataset.drawn = String(Number(svg.dataset.drawn || "0") + 1);
   }

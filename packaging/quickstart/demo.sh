@@ -30,6 +30,9 @@ routes:
   default: 8080
 # Shown (410) for a session URL whose process has ended.
 void_page: $PWD/conf/void.html
+# The status page: http://127.0.0.1:9180/ (and /status.json, /metrics).
+admin:
+  listen: 127.0.0.1:9180
 YAML
 
 # Sessions end after 5 minutes without a request; TERM ends the app and
@@ -39,5 +42,5 @@ app=$!
 trap 'kill $app 2>/dev/null' EXIT INT TERM
 echo "Open https://localhost:8443/ : you are redirected to https://localhost:8443/<port>/<session>~/,"
 echo "the notes of one session, served by its own process (pid and port are on the page)."
-echo "A private window gets another session."
+echo "A private window gets another session. The gate's status page: http://127.0.0.1:9180/"
 build/httpgate -c demo/httpgate.yaml
