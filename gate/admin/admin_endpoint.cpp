@@ -70,6 +70,7 @@ struct AdminEndpoint::Connection {
   AdminEndpoint* owner = nullptr;
   bufferevent* bev = nullptr;
   bool answered = false;
+  sockaddr_storage client{};  // for the log of refusals
 };
 
 namespace {
@@ -144,7 +145,8 @@ AdminEndpoint::~AdminEndpoint() {
 
 void AdminEndpoint::start(const Config& config, const std::vector<uint16_t>& ports,
                           const std::vector<std::unique_ptr<Worker>>& workers,
-                          const HostHealthRegistry* hosts) {
+                          const HostHealthRegistry* hosts,
+                          const CertificateRegistry* certificates) {
   for (size_t i = 0; i < config.listeners.size() && i < ports.size(); ++i) {
     sources_.listenerLabels.push_back(describeAddress(config.listeners[i].socket, ports[i]));
   }
@@ -154,6 +156,8 @@ void AdminEndpoint::start(const Config& config, const std::vector<uint16_t>& por
   sources_.process = &processMetrics();
   sources_.version = HTTPGATE_VERSION;
   sources_.hosts = hosts;
+  sources_.certificates = certificates;
+  setUsers(config);
   history_.add(sampleTraffic(sources_.workers, static_cast<int64_t>(std::time(nullptr))));
   sample_ = event_new(base_, -1, EV_PERSIST, onSample, this);
   const timeval second{1, 0};
@@ -174,7 +178,10 @@ void AdminEndpoint::onAccept(evutil_socket_t, short, void* arg) {
 
 void AdminEndpoint::acceptAll() {
   for (;;) {
-    const int fd = ::accept4(fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    sockaddr_storage client{};
+    socklen_t length = sizeof(client);
+    const int fd =
+        ::accept4(fd_, reinterpret_cast<sockaddr*>(&client), &length, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR && errno != ECONNABORTED) {
         spdlog::warn("admin: accept: {}", std::strerror(errno));
@@ -185,7 +192,7 @@ void AdminEndpoint::acceptAll() {
       ::close(fd);
       continue;
     }
-    auto* connection = new Connection{this, nullptr, false};
+    auto* connection = new Connection{this, nullptr, false, client};
     connection->bev = bufferevent_socket_new(base_, fd, BEV_OPT_CLOSE_ON_FREE);
     if (connection->bev == nullptr) {
       ::close(fd);
@@ -202,6 +209,46 @@ void AdminEndpoint::acceptAll() {
   }
 }
 
+void AdminEndpoint::setUsers(const Config& config) {
+  if (config.admin.allowPublic && config.admin.users.empty()) {
+    spdlog::warn(
+        "admin endpoint {} is public (admin.allow_public) without authentication: set "
+        "admin.users",
+        config.admin.listen);
+  }
+  auto users = std::make_shared<const AdminAuthenticator>(config.admin.users);
+  std::lock_guard lock(usersMutex_);
+  users_ = std::move(users);
+}
+
+bool AdminEndpoint::admitted(const AdminRequest& request, const Connection& connection) {
+  if (!request.parsed || request.openPath) {
+    return true;
+  }
+  std::shared_ptr<const AdminAuthenticator> users;
+  {
+    std::lock_guard lock(usersMutex_);
+    users = users_;
+  }
+  if (!users || !users->required()) {
+    return true;
+  }
+  std::optional<BasicCredentials> credentials;
+  if (request.authorization) {
+    credentials = parseBasicAuthorization(*request.authorization);
+  }
+  if (credentials && users->check(*credentials)) {
+    return true;
+  }
+  uint64_t unlogged = 0;
+  if (refusals_.admit(clock::monotonicMs(), unlogged)) {
+    spdlog::warn("admin: refused a request from {}: {} ({} more refused since the last line)",
+                 net::addressText(connection.client),
+                 request.authorization ? "wrong credentials" : "no credentials", unlogged);
+  }
+  return false;
+}
+
 void AdminEndpoint::answer(Connection* connection, std::string_view in) {
   const AdminRequest request = classifyAdminRequest(in);
   if (!request.complete) {
@@ -209,7 +256,7 @@ void AdminEndpoint::answer(Connection* connection, std::string_view in) {
   }
   std::string body;
   std::string_view type = "text/plain; charset=utf-8";
-  int status = request.status;
+  int status = admitted(request, *connection) ? request.status : 401;
   if (status != 200) {
     body = std::string(http::reasonPhrase(status)) + "\n";
     if (status == 404) {

@@ -10,14 +10,18 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "common/result.h"
+#include "gate/admin/admin_request.h"
+#include "gate/admin/basic_auth.h"
 #include "gate/admin/metrics_report.h"
 #include "gate/admin/traffic_history.h"
 #include "gate/config/config.h"
+#include "gate/telemetry/log_throttle.h"
 
 namespace httpgate::gate {
 
@@ -37,14 +41,22 @@ class AdminEndpoint {
 
   // Starts answering on its own thread with the counters of `workers`,
   // listener labels made from `config` and the bound `ports`, and the
-  // health of the hosts `hosts` publishes (may be null; must outlive this
+  // health of the hosts `hosts` publishes and the certificates
+  // `certificates` publishes (either may be null; both must outlive this
   // endpoint). Logs "admin listening on ADDR:PORT". Call with the handled
   // signals blocked (the main thread must get them).
   void start(const Config& config, const std::vector<uint16_t>& ports,
              const std::vector<std::unique_ptr<Worker>>& workers,
-             const HostHealthRegistry* hosts = nullptr);
+             const HostHealthRegistry* hosts = nullptr,
+             const CertificateRegistry* certificates = nullptr);
 
   uint16_t port() const { return port_; }
+
+  // Takes admin.users of `config` (a reload's; start() takes the first):
+  // from the next request on, every path but /healthz needs one of them.
+  // Warns when the endpoint is public (admin.allow_public) with no users.
+  // Any thread.
+  void setUsers(const Config& config);
 
   // Internal, for the connections (admin thread only).
   struct Connection;
@@ -56,6 +68,10 @@ class AdminEndpoint {
   static void onAccept(evutil_socket_t fd, short, void* arg);
   static void onSample(evutil_socket_t fd, short, void* arg);
   void acceptAll();
+  // Whether `request` may see its page: /healthz always; anything else
+  // only with valid credentials when admin.users is set. Logs refusals
+  // (at most one line a second).
+  bool admitted(const AdminRequest& request, const Connection& connection);
 
   int fd_ = -1;
   uint16_t port_ = 0;
@@ -66,7 +82,10 @@ class AdminEndpoint {
   TrafficHistory history_;   // admin thread only
   std::thread thread_;
   MetricsSources sources_;
-  std::vector<Connection*> connections_;  // open ones, at most kMaxAdminConnections
+  mutable std::mutex usersMutex_;
+  std::shared_ptr<const AdminAuthenticator> users_;  // under usersMutex_
+  LogThrottle refusals_{1000};                       // admin thread only
+  std::vector<Connection*> connections_;             // open ones, at most kMaxAdminConnections
 };
 
 }  // namespace httpgate::gate

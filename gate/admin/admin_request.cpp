@@ -1,5 +1,6 @@
 #include "gate/admin/admin_request.h"
 
+#include "common/http/chars.h"
 #include "common/http/head_parser.h"
 #include "common/http/message.h"
 #include "common/http/responses.h"
@@ -8,7 +9,12 @@ namespace httpgate::gate {
 namespace {
 
 AdminRequest answer(int status, AdminPage page = AdminPage::None, bool headOnly = false) {
-  return AdminRequest{true, status, page, headOnly};
+  AdminRequest request;
+  request.complete = true;
+  request.status = status;
+  request.page = page;
+  request.headOnly = headOnly;
+  return request;
 }
 
 // The path without its query.
@@ -37,6 +43,7 @@ AdminRequest classifyAdminRequest(std::string_view in) {
       break;
   }
   const std::string_view path = pathOnly(head.path);
+  AdminRequest request;
   AdminPage page = AdminPage::None;
   if (path == "/metrics") {
     page = AdminPage::Metrics;
@@ -50,13 +57,22 @@ AdminRequest classifyAdminRequest(std::string_view in) {
     page = AdminPage::Stylesheet;
   } else if (path == "/status.js") {
     page = AdminPage::Script;
+  }
+  if (page == AdminPage::None) {
+    request = answer(404, AdminPage::None, head.isHead);
+  } else if (head.method != "GET" && head.method != "HEAD") {
+    request = answer(405);
   } else {
-    return answer(404, AdminPage::None, head.isHead);
+    request = answer(200, page, head.isHead);
   }
-  if (head.method != "GET" && head.method != "HEAD") {
-    return answer(405);
+  request.parsed = true;
+  request.openPath = path == "/healthz";
+  for (const http::HeaderField& field : head.headers) {
+    if (http::iequals(field.name, "authorization")) {
+      request.authorization = request.authorization ? "" : std::string(field.value);
+    }
   }
-  return answer(200, page, head.isHead);
+  return request;
 }
 
 std::string formatAdminResponse(int status, std::string_view contentType, std::string_view body,
@@ -66,6 +82,9 @@ std::string formatAdminResponse(int status, std::string_view contentType, std::s
   out.append("\r\nServer: httpgate\r\n");
   if (status == 405) {
     out.append("Allow: GET, HEAD\r\n");
+  }
+  if (status == 401) {
+    out.append("WWW-Authenticate: Basic realm=\"httpgate\"\r\n");
   }
   out.append("Content-Type: ").append(contentType).append("\r\n");
   out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,6 +20,14 @@ struct AdminRequest {
   int status = 0;         // 200 with a page, else the error to answer
   AdminPage page = AdminPage::None;
   bool headOnly = false;  // HEAD: the fields without the body
+  // The head was read: admin.users, when set, decide before `status`
+  // (a malformed head is answered as it is, there is nothing to protect).
+  bool parsed = false;
+  // The path is /healthz, which load balancers check without credentials.
+  bool openPath = false;
+  // The Authorization field's value; nullopt without one, "" when there
+  // are several (refused).
+  std::optional<std::string> authorization;
 };
 
 // Looks at the bytes received so far on an admin connection: NeedMore until
@@ -29,7 +38,8 @@ struct AdminRequest {
 AdminRequest classifyAdminRequest(std::string_view in);
 
 // A complete response that closes the connection: status line, Content-Type
-// (when there is a body), Content-Length, Allow on a 405, Connection: close.
+// (when there is a body), Content-Length, Allow on a 405, WWW-Authenticate
+// (Basic, realm "httpgate") on a 401, Connection: close.
 std::string formatAdminResponse(int status, std::string_view contentType, std::string_view body,
                                 bool headOnly);
 

@@ -181,6 +181,37 @@ void hostHealth(PrometheusText& out, const HostHealthRegistry* registry) {
   }
 }
 
+// One sample per certificate name of the running configuration: when it
+// stops being valid. Two files with the same first name (an RSA and an
+// ECDSA certificate for one host) would make the same series: the one that
+// expires first is shown, since that is the one to act on.
+void certificates(PrometheusText& out, const CertificateRegistry* registry) {
+  out.family("httpgate_certificate_not_after_seconds",
+             "When a certificate the gate presents expires (its notAfter), in seconds since the "
+             "epoch, by its first DNS name.",
+             "gauge");
+  const std::shared_ptr<const CertificateList> list =
+      registry != nullptr ? registry->current() : nullptr;
+  if (!list) {
+    return;
+  }
+  std::vector<const CertificateInfo*> shown;
+  for (const CertificateInfo& info : *list) {
+    auto same = std::find_if(shown.begin(), shown.end(), [&](const CertificateInfo* other) {
+      return other->label() == info.label();
+    });
+    if (same == shown.end()) {
+      shown.push_back(&info);
+    } else if (info.notAfter < (*same)->notAfter) {
+      *same = &info;
+    }
+  }
+  for (const CertificateInfo* info : shown) {
+    out.sample("httpgate_certificate_not_after_seconds", {{"name", info->label()}},
+               static_cast<int64_t>(info->notAfter));
+  }
+}
+
 void process(PrometheusText& out, const MetricsSources& sources) {
   const ProcessMetrics& p = *sources.process;
   out.family("httpgate_app_starts_total", "Apps started on demand and running.", "counter");
@@ -234,6 +265,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   backends(out, sources.workers);
   limits(out, sources.workers);
   hostHealth(out, sources.hosts);
+  certificates(out, sources.certificates);
   process(out, sources);
   loops(out, sources.workers);
   return out.text();

@@ -11,6 +11,7 @@
 
 #include "gate/proxy/host_health.h"
 #include "gate/telemetry/metrics.h"
+#include "gate/tls/certificate_info.h"
 
 namespace httpgate::gate {
 
@@ -19,7 +20,8 @@ struct MetricsSources {
   std::vector<std::shared_ptr<const WorkerMetrics>> workers;
   const ProcessMetrics* process = nullptr;
   std::string version;
-  const HostHealthRegistry* hosts = nullptr;  // routes.hosts health; null = none
+  const HostHealthRegistry* hosts = nullptr;          // routes.hosts health; null = none
+  const CertificateRegistry* certificates = nullptr;  // null = none
 };
 
 using WorkerMetricsList = std::vector<std::shared_ptr<const WorkerMetrics>>;

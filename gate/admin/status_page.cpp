@@ -190,7 +190,7 @@ std::string certificatesSection(const json& s) {
                 {{"file", "File"},
                  {"names", "Names"},
                  {"issuer", "Issuer"},
-                 {"not_after", "Not after"},
+                 {"not_after_date", "Not after"},
                  {"days_left", "Days left"}});
   return html + "</section>";
 }

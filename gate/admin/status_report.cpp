@@ -139,6 +139,26 @@ json apps(const StatusInputs& in) {
   return all;
 }
 
+json certificates(const StatusInputs& in) {
+  json all = json::array();
+  if (in.metrics->certificates == nullptr) {
+    return all;
+  }
+  const std::shared_ptr<const CertificateList> list = in.metrics->certificates->current();
+  if (!list) {
+    return all;
+  }
+  for (const CertificateInfo& info : *list) {
+    all.push_back({{"file", info.file},
+                   {"names", info.names},
+                   {"issuer", info.issuer},
+                   {"not_after", static_cast<int64_t>(info.notAfter)},
+                   {"not_after_date", isoDate(info.notAfter)},
+                   {"days_left", daysLeft(info.notAfter, static_cast<time_t>(in.nowSeconds))}});
+  }
+  return all;
+}
+
 }  // namespace
 
 json statusJson(const StatusInputs& inputs) {
@@ -149,7 +169,8 @@ json statusJson(const StatusInputs& inputs) {
                    {"tls_handshakes", handshakes(inputs.metrics->workers)},
                    {"traffic", traffic(inputs.metrics->workers)},
                    {"backends", backends(inputs)},
-                   {"apps", apps(inputs)}};
+                   {"apps", apps(inputs)},
+                   {"certificates", certificates(inputs)}};
   if (inputs.history != nullptr) {
     document["tls_handshakes"]["last_minute"] = inputs.history->lastMinute();
     document["traffic"]["history"] = inputs.history->series();

@@ -18,6 +18,7 @@
 #include "gate/config/config_file_text.h"
 #include "gate/config/config_sections.h"
 #include "gate/config/config_values.h"
+#include "gate/config/password_hash.h"
 
 namespace httpgate::gate {
 
@@ -210,8 +211,29 @@ void parseLog(const ConfigValue& value, LogConfig& log) {
   }
 }
 
+// admin.users: {name: hash}, each hash checked by form (password_hash.h).
+void parseAdminUsers(const ConfigValue& value, std::vector<AdminUser>& users) {
+  if (value.isNull()) {
+    return;
+  }
+  const ConfigMap map = value.openMap();
+  for (const ConfigMap::Entry& entry : map.entries()) {
+    if (std::string problem = userNameProblem(entry.name); !problem.empty()) {
+      throw ConfigFailure{entry.namePos, entry.value.key(), std::move(problem)};
+    }
+    std::string hash = entry.value.scalar("expected a crypt(3) password hash");
+    if (std::string problem = passwordHashProblem(hash); !problem.empty()) {
+      entry.value.fail(std::move(problem));
+    }
+    users.push_back(AdminUser{entry.name, std::move(hash)});
+  }
+}
+
 void parseAdmin(const ConfigValue& value, Config& config) {
-  const ConfigMap map = value.map({"listen", "allow_public"});
+  const ConfigMap map = value.map({"listen", "allow_public", "users"});
+  if (const ConfigValue* users = map.find("users")) {
+    parseAdminUsers(*users, config.admin.users);
+  }
   if (const ConfigValue* allowPublic = map.find("allow_public")) {
     config.admin.allowPublic = allowPublic->boolean();
   }

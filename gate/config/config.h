@@ -202,6 +202,12 @@ struct LogConfig {
   AccessFormat accessFormat = AccessFormat::Combined;
 };
 
+// An admin.users entry: HTTP basic authentication for the admin endpoint.
+struct AdminUser {
+  std::string name;
+  std::string hash;  // crypt(3): bcrypt ($2b$, $2y$) or SHA-512-crypt ($6$), checked at load
+};
+
 struct AdminConfig {
   std::string listen;  // "" = off
   std::optional<SocketAddress> socket;
@@ -209,6 +215,9 @@ struct AdminConfig {
   // and /healthz are unauthenticated.
   bool allowPublic = false;
   SourcePos pos;  // of admin.listen, for bind errors
+  // admin.users: when not empty, every admin request but /healthz needs
+  // one of these in an Authorization: Basic field. In file order.
+  std::vector<AdminUser> users;
 };
 
 struct Config {

@@ -57,6 +57,18 @@ const char* listenerKind(const ListenConfig& listener) {
   return listener.redirectHttps ? "redirect" : "plain";
 }
 
+// A warning for each certificate of `list` with fewer than
+// kCertificateWarningDays left (at start and after every reload), so that
+// an expiry shows in the journal before clients see it.
+void warnAboutExpiry(const CertificateList& list) {
+  const time_t now = ::time(nullptr);
+  for (const CertificateInfo& info : list) {
+    if (std::string warning = expiryWarning(info, now); !warning.empty()) {
+      spdlog::warn("{}", warning);
+    }
+  }
+}
+
 }  // namespace
 
 int checkConfiguration(const std::string& path) {
@@ -75,6 +87,10 @@ int checkConfiguration(const ConfigLoader& loader, const std::string& name) {
   if (!runtime.ok()) {
     fprintf(stderr, "%s\n", runtime.error().c_str());
     return 1;
+  }
+  const time_t now = ::time(nullptr);
+  for (const CertificateInfo& info : *runtime.value()->certificates) {
+    fprintf(stderr, "%s\n", certificateCheckLine(info, now).c_str());
   }
   fprintf(stderr, "configuration %s is valid\n", name.c_str());
   return 0;
@@ -165,6 +181,8 @@ bool Server::setUp(const std::shared_ptr<const Config>& config, unsigned workers
   runtime_ = std::move(built).value();
   hostHealth_.publish(runtime_->hostHealth);
   statusBoard().configLoaded(runtime_->config, static_cast<int64_t>(std::time(nullptr)));
+  certificates_.publish(runtime_->certificates);
+  warnAboutExpiry(*runtime_->certificates);
   // The admin endpoint's socket, bound while the privileges last.
   auto admin = AdminEndpoint::open(*config);
   if (!admin.ok()) {
@@ -220,7 +238,7 @@ void Server::startWorkers(const Config& config, unsigned workers) {
   }
   if (admin_) {
     // Its thread, too, leaves signals to this one.
-    admin_->start(config, ports_, workers_, &hostHealth_);
+    admin_->start(config, ports_, workers_, &hostHealth_, &certificates_);
   }
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
@@ -330,6 +348,7 @@ void Server::reload() {
         runtime_ = std::move(built).value();
         hostHealth_.publish(runtime_->hostHealth);
         statusBoard().configLoaded(runtime_->config, static_cast<int64_t>(std::time(nullptr)));
+        certificates_.publish(runtime_->certificates);
       }
     }
   }
@@ -348,7 +367,11 @@ void Server::reload() {
   if (appStarts_) {
     appStarts_->reload();
   }
+  if (admin_) {
+    admin_->setUsers(*runtime_->config);
+  }
   spdlog::info("configuration reloaded");
+  warnAboutExpiry(*runtime_->certificates);
   systemd::notifyReloaded(servingStatus() + "; configuration reloaded");
 }
 

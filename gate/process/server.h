@@ -67,6 +67,7 @@ class Server {
   std::vector<uint16_t> ports_;
   std::shared_ptr<const Runtime> runtime_;
   HostHealthRegistry hostHealth_;         // before admin_, which reads it
+  CertificateRegistry certificates_;      // the same
   std::unique_ptr<AppStarts> appStarts_;  // before workers_: they use it
   // Shared by the workers, kept across reloads (gate/limits/).
   std::unique_ptr<GateLimits> limits_;

@@ -36,6 +36,32 @@ std::string buildHostTls(const Config& config,
   return {};
 }
 
+// The certificates of `runtime`'s listeners and hosts, each file once.
+std::shared_ptr<const CertificateList> collectCertificates(const Runtime& runtime) {
+  auto list = std::make_shared<CertificateList>();
+  auto add = [&](const CertificateInfo& info) {
+    for (const CertificateInfo& known : *list) {
+      if (known.file == info.file) {
+        return;
+      }
+    }
+    list->push_back(info);
+  };
+  for (const auto& set : runtime.tls) {
+    if (set) {
+      for (const CertificateInfo& info : set->certificates()) {
+        add(info);
+      }
+    }
+  }
+  for (const auto& host : runtime.hostTls) {
+    if (host && host->clientCertificate()) {
+      add(*host->clientCertificate());
+    }
+  }
+  return list;
+}
+
 }  // namespace
 
 const BackendTlsContext* Runtime::hostTlsFor(const BackendHost* host) const {
@@ -76,6 +102,7 @@ Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config
   if (std::string error = buildHostTls(*config, runtime->hostTls); !error.empty()) {
     return Result<std::shared_ptr<const Runtime>>::fail(std::move(error));
   }
+  runtime->certificates = collectCertificates(*runtime);
   auto log = AccessLog::open(config->log);
   if (!log.ok()) {
     return Result<std::shared_ptr<const Runtime>>::fail(config->file + ": " + log.error());

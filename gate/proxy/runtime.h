@@ -18,6 +18,7 @@
 #include "gate/proxy/host_health.h"
 #include "gate/telemetry/logging.h"
 #include "gate/tls/backend_tls.h"
+#include "gate/tls/certificate_info.h"
 #include "gate/tls/tls_context.h"
 
 namespace httpgate::gate {
@@ -38,6 +39,10 @@ struct Runtime {
   // hosts reached in plain TCP. Entries with the same host and settings
   // share one (and so its TLS session).
   std::vector<std::shared_ptr<const BackendTlsContext>> hostTls;
+  // Every certificate this snapshot presents (certificate_info.h): the
+  // listeners' in configuration order, then the hosts' client
+  // certificates; a file named twice is listed once. Never null.
+  std::shared_ptr<const CertificateList> certificates;
 
   // The TLS context for `host` (a pointer into config's routes), or null
   // when the gate talks plain TCP to it. Only asked for hosts with tls.

@@ -127,6 +127,7 @@ Result<std::shared_ptr<BackendTlsContext>> BackendTlsContext::create(const HostT
           configFile, tls.pos, key + ".key",
           "\"" + tls.keyFile + "\" does not match \"" + tls.certFile + "\": " + opensslError()));
     }
+    context->clientCertificate_ = describeCertificate(SSL_CTX_get0_certificate(ctx), tls.certFile);
   }
   // Client-side caching without OpenSSL's internal store: the callback
   // keeps the newest session itself (SessionStore).

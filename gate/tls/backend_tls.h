@@ -11,10 +11,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "common/result.h"
 #include "gate/config/config.h"
+#include "gate/tls/certificate_info.h"
 
 namespace httpgate::gate {
 
@@ -44,6 +46,9 @@ class BackendTlsContext {
   // The same settings give the same id after a reload.
   uint32_t id() const { return id_; }
 
+  // The client certificate offered for mutual TLS, if one is configured.
+  const std::optional<CertificateInfo>& clientCertificate() const { return clientCertificate_; }
+
   // The id `tls` and `hostName` would get.
   static uint32_t idOf(const HostTlsConfig& tls, const std::string& hostName);
 
@@ -53,6 +58,7 @@ class BackendTlsContext {
   SSL_CTX* ctx_ = nullptr;
   std::string serverName_;
   uint32_t id_ = 0;
+  std::optional<CertificateInfo> clientCertificate_;
 };
 
 // Why the TLS handshake on `ssl` failed, for the log: the certificate

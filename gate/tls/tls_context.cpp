@@ -5,6 +5,7 @@
 
 #include "common/http/chars.h"
 #include "common/result.h"
+#include "gate/tls/certificate_info.h"
 #include "gate/tls/openssl_error.h"
 
 namespace httpgate::gate {
@@ -17,35 +18,6 @@ constexpr const char* kTls12Ciphers =
     "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
 constexpr const char* kGroups = "X25519:P-256:P-384";
 constexpr unsigned char kSessionIdContext[] = "httpgate";
-
-// The DNS names a certificate is valid for: its subjectAltName DNS entries,
-// or its subject CN when it has none.
-std::vector<std::string> certificateNames(X509* cert) {
-  std::vector<std::string> names;
-  auto* sans =
-      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
-  if (sans != nullptr) {
-    for (int i = 0; i < sk_GENERAL_NAME_num(sans); ++i) {
-      const GENERAL_NAME* name = sk_GENERAL_NAME_value(sans, i);
-      if (name->type == GEN_DNS) {
-        const ASN1_STRING* dns = name->d.dNSName;
-        names.push_back(http::asciiLower(std::string_view(
-            reinterpret_cast<const char*>(ASN1_STRING_get0_data(dns)), ASN1_STRING_length(dns))));
-      }
-    }
-    GENERAL_NAMES_free(sans);
-  }
-  if (names.empty()) {
-    X509_NAME* subject = X509_get_subject_name(cert);
-    int index = X509_NAME_get_index_by_NID(subject, NID_commonName, -1);
-    if (index >= 0) {
-      const ASN1_STRING* cn = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
-      names.push_back(http::asciiLower(std::string_view(
-          reinterpret_cast<const char*>(ASN1_STRING_get0_data(cn)), ASN1_STRING_length(cn))));
-    }
-  }
-  return names;
-}
 
 // The protocols a listener offers, in the wire format of ALPN and in the
 // server's order of preference.
@@ -168,7 +140,9 @@ Result<std::shared_ptr<TlsContextSet>> TlsContextSet::create(
       return Result<std::shared_ptr<TlsContextSet>>::fail(formatConfigError(
           configFile, cert.keyPos, key + ".key", "private key does not match the certificate"));
     }
-    set->entries_.back().names = certificateNames(SSL_CTX_get0_certificate(entry.ctx));
+    X509* leaf = SSL_CTX_get0_certificate(entry.ctx);
+    set->entries_.back().names = certificateNames(leaf);
+    set->certificates_.push_back(describeCertificate(leaf, cert.certFile));
   }
   if (set->entries_.size() > 1) {
     SSL_CTX_set_tlsext_servername_callback(set->entries_.front().ctx, onServerName);

@@ -14,6 +14,7 @@
 
 #include "common/result.h"
 #include "gate/config/config.h"
+#include "gate/tls/certificate_info.h"
 #include "gate/tls/ticket_keys.h"
 
 namespace httpgate::gate {
@@ -39,6 +40,9 @@ class TlsContextSet {
   // connection holds the configuration snapshot that owns it).
   SSL* newConnection(int fd) const;
 
+  // The leaf certificate of every context, in configuration order.
+  const CertificateList& certificates() const { return certificates_; }
+
  private:
   TlsContextSet() = default;
 
@@ -53,6 +57,7 @@ class TlsContextSet {
   static int onServerName(SSL* ssl, int* alert, void* arg);
 
   std::vector<Entry> entries_;
+  CertificateList certificates_;
 };
 
 }  // namespace httpgate::gate

@@ -114,6 +114,12 @@ TEST_F(StatusTest, ExactValuesAfterAKnownSequence) {
   EXPECT_EQ(s["listeners"][1]["tls"], false);
   EXPECT_EQ(s["listeners"][1]["protocols"], json::array({"http/1.1"}));
 
+  // The test's certificate, made at test time for "gate.test".
+  ASSERT_EQ(s["certificates"].size(), 1U) << s["certificates"].dump();
+  EXPECT_EQ(s["certificates"][0]["file"], cert_.certPath);
+  EXPECT_EQ(s["certificates"][0]["names"], json::array({"gate.test"}));
+  EXPECT_GT(s["certificates"][0]["days_left"].get<int64_t>(), 0);
+
   ASSERT_EQ(s["apps"].size(), 2U);
   EXPECT_EQ(s["apps"][0]["name"], "alive");
   EXPECT_EQ(s["apps"][0]["port"], backend_.port());

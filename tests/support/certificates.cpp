@@ -5,6 +5,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include <ctime>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -190,6 +191,26 @@ CertificateFiles makeCertificate(const TempDir& dir, const std::string& stem,
     fail("write " + files.keyPath);
   }
   return files;
+}
+
+Validity expiringInDays(long days) {
+  return Validity{-3600, days * 86400};
+}
+
+X509* readCertificate(const std::string& certPath) {
+  BioPtr in(BIO_new_file(certPath.c_str(), "r"));
+  X509* cert = in ? PEM_read_bio_X509(in.get(), nullptr, nullptr, nullptr) : nullptr;
+  ERR_clear_error();
+  return cert;
+}
+
+long certificateNotAfter(const std::string& certPath) {
+  CertPtr cert(readCertificate(certPath));
+  tm when{};
+  if (!cert || ASN1_TIME_to_tm(X509_get0_notAfter(cert.get()), &when) != 1) {
+    fail("read the notAfter of " + certPath);
+  }
+  return static_cast<long>(timegm(&when));
 }
 
 std::string certificateCommonName(X509* cert) {

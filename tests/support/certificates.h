@@ -40,12 +40,24 @@ struct Validity {
   long notAfter = 24 * 3600;
 };
 
+// Valid from an hour ago until `days` days from now (negative: expired
+// that many days ago).
+Validity expiringInDays(long days);
+
 // A certificate for `dnsNames` signed by `ca`, valid for `validity`
 // (Validity{-2 * 86400, -86400} makes an expired one), written as
 // <stem>.crt and <stem>.key into `dir`. Throws on an OpenSSL failure.
 CertificateFiles makeSignedCertificate(const TempDir& dir, const std::string& stem,
                                        const std::vector<std::string>& dnsNames,
                                        const CertificateAuthority& ca, Validity validity = {});
+
+// The first certificate of the PEM file `certPath` (X509_free it), or
+// null when it cannot be read.
+X509* readCertificate(const std::string& certPath);
+
+// The notAfter of the PEM certificate `certPath` in Unix time. Throws when
+// the file cannot be read.
+long certificateNotAfter(const std::string& certPath);
 
 // The subject CN of `cert`, or "" when it has none.
 std::string certificateCommonName(X509* cert);

@@ -65,3 +65,41 @@ TEST(AdminResponse, MethodNotAllowedSaysWhatIs) {
 
 }  // namespace
 }  // namespace httpgate::gate
+
+namespace httpgate::gate {
+namespace {
+
+TEST(AdminRequest, CarriesTheAuthorizationField) {
+  const AdminRequest none = classifyAdminRequest("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_TRUE(none.parsed);
+  EXPECT_FALSE(none.openPath);
+  EXPECT_FALSE(none.authorization);
+  const AdminRequest one =
+      classifyAdminRequest("GET /nowhere HTTP/1.1\r\nHost: x\r\nauthorization: Basic Og==\r\n\r\n");
+  EXPECT_EQ(one.status, 404);
+  EXPECT_TRUE(one.parsed);
+  EXPECT_EQ(one.authorization, "Basic Og==");
+  const AdminRequest two = classifyAdminRequest(
+      "GET /metrics HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Og==\r\nAuthorization: Basic "
+      "Og==\r\n\r\n");
+  EXPECT_EQ(two.authorization, "");
+}
+
+TEST(AdminRequest, OnlyHealthzIsOpen) {
+  EXPECT_TRUE(classifyAdminRequest("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").openPath);
+  EXPECT_TRUE(classifyAdminRequest("POST /healthz?x HTTP/1.1\r\nHost: x\r\n\r\n").openPath);
+  EXPECT_FALSE(classifyAdminRequest("GET /healthz/ HTTP/1.1\r\nHost: x\r\n\r\n").openPath);
+  EXPECT_FALSE(classifyAdminRequest("GET / HTTP/1.1\r\nHost: x\r\n\r\n").openPath);
+  EXPECT_FALSE(classifyAdminRequest("GARBAGE\r\n\r\n").parsed);
+}
+
+TEST(AdminResponse, Unauthorized) {
+  EXPECT_EQ(formatAdminResponse(401, "text/plain; charset=utf-8", "Unauthorized\n", false),
+            "HTTP/1.1 401 Unauthorized\r\nServer: httpgate\r\n"
+            "WWW-Authenticate: Basic realm=\"httpgate\"\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 13\r\n"
+            "Cache-Control: no-store\r\nConnection: close\r\n\r\nUnauthorized\n");
+}
+
+}  // namespace
+}  // namespace httpgate::gate
