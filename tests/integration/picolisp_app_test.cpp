@@ -42,8 +42,7 @@ class PicolispAppTest : public GateTest {
       GTEST_SKIP() << kPil << " (package picolisp) or " << kSetsid
                    << " is missing: packaging/quickstart/install-deps.sh installs it";
     }
-    uint16_t port = 0;
-    { UniqueFd probe = listenTcp("127.0.0.1", 1, &port); }  // a free port for pil
+    const uint16_t port = freePortOutsideEphemeralRange();  // for pil to listen on
     // setsid makes pil a process group leader, so that TearDown also ends the
     // session children it forks.
     pil_ = std::make_unique<ChildProcess>(std::vector<std::string>{

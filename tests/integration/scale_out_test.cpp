@@ -40,9 +40,7 @@ uint16_t portBlock(unsigned which) {
 
 // A free port on 127.0.0.1 for HAProxy's frontend (it binds it itself).
 uint16_t freePort() {
-  uint16_t port = 0;
-  listenTcp("127.0.0.1", 1, &port);
-  return port;
+  return freePortOutsideEphemeralRange();
 }
 
 class ScaleOutTest : public ::testing::Test {

@@ -8,8 +8,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 namespace httpgate::test {
@@ -159,6 +161,36 @@ bool ipv6LoopbackAvailable() {
   const Address address = makeAddress("::1", 0);
   UniqueFd fd(socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0));
   return fd.valid() && bind(fd.get(), address.get(), address.length) == 0;
+}
+
+uint16_t freePortOutsideEphemeralRange() {
+  long low = 32768;
+  std::ifstream range("/proc/sys/net/ipv4/ip_local_port_range");
+  range >> low;
+  const long first = 10000;
+  const long last = std::max(first + 1000, low - 1);
+  // A start of its own per process, so that tests running at once do not
+  // probe the same ports in the same order.
+  long candidate = first + static_cast<long>(::getpid() * 7919L % (last - first));
+  for (long tried = 0; tried < last - first; ++tried, ++candidate) {
+    if (candidate > last) {
+      candidate = first;
+    }
+    const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      break;
+    }
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(candidate));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+    ::close(fd);
+    if (free) {
+      return static_cast<uint16_t>(candidate);
+    }
+  }
+  throw std::runtime_error("no free port below the ephemeral range");
 }
 
 }  // namespace httpgate::test

@@ -41,6 +41,13 @@ UniqueFd connectTcp(const std::string& host, uint16_t port, Millis timeout,
 // `backlog`; its port is stored in `port`. Throws on failure.
 UniqueFd listenTcp(const std::string& host, int backlog, uint16_t* port, uint16_t wanted = 0);
 
+// A port that is free now, for a program the test starts to listen on
+// later, taken from below the kernel's ephemeral range
+// (net.ipv4.ip_local_port_range): a port from inside it may meanwhile
+// become the source port of some outgoing connection (another test's
+// client), and the program's bind then fails with EADDRINUSE.
+uint16_t freePortOutsideEphemeralRange();
+
 // The local port of a bound socket.
 uint16_t localPort(int fd);
 
