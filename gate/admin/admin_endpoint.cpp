@@ -71,6 +71,8 @@ struct AdminEndpoint::Connection {
   bufferevent* bev = nullptr;
   bool answered = false;
   sockaddr_storage client{};  // for the log of refusals
+  // A status request waiting for the workers' census.
+  std::shared_ptr<CensusGathering> gathering;
 };
 
 namespace {
@@ -152,6 +154,7 @@ void AdminEndpoint::start(const Config& config, const std::vector<uint16_t>& por
   }
   for (const auto& worker : workers) {
     sources_.workers.push_back(worker->metricsHandle());
+    workers_.push_back(worker.get());
   }
   sources_.process = &processMetrics();
   sources_.version = HTTPGATE_VERSION;
@@ -192,7 +195,7 @@ void AdminEndpoint::acceptAll() {
       ::close(fd);
       continue;
     }
-    auto* connection = new Connection{this, nullptr, false, client};
+    auto* connection = new Connection{this, nullptr, false, client, nullptr};
     connection->bev = bufferevent_socket_new(base_, fd, BEV_OPT_CLOSE_ON_FREE);
     if (connection->bev == nullptr) {
       ::close(fd);
@@ -251,7 +254,7 @@ bool AdminEndpoint::admitted(const AdminRequest& request, const Connection& conn
 
 void AdminEndpoint::answer(Connection* connection, std::string_view in) {
   const AdminRequest request = classifyAdminRequest(in);
-  if (!request.complete) {
+  if (!request.complete || connection->gathering) {
     return;
   }
   std::string body;
@@ -266,19 +269,15 @@ void AdminEndpoint::answer(Connection* connection, std::string_view in) {
     body = renderMetrics(sources_);
     type = "text/plain; version=0.0.4; charset=utf-8";
   } else if (request.page == AdminPage::StatusJson || request.page == AdminPage::StatusPage) {
-    const StatusInputs inputs{&sources_,
-                              statusBoard().view(),
-                              listeningTcpPorts(),
-                              static_cast<int64_t>(std::time(nullptr)),
-                              clock::monotonicNs(),
-                              &history_};
-    if (request.page == AdminPage::StatusJson) {
-      body = renderStatusJson(inputs);
-      type = "application/json";
-    } else {
-      body = renderStatusPage(statusJson(inputs));
-      type = "text/html; charset=utf-8";
-    }
+    // The rest of the answer waits for the workers' census (at most
+    // kCensusWaitMs); reading stops meanwhile.
+    bufferevent_disable(connection->bev, EV_READ);
+    connection->gathering = CensusGathering::start(
+        base_, workers_, kCensusWaitMs, [this, connection, request](BackendCensus census) {
+          connection->gathering.reset();
+          answerStatus(connection, request, census);
+        });
+    return;
   } else if (request.page == AdminPage::Stylesheet) {
     body = statusStylesheet();
     type = "text/css; charset=utf-8";
@@ -294,6 +293,28 @@ void AdminEndpoint::answer(Connection* connection, std::string_view in) {
       body = "unhealthy: " + problem + "\n";
     }
   }
+  respond(connection, request, status, type, body);
+}
+
+void AdminEndpoint::answerStatus(Connection* connection, const AdminRequest& request,
+                                 const BackendCensus& census) {
+  const StatusInputs inputs{&sources_,
+                            statusBoard().view(),
+                            listeningTcpPorts(),
+                            static_cast<int64_t>(std::time(nullptr)),
+                            clock::monotonicNs(),
+                            &history_,
+                            &census};
+  if (request.page == AdminPage::StatusJson) {
+    respond(connection, request, 200, "application/json", renderStatusJson(inputs));
+  } else {
+    respond(connection, request, 200, "text/html; charset=utf-8",
+            renderStatusPage(statusJson(inputs)));
+  }
+}
+
+void AdminEndpoint::respond(Connection* connection, const AdminRequest& request, int status,
+                            std::string_view type, const std::string& body) {
   connection->answered = true;
   bufferevent_disable(connection->bev, EV_READ);
   const std::string response = formatAdminResponse(status, type, body, request.headOnly);
@@ -301,6 +322,9 @@ void AdminEndpoint::answer(Connection* connection, std::string_view in) {
 }
 
 void AdminEndpoint::finish(Connection* connection) {
+  if (connection->gathering) {
+    connection->gathering->cancel();
+  }
   connections_.erase(std::find(connections_.begin(), connections_.end(), connection));
   bufferevent_free(connection->bev);
   delete connection;

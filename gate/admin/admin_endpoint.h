@@ -18,6 +18,7 @@
 #include "common/result.h"
 #include "gate/admin/admin_request.h"
 #include "gate/admin/basic_auth.h"
+#include "gate/admin/census_gathering.h"
 #include "gate/admin/metrics_report.h"
 #include "gate/admin/traffic_history.h"
 #include "gate/config/config.h"
@@ -72,6 +73,15 @@ class AdminEndpoint {
   // only with valid credentials when admin.users is set. Logs refusals
   // (at most one line a second).
   bool admitted(const AdminRequest& request, const Connection& connection);
+  // / and /status.json, once the workers' census is in.
+  void answerStatus(Connection* connection, const AdminRequest& request,
+                    const BackendCensus& census);
+  // Writes the answer; the connection closes once it has left.
+  void respond(Connection* connection, const AdminRequest& request, int status,
+               std::string_view type, const std::string& body);
+
+  // How long a status request waits for the workers' census.
+  static constexpr int kCensusWaitMs = 250;
 
   int fd_ = -1;
   uint16_t port_ = 0;
@@ -82,6 +92,7 @@ class AdminEndpoint {
   TrafficHistory history_;   // admin thread only
   std::thread thread_;
   MetricsSources sources_;
+  std::vector<Worker*> workers_;  // for the census; they outlive this endpoint
   mutable std::mutex usersMutex_;
   std::shared_ptr<const AdminAuthenticator> users_;  // under usersMutex_
   LogThrottle refusals_{1000};                       // admin thread only

@@ -88,6 +88,14 @@ std::string formatAdminResponse(int status, std::string_view contentType, std::s
   }
   out.append("Content-Type: ").append(contentType).append("\r\n");
   out.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n");
+  // The status page's own script and stylesheet, its JSON, nothing else:
+  // should a value ever slip through unescaped, a browser still runs no
+  // script and loads nothing from elsewhere; no framing, no referrer.
+  out.append(
+      "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; "
+      "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+      "frame-ancestors 'none'\r\n"
+      "X-Content-Type-Options: nosniff\r\nReferrer-Policy: no-referrer\r\n");
   out.append("Cache-Control: no-store\r\nConnection: close\r\n\r\n");
   if (!headOnly) {
     out.append(body);

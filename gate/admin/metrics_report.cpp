@@ -45,17 +45,14 @@ void traffic(PrometheusText& out, const Workers& workers) {
 }
 
 void tls(PrometheusText& out, const Workers& workers) {
+  const HandshakeCounts handshakes = allHandshakes(workers);
   out.family("httpgate_tls_handshakes_total", "TLS handshakes completed.", "counter");
-  out.sample("httpgate_tls_handshakes_total", {},
-             total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.handshakes; }));
+  out.sample("httpgate_tls_handshakes_total", {}, handshakes.completed);
   out.family("httpgate_tls_handshake_failures_total", "TLS handshakes that failed, by reason.",
              "counter");
   for (size_t i = 0; i < kHandshakeFailures; ++i) {
     out.sample("httpgate_tls_handshake_failures_total",
-               {{"reason", labelOf(static_cast<HandshakeFailure>(i))}},
-               total(workers, [&](const WorkerMetrics& w) -> const Counter& {
-                 return w.handshakeFailures[i];
-               }));
+               {{"reason", labelOf(static_cast<HandshakeFailure>(i))}}, handshakes.failed[i]);
   }
 }
 
@@ -243,6 +240,37 @@ void loops(PrometheusText& out, const Workers& workers) {
 }
 
 }  // namespace
+
+HandshakeCounts& HandshakeCounts::operator+=(const HandshakeCounts& other) {
+  completed += other.completed;
+  for (size_t i = 0; i < kHandshakeFailures; ++i) {
+    failed[i] += other.failed[i];
+  }
+  return *this;
+}
+
+HandshakeCounts handshakesOn(const WorkerMetricsList& workers, size_t index) {
+  HandshakeCounts sum;
+  for (const auto& worker : workers) {
+    if (index < worker->handshakes.size()) {
+      const HandshakeCounters& counters = worker->handshakes[index];
+      sum.completed += counters.completed.get();
+      for (size_t i = 0; i < kHandshakeFailures; ++i) {
+        sum.failed[i] += counters.failed[i].get();
+      }
+    }
+  }
+  return sum;
+}
+
+HandshakeCounts allHandshakes(const WorkerMetricsList& workers) {
+  HandshakeCounts sum;
+  const size_t listeners = workers.empty() ? 0 : workers.front()->handshakes.size();
+  for (size_t index = 0; index < listeners; ++index) {
+    sum += handshakesOn(workers, index);
+  }
+  return sum;
+}
 
 int64_t openConnections(const MetricsSources& sources, size_t index) {
   int64_t open = 0;

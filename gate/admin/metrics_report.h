@@ -4,6 +4,7 @@
 // never slows a worker down.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -36,6 +37,19 @@ uint64_t total(const WorkerMetricsList& workers, Pick pick) {
   }
   return sum;
 }
+
+// Plain sums of HandshakeCounters (metrics.h).
+struct HandshakeCounts {
+  uint64_t completed = 0;
+  std::array<uint64_t, kHandshakeFailures> failed{};  // by HandshakeFailure
+
+  HandshakeCounts& operator+=(const HandshakeCounts& other);
+};
+
+// The TLS handshakes on listener `index`, over the workers.
+HandshakeCounts handshakesOn(const WorkerMetricsList& workers, size_t index);
+// The TLS handshakes on every listener, over the workers.
+HandshakeCounts allHandshakes(const WorkerMetricsList& workers);
 
 // Client connections open now on listener `index`, over the workers.
 int64_t openConnections(const MetricsSources& sources, size_t index);

@@ -49,6 +49,10 @@ std::string_view statusScript() {
     if (typeof t !== "number") return "-";
     return new Date(t * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
   }
+  // Keys ending in "at" are times (as the server renders them).
+  function cell(key, value) {
+    return /(^|[_/])at$/.test(key) ? when(value) : show(value);
+  }
   function mark(td, key, value) {
     if (key === "days_left" && typeof value === "number") {
       td.className = value < 7 ? "alarm" : value < 30 ? "warn" : "";
@@ -62,7 +66,7 @@ std::string_view statusScript() {
       for (const key of keys) {
         const td = document.createElement("td");
         const value = at(row, key, "/");
-        td.textContent = show(value);
+        td.textContent = cell(key, value);
         mark(td, key, value);
         tr.appendChild(td);
       }
@@ -126,8 +130,9 @@ std::string_view statusScript() {
     const now = document.getElementById("now");
     if (now) now.textContent = when(doc.now);
     const tables = {
-      workers: doc.gate.workers, listeners: doc.listeners, hosts: doc.backends.hosts,
-      apps: doc.apps, certificates: doc.certificates,
+      workers: doc.gate.workers, listeners: doc.listeners, slowest: doc.traffic.slowest,
+      ports: doc.backends.ports, hosts: doc.backends.hosts, apps: doc.apps,
+      certificates: doc.certificates,
     };
     for (const id in tables) {
       const table = document.getElementById(id);

@@ -10,6 +10,15 @@ namespace {
 
 using json = nlohmann::json;
 
+const json kNothing;
+
+// The value at `pointer` ("/gate/version") of `doc`, or null when it is not
+// there: a const json's operator[] must not be asked for a missing key.
+const json& value(const json& doc, const std::string& pointer) {
+  const json::json_pointer path(pointer);
+  return doc.contains(path) ? doc.at(path) : kNothing;
+}
+
 // A value for the page: strings escaped, numbers as JSON writes them,
 // null as "-".
 std::string text(const json& value) {
@@ -63,8 +72,17 @@ std::string daysLeftClass(const std::string& key, const json& value) {
   return days < 7 ? " class=\"alarm\"" : days < 30 ? " class=\"warn\"" : "";
 }
 
-// A table of `rows` (an array of objects) with one column per key: the
-// script rebuilds it from the same array, so both show the same.
+// A column's cell: times (keys ending in "at") as dates, the rest as text;
+// the script does the same.
+std::string cell(const std::string& key, const json& v) {
+  const bool time = key == "at" || (key.size() > 3 && key.compare(key.size() - 3, 3, "_at") == 0) ||
+                    (key.size() > 3 && key.compare(key.size() - 3, 3, "/at") == 0);
+  return time ? when(v) : text(v);
+}
+
+// A table of `rows` (an array of objects) with one column per key (a JSON
+// pointer below the row, without its first '/'): the script rebuilds it
+// from the same array, so both show the same.
 std::string table(const std::string& id, const json& rows,
                   const std::vector<std::pair<std::string, std::string>>& columns) {
   std::string html = "<table id=\"" + id + "\"><thead><tr>";
@@ -76,10 +94,8 @@ std::string table(const std::string& id, const json& rows,
     for (const json& row : rows) {
       html += "<tr>";
       for (const auto& [key, title] : columns) {
-        const json::json_pointer pointer("/" + key);
-        const bool present = row.contains(pointer);
-        html += "<td" + daysLeftClass(key, present ? row[pointer] : json()) + ">" +
-                (present ? text(row[pointer]) : std::string("-")) + "</td>";
+        const json& v = value(row, "/" + key);
+        html += "<td" + daysLeftClass(key, v) + ">" + cell(key, v) + "</td>";
       }
       html += "</tr>";
     }
@@ -88,40 +104,43 @@ std::string table(const std::string& id, const json& rows,
 }
 
 std::string gateSection(const json& s) {
-  const json& g = s["gate"];
   std::string html = "<section><h2>Gate</h2><dl>";
-  html += "<dt>Version</dt><dd>" + field("gate.version", text(g["version"])) + "</dd>";
-  html += "<dt>PID</dt><dd>" + field("gate.pid", text(g["pid"])) + "</dd>";
-  html += "<dt>Started</dt><dd>" + when(g["started_at"]) + " (up " +
-          field("gate.uptime_seconds", text(g["uptime_seconds"])) + " s)</dd>";
-  html += "<dt>Configuration</dt><dd>" + field("gate.config_file", text(g["config_file"])) +
-          ", loaded " + when(g["config_loaded_at"]) + "</dd>";
+  html += "<dt>Version</dt><dd>" + field("gate.version", text(value(s, "/gate/version"))) + "</dd>";
+  html += "<dt>PID</dt><dd>" + field("gate.pid", text(value(s, "/gate/pid"))) + "</dd>";
+  html += "<dt>Started</dt><dd>" + when(value(s, "/gate/started_at")) + " (up " +
+          field("gate.uptime_seconds", text(value(s, "/gate/uptime_seconds"))) + " s)</dd>";
+  html += "<dt>Configuration</dt><dd>" +
+          field("gate.config_file", text(value(s, "/gate/config_file"))) + ", loaded " +
+          when(value(s, "/gate/config_loaded_at")) + "</dd>";
   html += "<dt>Last reload</dt><dd id=\"last-reload\">";
-  const json& reload = g["last_reload"];
-  if (reload.is_null()) {
+  const json& reload = value(s, "/gate/last_reload");
+  if (!reload.is_object()) {
     html += "none since the start";
-  } else if (reload["ok"].get<bool>()) {
-    html += "ok, " + when(reload["at"]);
+  } else if (value(reload, "/ok") == true) {
+    html += "ok, " + when(value(reload, "/at"));
   } else {
-    html += "<span class=\"bad\">failed, " + when(reload["at"]) + ": " + text(reload["error"]) +
-            "</span>";
+    html += "<span class=\"bad\">failed, " + when(value(reload, "/at")) + ": " +
+            text(value(reload, "/error")) + "</span>";
   }
   html += "</dd></dl>";
   html +=
-      table("workers", g["workers"],
+      table("workers", value(s, "/gate/workers"),
             {{"index", "Worker"}, {"loop_lag_ms", "Loop lag (ms)"}, {"responding", "Responding"}});
   return html + "</section>";
 }
 
 std::string trafficSection(const json& s) {
-  const json& t = s["traffic"];
   std::string html = "<section><h2>Traffic</h2><dl>";
   for (const char* cls : {"1xx", "2xx", "3xx", "4xx", "5xx"}) {
     html += "<dt>" + std::string(cls) + "</dt><dd class=\"c" + cls + "\">" +
-            field(std::string("traffic.requests.") + cls, text(t["requests"][cls])) + "</dd>";
+            field(std::string("traffic.requests.") + cls,
+                  text(value(s, std::string("/traffic/requests/") + cls))) +
+            "</dd>";
   }
-  html += "<dt>Bytes in</dt><dd>" + field("traffic.bytes_in", text(t["bytes_in"])) + "</dd>";
-  html += "<dt>Bytes out</dt><dd>" + field("traffic.bytes_out", text(t["bytes_out"])) + "</dd>";
+  html += "<dt>Bytes in</dt><dd>" + field("traffic.bytes_in", text(value(s, "/traffic/bytes_in"))) +
+          "</dd>";
+  html += "<dt>Bytes out</dt><dd>" +
+          field("traffic.bytes_out", text(value(s, "/traffic/bytes_out"))) + "</dd>";
   html += "</dl><h3>Requests per second, last 15 minutes</h3>";
   html +=
       "<svg id=\"chart\" viewBox=\"0 0 900 200\" role=\"img\" "
@@ -129,64 +148,85 @@ std::string trafficSection(const json& s) {
   html +=
       "<noscript><p>The chart is drawn by the page's script; the numbers above are as of "
       "loading.</p></noscript>";
+  html += "<h3>Slowest requests, last 5 to 10 minutes</h3>";
+  html += table("slowest", value(s, "/traffic/slowest"),
+                {{"duration_ms", "Duration (ms)"},
+                 {"method", "Method"},
+                 {"path", "Path"},
+                 {"status", "Status"},
+                 {"backend_port", "Backend port"},
+                 {"started_at", "Started"}});
   return html + "</section>";
 }
 
 std::string listenersSection(const json& s) {
-  const json& h = s["tls_handshakes"];
   std::string html = "<section><h2>Listeners</h2>";
-  html += table("listeners", s["listeners"],
+  html += table("listeners", value(s, "/listeners"),
                 {{"address", "Address"},
                  {"tls", "TLS"},
                  {"protocols", "Protocols"},
-                 {"open_connections", "Open connections"}});
-  html += "<p>TLS handshakes: " + field("tls_handshakes.total", text(h["total"])) +
+                 {"open_connections", "Open connections"},
+                 {"tls_handshakes/total", "Handshakes"},
+                 {"tls_handshakes/last_minute/handshakes", "Last minute"},
+                 {"tls_handshakes/last_minute/failures/timeout", "Failed: timeout"},
+                 {"tls_handshakes/last_minute/failures/closed", "closed"},
+                 {"tls_handshakes/last_minute/failures/protocol", "protocol"}});
+  html += "<p>TLS handshakes on all listeners: " +
+          field("tls_handshakes.total", text(value(s, "/tls_handshakes/total"))) +
           "; in the last minute " +
           field("tls_handshakes.last_minute.handshakes",
-                text(h.contains("last_minute") ? h["last_minute"]["handshakes"] : json())) +
+                text(value(s, "/tls_handshakes/last_minute/handshakes"))) +
           ", failed: ";
   for (const char* reason : {"timeout", "closed", "protocol"}) {
     html += std::string(reason) + " " +
             field(std::string("tls_handshakes.last_minute.failures.") + reason,
-                  text(h.contains("last_minute") ? h["last_minute"]["failures"][reason] : json())) +
+                  text(value(s, std::string("/tls_handshakes/last_minute/failures/") + reason))) +
             " ";
   }
   return html + "</p></section>";
 }
 
 std::string backendsSection(const json& s) {
-  const json& b = s["backends"];
   std::string html = "<section><h2>Backends</h2><p>Connect failures: ";
   for (const char* reason : {"refused", "timeout", "error", "host_down", "tls"}) {
     html += std::string(reason) + " " +
             field(std::string("backends.connect_failures.") + reason,
-                  text(b["connect_failures"][reason])) +
+                  text(value(s, std::string("/backends/connect_failures/") + reason))) +
             " ";
   }
-  html += "</p>";
-  html += table("hosts", b["hosts"], {{"host", "Host"}, {"up", "Up"}});
+  html += "</p><h3>Ports with connections now</h3>";
+  html += table("ports", value(s, "/backends/ports"),
+                {{"port", "Port"},
+                 {"address", "Address"},
+                 {"tls", "TLS"},
+                 {"active", "Active"},
+                 {"pooled", "Pooled"}});
+  html += "<h3>Remote hosts</h3>";
+  html += table("hosts", value(s, "/backends/hosts"),
+                {{"host", "Host"},
+                 {"up", "Up"},
+                 {"last_failure/at", "Last failure"},
+                 {"last_failure/reason", "Reason"}});
   return html + "</section>";
 }
 
 std::string appsSection(const json& s) {
   std::string html = "<section><h2>Apps</h2>";
-  html += table("apps", s["apps"],
+  html += table("apps", value(s, "/apps"),
                 {{"name", "App"},
                  {"port", "Port"},
                  {"listening", "Listening"},
                  {"start_command", "Start command"},
-                 {"last_start/ok", "Last start ok"},
+                 {"last_start/at", "Last start"},
+                 {"last_start/ok", "Ok"},
                  {"last_start/message", "Message"},
                  {"log", "Log"}});
   return html + "</section>";
 }
 
 std::string certificatesSection(const json& s) {
-  if (!s.contains("certificates")) {
-    return "";
-  }
   std::string html = "<section><h2>Certificates</h2>";
-  html += table("certificates", s["certificates"],
+  html += table("certificates", value(s, "/certificates"),
                 {{"file", "File"},
                  {"names", "Names"},
                  {"issuer", "Issuer"},
@@ -231,7 +271,7 @@ std::string renderStatusPage(const json& status) {
       "<title>httpgate status</title>"
       "<link rel=\"stylesheet\" href=\"/status.css\">"
       "<script src=\"/status.js\" defer></script></head><body>\n";
-  html += "<header><h1>httpgate</h1><p>as of <span id=\"now\">" + when(status["now"]) +
+  html += "<header><h1>httpgate</h1><p>as of <span id=\"now\">" + when(value(status, "/now")) +
           "</span> · <a href=\"/status.json\">status.json</a> · "
           "<a href=\"/metrics\">metrics</a></p></header>\n<main>";
   html += gateSection(status) + listenersSection(status) + trafficSection(status) +

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
+#include <vector>
 
 namespace httpgate::gate {
 namespace {
@@ -44,6 +46,17 @@ json gate(const StatusInputs& in) {
           {"workers", workers}};
 }
 
+// {"total": n, "failures": {...}} of `counts`, and "last_minute" of
+// `listener` (empty: all) from the history when there is one.
+json handshakes(const HandshakeCounts& counts, const StatusInputs& in,
+                std::optional<size_t> listener) {
+  json out = {{"total", counts.completed}, {"failures", handshakeFailuresJson(counts)}};
+  if (in.history != nullptr) {
+    out["last_minute"] = in.history->lastMinute(listener);
+  }
+  return out;
+}
+
 json listeners(const StatusInputs& in) {
   const MetricsSources& m = *in.metrics;
   json all = json::array();
@@ -58,27 +71,42 @@ json listeners(const StatusInputs& in) {
       protocols.push_back("h2");
     }
     protocols.push_back("http/1.1");
-    all.push_back({{"address", m.listenerLabels[i]},
-                   {"tls", tls},
-                   {"protocols", protocols},
-                   {"redirect_https", listen != nullptr && listen->redirectHttps},
-                   {"open_connections", openConnections(m, i)}});
+    json entry = {{"address", m.listenerLabels[i]},
+                  {"tls", tls},
+                  {"protocols", protocols},
+                  {"redirect_https", listen != nullptr && listen->redirectHttps},
+                  {"open_connections", openConnections(m, i)},
+                  {"tls_handshakes", nullptr}};
+    if (tls) {
+      entry["tls_handshakes"] = handshakes(handshakesOn(m.workers, i), in, i);
+    }
+    all.push_back(std::move(entry));
   }
   return all;
 }
 
-json handshakes(const WorkerMetricsList& workers) {
-  json failures = json::object();
-  for (size_t r = 0; r < kHandshakeFailures; ++r) {
-    failures[labelOf(static_cast<HandshakeFailure>(r))] = total(
-        workers, [r](const WorkerMetrics& w) -> const Counter& { return w.handshakeFailures[r]; });
+// The slowest requests of the last five to ten minutes over the workers.
+json slowest(const WorkerMetricsList& workers, int64_t nowSeconds) {
+  std::vector<SlowRequest> all;
+  for (const auto& worker : workers) {
+    const std::vector<SlowRequest> recent = worker->slowRequests.recent(nowSeconds);
+    all.insert(all.end(), recent.begin(), recent.end());
   }
-  return {{"total",
-           total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.handshakes; })},
-          {"failures", failures}};
+  keepSlowest(all, SlowRequests::kKept);
+  json out = json::array();
+  for (const SlowRequest& r : all) {
+    out.push_back({{"started_at", r.startedAt},
+                   {"method", r.method},
+                   {"path", r.path},
+                   {"path_truncated", r.pathTruncated},
+                   {"status", r.status},
+                   {"duration_ms", static_cast<double>(r.durationUs) / 1e3},
+                   {"backend_port", r.backendPort}});
+  }
+  return out;
 }
 
-json traffic(const WorkerMetricsList& workers) {
+json traffic(const WorkerMetricsList& workers, int64_t nowSeconds) {
   json requests = json::object();
   for (StatusClass cls : kClasses) {
     uint64_t sum = 0;
@@ -94,7 +122,8 @@ json traffic(const WorkerMetricsList& workers) {
       {"bytes_in",
        total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.bytesReceived; })},
       {"bytes_out",
-       total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.bytesSent; })}};
+       total(workers, [](const WorkerMetrics& w) -> const Counter& { return w.bytesSent; })},
+      {"slowest", slowest(workers, nowSeconds)}};
 }
 
 json backends(const StatusInputs& in) {
@@ -108,11 +137,29 @@ json backends(const StatusInputs& in) {
   if (m.hosts != nullptr) {
     if (std::shared_ptr<const HostHealthSet> set = m.hosts->current()) {
       for (const auto& host : set->hosts()) {
-        hosts.push_back({{"host", host->name()}, {"up", host->up()}});
+        json lastFailure = nullptr;
+        if (const std::optional<HostFailure> failure = host->lastFailure()) {
+          lastFailure = {{"at", failure->atSeconds}, {"reason", failure->reason}};
+        }
+        hosts.push_back(
+            {{"host", host->name()}, {"up", host->up()}, {"last_failure", lastFailure}});
       }
     }
   }
-  return {{"connect_failures", failures}, {"hosts", hosts}};
+  json out = {{"connect_failures", failures}, {"hosts", hosts}};
+  if (in.census != nullptr) {
+    json ports = json::array();
+    for (const BackendUse& use : in.census->uses) {
+      ports.push_back({{"address", use.address()},
+                       {"port", use.key.port},
+                       {"tls", use.key.tls != 0},
+                       {"active", use.active},
+                       {"pooled", use.pooled}});
+    }
+    out["ports"] = std::move(ports);
+    out["census"] = {{"workers", in.census->workers}, {"answered", in.census->answered}};
+  }
+  return out;
 }
 
 json apps(const StatusInputs& in) {
@@ -162,17 +209,17 @@ json certificates(const StatusInputs& in) {
 }  // namespace
 
 json statusJson(const StatusInputs& inputs) {
-  json document = {{"version", kStatusVersion},
-                   {"now", inputs.nowSeconds},
-                   {"gate", gate(inputs)},
-                   {"listeners", listeners(inputs)},
-                   {"tls_handshakes", handshakes(inputs.metrics->workers)},
-                   {"traffic", traffic(inputs.metrics->workers)},
-                   {"backends", backends(inputs)},
-                   {"apps", apps(inputs)},
-                   {"certificates", certificates(inputs)}};
+  json document = {
+      {"version", kStatusVersion},
+      {"now", inputs.nowSeconds},
+      {"gate", gate(inputs)},
+      {"listeners", listeners(inputs)},
+      {"tls_handshakes", handshakes(allHandshakes(inputs.metrics->workers), inputs, std::nullopt)},
+      {"traffic", traffic(inputs.metrics->workers, inputs.nowSeconds)},
+      {"backends", backends(inputs)},
+      {"apps", apps(inputs)},
+      {"certificates", certificates(inputs)}};
   if (inputs.history != nullptr) {
-    document["tls_handshakes"]["last_minute"] = inputs.history->lastMinute();
     document["traffic"]["history"] = inputs.history->series();
   }
   return document;

@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 
+#include "gate/admin/census_gathering.h"
 #include "gate/admin/metrics_report.h"
 #include "gate/admin/traffic_history.h"
 #include "gate/telemetry/status_board.h"
@@ -27,6 +28,7 @@ struct StatusInputs {
   int64_t nowSeconds = 0;                   // Unix time
   int64_t nowNs = 0;                        // CLOCK_MONOTONIC, for the workers' heartbeats
   const TrafficHistory* history = nullptr;  // null: no "history", no "last_minute"
+  const BackendCensus* census = nullptr;    // null: no "ports"
 };
 
 nlohmann::json statusJson(const StatusInputs& inputs);

@@ -15,6 +15,14 @@ uint64_t grown(uint64_t before, uint64_t after) {
 
 }  // namespace
 
+json handshakeFailuresJson(const HandshakeCounts& counts) {
+  json failures = json::object();
+  for (size_t reason = 0; reason < kHandshakeFailures; ++reason) {
+    failures[labelOf(static_cast<HandshakeFailure>(reason))] = counts.failed[reason];
+  }
+  return failures;
+}
+
 TrafficSample sampleTraffic(const WorkerMetricsList& workers, int64_t atSeconds) {
   TrafficSample sample;
   sample.atSeconds = atSeconds;
@@ -26,10 +34,10 @@ TrafficSample sampleTraffic(const WorkerMetricsList& workers, int64_t atSeconds)
     }
     sample.bytesIn += worker->bytesReceived.get();
     sample.bytesOut += worker->bytesSent.get();
-    sample.handshakes += worker->handshakes.get();
-    for (size_t reason = 0; reason < kHandshakeFailures; ++reason) {
-      sample.handshakeFailures[reason] += worker->handshakeFailures[reason].get();
-    }
+  }
+  const size_t listeners = workers.empty() ? 0 : workers.front()->handshakes.size();
+  for (size_t index = 0; index < listeners; ++index) {
+    sample.handshakes.push_back(handshakesOn(workers, index));
   }
   return sample;
 }
@@ -68,31 +76,37 @@ json TrafficHistory::series() const {
           {"bytes_out", std::move(bytesOut)}};
 }
 
-json TrafficHistory::lastMinute() const {
-  json failures = json::object();
-  if (samples_.size() < 2) {
-    for (size_t reason = 0; reason < kHandshakeFailures; ++reason) {
-      failures[labelOf(static_cast<HandshakeFailure>(reason))] = 0;
+json TrafficHistory::lastMinute(std::optional<size_t> listener) const {
+  HandshakeCounts grew;
+  int64_t seconds = 0;
+  if (samples_.size() >= 2) {
+    const TrafficSample& last = samples_.back();
+    // The newest sample at least 60 s older than the last, else the oldest.
+    size_t first = 0;
+    for (size_t i = samples_.size(); i-- > 0;) {
+      if (last.atSeconds - samples_[i].atSeconds >= 60) {
+        first = i;
+        break;
+      }
     }
-    return {{"seconds", 0}, {"handshakes", 0}, {"failures", failures}};
-  }
-  const TrafficSample& last = samples_.back();
-  // The newest sample at least 60 s older than the last, else the oldest.
-  size_t first = 0;
-  for (size_t i = samples_.size(); i-- > 0;) {
-    if (last.atSeconds - samples_[i].atSeconds >= 60) {
-      first = i;
-      break;
+    const TrafficSample& start = samples_[first];
+    seconds = last.atSeconds - start.atSeconds;
+    for (size_t index = 0; index < last.handshakes.size() && index < start.handshakes.size();
+         ++index) {
+      if (listener && *listener != index) {
+        continue;
+      }
+      const HandshakeCounts& before = start.handshakes[index];
+      const HandshakeCounts& after = last.handshakes[index];
+      grew.completed += grown(before.completed, after.completed);
+      for (size_t reason = 0; reason < kHandshakeFailures; ++reason) {
+        grew.failed[reason] += grown(before.failed[reason], after.failed[reason]);
+      }
     }
   }
-  const TrafficSample& start = samples_[first];
-  for (size_t reason = 0; reason < kHandshakeFailures; ++reason) {
-    failures[labelOf(static_cast<HandshakeFailure>(reason))] =
-        grown(start.handshakeFailures[reason], last.handshakeFailures[reason]);
-  }
-  return {{"seconds", last.atSeconds - start.atSeconds},
-          {"handshakes", grown(start.handshakes, last.handshakes)},
-          {"failures", failures}};
+  return {{"seconds", seconds},
+          {"handshakes", grew.completed},
+          {"failures", handshakeFailuresJson(grew)}};
 }
 
 }  // namespace httpgate::gate

@@ -10,6 +10,8 @@
 #include <cstdint>
 #include <deque>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <vector>
 
 #include "gate/admin/metrics_report.h"
 
@@ -20,9 +22,11 @@ struct TrafficSample {
   std::array<uint64_t, kStatusClasses> requests{};
   uint64_t bytesIn = 0;
   uint64_t bytesOut = 0;
-  uint64_t handshakes = 0;
-  std::array<uint64_t, kHandshakeFailures> handshakeFailures{};
+  std::vector<HandshakeCounts> handshakes;  // by listener index
 };
+
+// {"timeout": n, "closed": n, "protocol": n}: `counts`' failures by reason.
+nlohmann::json handshakeFailuresJson(const HandshakeCounts& counts);
 
 // The counters now, summed over the workers.
 TrafficSample sampleTraffic(const WorkerMetricsList& workers, int64_t atSeconds);
@@ -39,8 +43,9 @@ class TrafficHistory {
   // that ended at at[i] (oldest first).
   nlohmann::json series() const;
   // {"seconds": S, "handshakes": n, "failures": {"timeout": n, ...}} over
-  // the last minute (S: how much of it the history covers).
-  nlohmann::json lastMinute() const;
+  // the last minute (S: how much of it the history covers), on listener
+  // `listener`, or on every listener when it is empty.
+  nlohmann::json lastMinute(std::optional<size_t> listener = std::nullopt) const;
 
  private:
   std::deque<TrafficSample> samples_;

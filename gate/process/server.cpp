@@ -97,6 +97,7 @@ int checkConfiguration(const ConfigLoader& loader, const std::string& name) {
 }
 
 Server::~Server() {
+  admin_.reset();  // it holds the workers, for the status page's census
   workers_.clear();
   stopStartHelper();
   upgrade_.reset();
@@ -142,6 +143,7 @@ int Server::run(ServerOptions options) {
   for (auto& worker : workers_) {
     worker->join();
   }
+  admin_.reset();
   workers_.clear();
   stopStartHelper();
   spdlog::info("stopped");

@@ -48,10 +48,25 @@ size_t BackendKeyHash::operator()(const BackendKey& key) const {
   return static_cast<size_t>(hash ^ (hash >> 32));
 }
 
-BackendConnection::BackendConnection(event_base* base, const BackendKey& key)
-    : base_(base), key_(key) {}
+BackendConnection::BackendConnection(event_base* base, const BackendKey& key,
+                                     BackendConnectionList* list)
+    : base_(base), key_(key), list_(list) {
+  if (list_ != nullptr) {
+    next_ = list_->head_;
+    if (next_ != nullptr) {
+      next_->prev_ = this;
+    }
+    list_->head_ = this;
+  }
+}
 
 BackendConnection::~BackendConnection() {
+  if (list_ != nullptr) {
+    (prev_ != nullptr ? prev_->next_ : list_->head_) = next_;
+    if (next_ != nullptr) {
+      next_->prev_ = prev_;
+    }
+  }
   events_.stop();
   if (SSL* ssl = transport_.ssl(); ssl != nullptr && transport_.handshakeDone()) {
     // A TLS connection closed without SSL_shutdown has its session marked
@@ -110,7 +125,7 @@ BackendConnection::ConnectResult BackendConnection::connect(const SocketAddress&
 }
 
 BackendConnection::ConnectResult BackendConnection::connectFailed(int error) {
-  attempt.finish(verdictOfConnectError(error));
+  attempt.finish(verdictOfConnectError(error), std::strerror(error));
   errno = error;
   return error == ECONNREFUSED ? ConnectResult::Refused : ConnectResult::Failed;
 }
@@ -168,7 +183,7 @@ BackendConnection::ConnectResult BackendConnection::stepHandshake() {
   tlsFailure_ = backendTlsFailure(transport_.ssl(), result.status == IoStatus::Eof, savedErrno);
   // A host that cannot be talked to safely is as useless as one that
   // cannot be reached: counted towards marking it down (host_health.h).
-  attempt.finish(HostVerdict::Unreachable);
+  attempt.finish(HostVerdict::Unreachable, "TLS: " + tlsFailure_);
   return ConnectResult::TlsFailed;
 }
 

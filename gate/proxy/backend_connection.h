@@ -40,6 +40,24 @@ struct BackendKeyHash {
   size_t operator()(const BackendKey& key) const;
 };
 
+class BackendConnection;
+
+// Every backend connection of one worker, for the status page's census
+// (backend_census.h): an intrusive list, so that a connection joins and
+// leaves it with a few stores and no allocation. Worker thread only.
+class BackendConnectionList {
+ public:
+  BackendConnectionList() = default;
+  BackendConnectionList(const BackendConnectionList&) = delete;
+  BackendConnectionList& operator=(const BackendConnectionList&) = delete;
+
+  const BackendConnection* first() const { return head_; }
+
+ private:
+  friend class BackendConnection;
+  BackendConnection* head_ = nullptr;
+};
+
 // Callbacks of the owner of an active backend connection.
 class BackendOwner {
  public:
@@ -58,7 +76,8 @@ class BackendConnection {
   // side (a close or an error), or no buffer to read into.
   enum class Received { Bytes, Blocked, Ended, NoMemory };
 
-  BackendConnection(event_base* base, const BackendKey& key);
+  // Joins `list` (may be null) until it is destroyed.
+  BackendConnection(event_base* base, const BackendKey& key, BackendConnectionList* list);
   ~BackendConnection();
   BackendConnection(const BackendConnection&) = delete;
   BackendConnection& operator=(const BackendConnection&) = delete;
@@ -82,12 +101,16 @@ class BackendConnection {
   const std::string& tlsFailure() const { return tlsFailure_; }
   // The connect did not end within timeouts.connect: ends `attempt` as a
   // sign that the host is unreachable.
-  void connectTimedOut() { attempt.finish(HostVerdict::Unreachable); }
+  void connectTimedOut() { attempt.finish(HostVerdict::Unreachable, "connect timed out"); }
   bool connecting() const { return connecting_; }
 
   void setOwner(BackendOwner* owner) { owner_ = owner; }
   BackendOwner* owner() const { return owner_; }
   void setPool(BackendPool* pool) { pool_ = pool; }
+  // Idle in a pool, rather than carrying an exchange (or being set up for one).
+  bool pooled() const { return pool_ != nullptr; }
+  // The next connection of its BackendConnectionList.
+  const BackendConnection* nextInList() const { return next_; }
 
   // The request to send, gate-made bytes sent before any forwarded body:
   // newRequest() empties the queue and returns it to append a head to (a
@@ -162,6 +185,9 @@ class BackendConnection {
   BackendOwner* owner_ = nullptr;
   BackendPool* pool_ = nullptr;
   std::string tlsFailure_;
+  BackendConnectionList* list_;
+  BackendConnection* prev_ = nullptr;
+  BackendConnection* next_ = nullptr;
 };
 
 }  // namespace httpgate::gate

@@ -231,7 +231,8 @@ void Exchange::chooseBackend(const Route& route) {
 // Opens a new backend connection that will send `head` (and what follows
 // it) once connected.
 void Exchange::connectBackend(std::string head) {
-  backend_ = std::make_unique<BackendConnection>(worker_.base(), backendKey_);
+  backend_ = std::make_unique<BackendConnection>(worker_.base(), backendKey_,
+                                                 &worker_.backendConnections());
   backend_->setOwner(this);
   backend_->send(std::move(head));
   // Passive health (host_health.h): a host marked down is not tried.

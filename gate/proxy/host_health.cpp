@@ -48,7 +48,7 @@ HostAdmission HostHealth::admit(int64_t nowMs) {
   return HostAdmission::Probe;
 }
 
-void HostHealth::report(HostVerdict verdict, bool probe, int64_t nowMs) {
+void HostHealth::report(HostVerdict verdict, bool probe, int64_t nowMs, std::string_view reason) {
   enum class Change { None, Up, Down, StillDown } change = Change::None;
   uint32_t failures = 0;
   int64_t downForMs = 0;
@@ -67,6 +67,7 @@ void HostHealth::report(HostVerdict verdict, bool probe, int64_t nowMs) {
         }
         break;
       case HostVerdict::Unreachable:
+        lastFailure_ = HostFailure{static_cast<int64_t>(std::time(nullptr)), std::string(reason)};
         if (down) {
           // A connect admitted before the host went down says nothing new;
           // a failed probe starts another period.
@@ -106,6 +107,11 @@ void HostHealth::report(HostVerdict verdict, bool probe, int64_t nowMs) {
   }
 }
 
+std::optional<HostFailure> HostHealth::lastFailure() const {
+  std::lock_guard lock(mutex_);
+  return lastFailure_;
+}
+
 void HostHealth::configure(HostHealthSettings settings) {
   std::lock_guard lock(mutex_);
   settings_ = settings;
@@ -130,11 +136,11 @@ bool HostAttempt::begin(std::shared_ptr<HostHealth> host) {
   return true;
 }
 
-void HostAttempt::finish(HostVerdict verdict) {
+void HostAttempt::finish(HostVerdict verdict, std::string_view reason) {
   if (!host_) {
     return;
   }
-  host_->report(verdict, probe_, clock::coarseMs());
+  host_->report(verdict, probe_, clock::coarseMs(), reason);
   host_.reset();
   probe_ = false;
 }

@@ -19,7 +19,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gate/config/config.h"
@@ -50,6 +52,13 @@ enum class HostVerdict : uint8_t {
 // ECONNREFUSED is Alive; local errors (EMFILE, EADDRNOTAVAIL...) are Unknown.
 HostVerdict verdictOfConnectError(int error);
 
+// The last connect to a host that showed it unreachable, for the status
+// page.
+struct HostFailure {
+  int64_t atSeconds = 0;  // Unix time
+  std::string reason;     // "No route to host", "connect timed out", a TLS error
+};
+
 class HostHealth {
  public:
   HostHealth(std::string name, HostHealthSettings settings);
@@ -69,19 +78,23 @@ class HostHealth {
   // Alive resets the failure count and marks the host up (logged);
   // Unreachable counts a failure and marks the host down at `failAfter`
   // (logged), and a failed probe keeps it down for another `down_for`;
-  // Unknown changes nothing but frees the probe slot.
-  void report(HostVerdict verdict, bool probe, int64_t nowMs);
+  // Unknown changes nothing but frees the probe slot. An Unreachable
+  // verdict's `reason` becomes lastFailure().
+  void report(HostVerdict verdict, bool probe, int64_t nowMs, std::string_view reason = {});
+  // The last Unreachable verdict, if any (any thread).
+  std::optional<HostFailure> lastFailure() const;
   // New settings from a reload; the state is kept.
   void configure(HostHealthSettings settings);
 
  private:
   const std::string name_;
   std::atomic<bool> down_{false};
-  std::mutex mutex_;  // guards what follows
+  mutable std::mutex mutex_;  // guards what follows
   HostHealthSettings settings_;
   uint32_t failures_ = 0;    // consecutive, since the last sign of life
   int64_t nextProbeMs_ = 0;  // while down: when the next probe may go
   bool probing_ = false;     // while down: a probe is under way
+  std::optional<HostFailure> lastFailure_;
 };
 
 // Whether `host` (null: not checked) is marked down. Requests for it then
@@ -106,8 +119,9 @@ class HostAttempt {
   // now; false when the host is down and the request must be answered at
   // once. A previous attempt still open is finished as Unknown first.
   bool begin(std::shared_ptr<HostHealth> host);
-  // Tells the host the outcome and ends the attempt (no-op when empty).
-  void finish(HostVerdict verdict);
+  // Tells the host the outcome (and, when Unreachable, why) and ends the
+  // attempt (no-op when empty).
+  void finish(HostVerdict verdict, std::string_view reason = {});
 
  private:
   std::shared_ptr<HostHealth> host_;

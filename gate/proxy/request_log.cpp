@@ -1,5 +1,7 @@
 #include "gate/proxy/request_log.h"
 
+#include <algorithm>
+
 #include "common/http/chars.h"
 #include "gate/proxy/runtime.h"
 #include "gate/proxy/worker.h"
@@ -26,6 +28,7 @@ void RequestLog::start() {
 void RequestLog::start(const http::RequestHead& head, bool accessLog) {
   start();
   version = head.version;
+  slow.setRequest(head.method, head.target);
   if (!accessLog) {
     return;
   }
@@ -36,10 +39,23 @@ void RequestLog::start(const http::RequestHead& head, bool accessLog) {
 }
 
 void RequestLog::write(Worker& worker, const Runtime& runtime, std::string_view client) const {
-  worker.metrics().countRequest(status, routeKind);
-  worker.metrics()
-      .requestsByProtocol[static_cast<size_t>(http2 ? Protocol::Http2 : Protocol::Http1)]
-      .add();
+  WorkerMetrics& metrics = worker.metrics();
+  metrics.countRequest(status, routeKind);
+  metrics.requestsByProtocol[static_cast<size_t>(http2 ? Protocol::Http2 : Protocol::Http1)].add();
+  timespec end{};
+  clock_gettime(CLOCK_MONOTONIC, &end);
+  const int64_t durationNs = static_cast<int64_t>(end.tv_sec - startMono.tv_sec) * 1'000'000'000 +
+                             (end.tv_nsec - startMono.tv_nsec);
+  const uint64_t durationUs = static_cast<uint64_t>(std::max<int64_t>(0, durationNs / 1000));
+  const int64_t endSeconds = startWall.tv_sec + durationNs / 1'000'000'000;
+  if (slow.method[0] != '\0' && metrics.slowRequests.wouldKeep(durationUs, endSeconds)) {
+    SlowRequest entry = slow;
+    entry.startedAt = startWall.tv_sec;
+    entry.durationUs = durationUs;
+    entry.status = static_cast<uint16_t>(status);
+    entry.backendPort = backendPort;
+    metrics.slowRequests.keep(entry, endSeconds);
+  }
   if (!runtime.accessLog) {
     return;
   }
@@ -51,10 +67,7 @@ void RequestLog::write(Worker& worker, const Runtime& runtime, std::string_view 
   record.status = status;
   record.bytes = bytesSent;
   record.backendPort = backendPort;
-  timespec end{};
-  clock_gettime(CLOCK_MONOTONIC, &end);
-  record.durationMs = static_cast<double>(end.tv_sec - startMono.tv_sec) * 1e3 +
-                      static_cast<double>(end.tv_nsec - startMono.tv_nsec) / 1e6;
+  record.durationMs = static_cast<double>(durationNs) / 1e6;
   record.referer = referer;
   record.userAgent = userAgent;
   record.start = startWall;

@@ -1,7 +1,9 @@
-// What is recorded of one request for the request counters and the access
-// log: filled in as the request goes, written once when it ends, whoever
-// answered it. The fields are copies, since the parsed head's views die
-// with the input bytes they point into.
+// What is recorded of one request for the request counters, the slowest
+// requests of the status page and the access log: filled in as the request
+// goes, written once when it ends, whoever answered it. The fields are
+// copies, since the parsed head's views die with the input bytes they point
+// into: the method and path always (into fixed arrays, no allocation), the
+// rest only with an access log.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +13,7 @@
 
 #include "common/http/message.h"
 #include "gate/telemetry/metrics.h"
+#include "gate/telemetry/slow_requests.h"
 
 namespace httpgate::gate {
 
@@ -30,14 +33,16 @@ struct RequestLog {
   uint16_t backendPort = 0;  // 0 when the gate answered itself
   timespec startWall{};      // when the request began (CLOCK_REALTIME)
   timespec startMono{};      // the same on CLOCK_MONOTONIC, for its duration
+  SlowRequest slow;          // method and path (setRequest) for SlowRequests
 
   // A request begins now.
   void start();
   // A request begins now with `head`; its fields are copied only when
   // `accessLog` is on (the counters need none of them).
   void start(const http::RequestHead& head, bool accessLog);
-  // Counts the request in `worker`'s metrics and writes its access log
-  // line (when the runtime has an access log).
+  // Counts the request in `worker`'s metrics, offers it to the worker's
+  // slowest requests and writes its access log line (when the runtime has
+  // an access log).
   void write(Worker& worker, const Runtime& runtime, std::string_view client) const;
 };
 

@@ -86,7 +86,7 @@ void TlsHandshake::step() {
     case IoStatus::Ok:
       done_ = true;
       conn_->noteActivity();
-      worker_.metrics().handshakes.add();
+      worker_.metrics().handshakes[conn_->listener()].completed.add();
       return;
     case IoStatus::WantRead:
     case IoStatus::WantWrite:
@@ -99,7 +99,7 @@ void TlsHandshake::step() {
 }
 
 void TlsHandshake::fail(HandshakeFailure reason) {
-  worker_.metrics().handshakeFailures[static_cast<size_t>(reason)].add();
+  worker_.metrics().handshakes[conn_->listener()].failed[static_cast<size_t>(reason)].add();
   dead_ = true;
 }
 

@@ -68,6 +68,8 @@ class Worker final : public TaskQueue {
   BufferPool& clientBuffers() { return clientBuffers_; }
   BufferPool& backendBuffers() { return backendBuffers_; }
   BackendPool& backends() { return *backends_; }
+  // Every backend connection of this worker, pooled or not (backend_census.h).
+  BackendConnectionList& backendConnections() { return backendConnections_; }
   FieldListCache& fieldLists() { return fieldLists_; }
   // Ends `connection` (its last act: it is deleted).
   void destroy(ClientSide* connection);
@@ -143,6 +145,7 @@ class Worker final : public TaskQueue {
   std::array<LogThrottle, kLimitKinds> refusalLogs_;
   BufferPool clientBuffers_;
   BufferPool backendBuffers_;
+  BackendConnectionList backendConnections_;  // before anything that owns a connection
   std::unique_ptr<BackendPool> backends_;
   FieldListCache fieldLists_;
   AppStarts* appStarts_;

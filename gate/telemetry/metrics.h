@@ -14,6 +14,8 @@
 #include <memory>
 #include <vector>
 
+#include "gate/telemetry/slow_requests.h"
+
 namespace httpgate::gate {
 
 // A monotonic counter with one writing thread and any number of readers.
@@ -114,11 +116,17 @@ const char* labelOf(LimitKind value);
 // The class of an HTTP status; false for anything outside 100..599.
 bool statusClassOf(int status, StatusClass& out);
 
+// The TLS handshakes of one listener.
+struct HandshakeCounters {
+  Counter completed;
+  std::array<Counter, kHandshakeFailures> failed;  // by HandshakeFailure
+};
+
 // One worker's counters. Written by that worker's thread only.
 struct alignas(64) WorkerMetrics {
   // `listeners`: the number of configured listeners (fixed for the life of
   // the process: a reload cannot change them).
-  explicit WorkerMetrics(size_t listeners) : openConnections(listeners) {}
+  explicit WorkerMetrics(size_t listeners) : openConnections(listeners), handshakes(listeners) {}
 
   void countRequest(int status, RouteKind route) {
     StatusClass cls;
@@ -129,10 +137,9 @@ struct alignas(64) WorkerMetrics {
 
   std::vector<Gauge> openConnections;  // by listener index
   std::array<std::array<Counter, kRouteKinds>, kStatusClasses> requests;
-  Counter bytesReceived;  // from clients, after TLS decryption
-  Counter bytesSent;      // to clients, before TLS encryption
-  Counter handshakes;
-  std::array<Counter, kHandshakeFailures> handshakeFailures;
+  Counter bytesReceived;                      // from clients, after TLS decryption
+  Counter bytesSent;                          // to clients, before TLS encryption
+  std::vector<HandshakeCounters> handshakes;  // by listener index (plain ones stay 0)
   std::array<Counter, kConnectFailures> connectFailures;
   std::array<Counter, kProtocols> connectionsByProtocol;  // from the handshake's ALPN
   std::array<Counter, kProtocols> requestsByProtocol;
@@ -158,6 +165,9 @@ struct alignas(64) WorkerMetrics {
   Gauge heartbeatNs;
   Gauge lagMaxNs;
   Gauge lagPreviousMaxNs;
+  // The slowest recent requests (slow_requests.h): the worker compares,
+  // the status page reads.
+  SlowRequests slowRequests;
   // Whether the worker's loop has ended (drained or stopped).
   std::atomic<bool> stopped{false};
 };

@@ -8,6 +8,8 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <ctime>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <thread>
@@ -98,6 +100,15 @@ class HostHealthTest : public GateTest {
     EXPECT_EQ(*value, expected) << series;
   }
 
+  // The admin endpoint's /status.json.
+  nlohmann::json status() {
+    Client client = Client::plain(adminPort_);
+    EXPECT_TRUE(client.connected()) << client.error();
+    const HttpResponse response = client.exchange(getRequest("/status.json"));
+    EXPECT_EQ(response.status, 200) << response.describe();
+    return nlohmann::json::parse(response.body, nullptr, /*allow_exceptions=*/false);
+  }
+
   // A request for the dead port: waits for the connect timeout, then 504.
   void expectConnectTimeout(uint16_t port) {
     Millis elapsed{};
@@ -159,6 +170,14 @@ TEST_F(HostHealthTest, DeadHostIsAnsweredAtOnceThenProbedAndMarkedUp) {
   expectSample(kHostDown, 3);
   expectSample(kTimeouts, 2);
   EXPECT_EQ(gate().countLog(kConnectTimedOut), 2u) << "a connect was tried while down";
+  // The status page names the host down and its last failure.
+  const nlohmann::json hosts = status()["backends"]["hosts"];
+  ASSERT_EQ(hosts.size(), 1U) << hosts.dump();
+  EXPECT_EQ(hosts[0]["host"], kRemote);
+  EXPECT_EQ(hosts[0]["up"], false);
+  EXPECT_EQ(hosts[0]["last_failure"]["reason"], "connect timed out") << hosts.dump();
+  EXPECT_NEAR(hosts[0]["last_failure"]["at"].get<double>(), static_cast<double>(std::time(nullptr)),
+              30.0);
 
   // A reload keeps the state of a host that stays in the configuration.
   const size_t logBefore = gate().logSize();

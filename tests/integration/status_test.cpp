@@ -68,7 +68,19 @@ class StatusTest : public GateTest {
     return document;
   }
 
-  Backend backend_;
+  // "/slow..." is answered after kSlow, "/hold" after kHold: long enough
+  // to be seen in flight.
+  static constexpr Millis kSlow{300};
+  static constexpr Millis kHold{1500};
+  Backend backend_{[](const RecordedRequest& request) {
+    BackendReply reply = Backend::defaultReply(request);
+    if (request.target.rfind("/slow", 0) == 0) {
+      reply.delay = kSlow;
+    } else if (request.target == "/hold") {
+      reply.delay = kHold;
+    }
+    return reply;
+  }};
   uint16_t deadPort_ = 0;
   uint16_t adminPort_ = 0;
 };
@@ -153,6 +165,66 @@ TEST_F(StatusTest, ExactValuesAfterAKnownSequence) {
   EXPECT_EQ(sum(history["requests"]["5xx"]), 1U) << history.dump();
   EXPECT_EQ(history["at"].size(), history["requests"]["2xx"].size());
   EXPECT_EQ(later["tls_handshakes"]["last_minute"]["handshakes"], 1);
+}
+
+TEST_F(StatusTest, SlowestRequestsPortsInUseAndHandshakesPerListener) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  Client tls = Client::tls(tlsPort());
+  ASSERT_TRUE(tls.connected()) << tls.error();
+  EXPECT_EQ(tls.exchange(getRequest("/slow/page?token=secret")).status, 200);
+  // Plain HTTP on the TLS listener: a failed handshake there.
+  Client notTls = Client::plain(tlsPort());
+  ASSERT_TRUE(notTls.send(getRequest("/")));
+  EXPECT_TRUE(notTls.waitClosed());
+  // A request the backend holds: its connection is in use meanwhile. It may
+  // take the connection /slow left in its worker's pool, or open another.
+  Client holder = Client::plain(plainPort());
+  ASSERT_TRUE(holder.send(getRequest("/hold")));
+  ASSERT_TRUE(backend_.waitForRequests(2, Millis{5000}));
+
+  const json s = statusWhen([](const json& d) {
+    return d["listeners"][0]["tls_handshakes"]["failures"]["protocol"] == 1;
+  });
+  const json& slowest = s["traffic"]["slowest"];
+  ASSERT_EQ(slowest.size(), 1U) << slowest.dump();
+  EXPECT_EQ(slowest[0]["method"], "GET");
+  EXPECT_EQ(slowest[0]["path"], "/slow/page") << "without its query";
+  EXPECT_EQ(slowest[0]["status"], 200);
+  EXPECT_EQ(slowest[0]["backend_port"], backend_.port());
+  EXPECT_GE(slowest[0]["duration_ms"].get<double>(), static_cast<double>(kSlow.count()));
+
+  const json& ports = s["backends"]["ports"];
+  ASSERT_EQ(ports.size(), 1U) << ports.dump();
+  EXPECT_EQ(ports[0]["port"], backend_.port());
+  EXPECT_EQ(ports[0]["address"], "127.0.0.1");
+  EXPECT_EQ(ports[0]["tls"], false);
+  EXPECT_EQ(ports[0]["active"], 1) << "the held request";
+  EXPECT_EQ(ports[0]["pooled"], backend_.connectionCount() - 1) << ports.dump();
+  EXPECT_EQ(s["backends"]["census"], json({{"workers", 2}, {"answered", 2}}));
+
+  const json& onTls = s["listeners"][0]["tls_handshakes"];
+  EXPECT_EQ(onTls["total"], 1);
+  EXPECT_EQ(onTls["failures"], json({{"timeout", 0}, {"closed", 0}, {"protocol", 1}}));
+  EXPECT_TRUE(s["listeners"][1]["tls_handshakes"].is_null()) << "a plain listener";
+
+  EXPECT_EQ(holder.readResponse().status, 200);
+  const json after = statusWhen([](const json& d) {
+    return d["backends"]["ports"].size() == 1 && d["backends"]["ports"][0]["active"] == 0;
+  });
+  EXPECT_EQ(after["backends"]["ports"][0]["pooled"], backend_.connectionCount()) << after.dump();
+}
+
+TEST_F(StatusTest, TheAdminPagesForbidForeignScriptsAndFraming) {
+  ASSERT_NO_FATAL_FAILURE(start());
+  for (const char* path : {"/", "/status.json", "/metrics"}) {
+    const HttpResponse response = admin(getRequest(path));
+    EXPECT_EQ(response.status, 200) << path;
+    const std::string policy = response.field("Content-Security-Policy").value_or("");
+    EXPECT_NE(policy.find("default-src 'none'"), std::string::npos) << path << ": " << policy;
+    EXPECT_NE(policy.find("script-src 'self'"), std::string::npos) << path;
+    EXPECT_NE(policy.find("frame-ancestors 'none'"), std::string::npos) << path;
+    EXPECT_EQ(response.field("X-Content-Type-Options"), "nosniff") << path;
+  }
 }
 
 TEST_F(StatusTest, AFailedReloadShowsItsErrorUntilOneSucceeds) {

@@ -49,13 +49,22 @@ TEST(AdminRequest, OversizedHeadIsRefused) {
   EXPECT_EQ(request.status, 431);
 }
 
+// The fields every admin answer carries after its length.
+const std::string kPolicy =
+    "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; "
+    "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'none'\r\nX-Content-Type-Options: nosniff\r\n"
+    "Referrer-Policy: no-referrer\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n";
+
 TEST(AdminResponse, ClosesAndNamesItsLength) {
   EXPECT_EQ(formatAdminResponse(200, "text/plain", "ok\n", false),
             "HTTP/1.1 200 OK\r\nServer: httpgate\r\nContent-Type: text/plain\r\n"
-            "Content-Length: 3\r\nCache-Control: no-store\r\nConnection: close\r\n\r\nok\n");
+            "Content-Length: 3\r\n" +
+                kPolicy + "ok\n");
   EXPECT_EQ(formatAdminResponse(200, "text/plain", "ok\n", true),
             "HTTP/1.1 200 OK\r\nServer: httpgate\r\nContent-Type: text/plain\r\n"
-            "Content-Length: 3\r\nCache-Control: no-store\r\nConnection: close\r\n\r\n");
+            "Content-Length: 3\r\n" +
+                kPolicy);
 }
 
 TEST(AdminResponse, MethodNotAllowedSaysWhatIs) {
@@ -97,8 +106,8 @@ TEST(AdminResponse, Unauthorized) {
   EXPECT_EQ(formatAdminResponse(401, "text/plain; charset=utf-8", "Unauthorized\n", false),
             "HTTP/1.1 401 Unauthorized\r\nServer: httpgate\r\n"
             "WWW-Authenticate: Basic realm=\"httpgate\"\r\n"
-            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 13\r\n"
-            "Cache-Control: no-store\r\nConnection: close\r\n\r\nUnauthorized\n");
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Length: 13\r\n" +
+                kPolicy + "Unauthorized\n");
 }
 
 }  // namespace

@@ -33,10 +33,23 @@ json document() {
       {"traffic",
        {{"requests", {{"1xx", 0}, {"2xx", 7}, {"3xx", 0}, {"4xx", 1}, {"5xx", 2}}},
         {"bytes_in", 100},
-        {"bytes_out", 200}}},
+        {"bytes_out", 200},
+        {"slowest", json::array({{{"method", "GET"},
+                                  {"path", "/40001/" + evil},
+                                  {"status", 200},
+                                  {"duration_ms", 1234.5},
+                                  {"backend_port", 40001},
+                                  {"started_at", 1796559990}}})}}},
       {"backends",
        {{"connect_failures", {{"refused", 2}}},
-        {"hosts", json::array({{{"host", evil}, {"up", false}}})}}},
+        {"ports", json::array({{{"port", 40001},
+                                {"address", "127.0.0.1"},
+                                {"tls", false},
+                                {"active", 1},
+                                {"pooled", 2}}})},
+        {"hosts", json::array({{{"host", evil},
+                                {"up", false},
+                                {"last_failure", {{"at", 1796559000}, {"reason", evil}}}}})}}},
       {"apps", json::array({{{"name", evil},
                              {"port", 8080},
                              {"listening", false},
@@ -52,14 +65,15 @@ TEST(StatusPageTest, EveryValueFromOutsideIsEscaped) {
   const std::string html = renderStatusPage(document());
   EXPECT_EQ(html.find("<script>alert"), std::string::npos) << html;
   EXPECT_EQ(html.find("'x'"), std::string::npos);
-  // Config path, reload error, host, app name, its log and its start message.
+  // Config path, reload error, a slow request's path, host, its last
+  // failure, app name, its log and its start message.
   size_t escaped = 0;
   for (size_t at = html.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;");
        at != std::string::npos;
        at = html.find("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;&quot;", at + 1)) {
     ++escaped;
   }
-  EXPECT_EQ(escaped, 6U) << html;
+  EXPECT_EQ(escaped, 8U) << html;
   // The page's own script is the only one, and it is the gate's.
   EXPECT_NE(html.find("<script src=\"/status.js\" defer></script>"), std::string::npos);
 }
@@ -73,6 +87,24 @@ TEST(StatusPageTest, FieldsTheScriptRefreshes) {
       << html;
   EXPECT_NE(html.find("<svg id=\"chart\""), std::string::npos);
   EXPECT_NE(html.find("class=\"bad\">failed"), std::string::npos);
+}
+
+TEST(StatusPageTest, SlowRequestsPortsAndHostFailuresAreShown) {
+  const std::string html = renderStatusPage(document());
+  EXPECT_NE(html.find("<td>1234.5</td><td>GET</td>"), std::string::npos) << html;
+  EXPECT_NE(html.find("<td>40001</td><td>2026-12-06 12:26:30 UTC</td>"), std::string::npos)
+      << "backend port, then the start as a date";
+  EXPECT_NE(html.find("<td>40001</td><td>127.0.0.1</td><td>no</td><td>1</td><td>2</td>"),
+            std::string::npos);
+  EXPECT_NE(html.find("<td>no</td><td>2026-12-06 12:10:00 UTC</td>"), std::string::npos)
+      << "the host is down since its last failure";
+}
+
+TEST(StatusPageTest, AMissingPartIsShownAsADash) {
+  // A document with nothing but its version: every value "-", no crash.
+  const std::string html = renderStatusPage(json{{"version", 1}});
+  EXPECT_NE(html.find("<span data-path=\"gate.pid\">-</span>"), std::string::npos) << html;
+  EXPECT_NE(html.find("none since the start"), std::string::npos);
 }
 
 TEST(StatusPageTest, CertificatesCloseToExpiryStandOut) {

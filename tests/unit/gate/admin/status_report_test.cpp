@@ -16,21 +16,23 @@ class StatusReportTest : public ::testing::Test {
  protected:
   StatusReportTest() {
     for (int i = 0; i < 2; ++i) {
-      auto worker = std::make_shared<WorkerMetrics>(1);
+      auto worker = std::make_shared<WorkerMetrics>(2);
       worker->countRequest(200, RouteKind::Port);
       worker->countRequest(404, RouteKind::Local);
-      worker->handshakes.add(3);
+      worker->handshakes[0].completed.add(3);
+      worker->handshakes[0].failed[static_cast<size_t>(HandshakeFailure::Closed)].add();
       worker->connectFailures[static_cast<size_t>(ConnectFailure::Timeout)].add();
       worker->openConnections[0].add(2);
+      worker->openConnections[1].add(1);
       workers_.push_back(worker);
     }
     sources_.workers = {workers_.begin(), workers_.end()};
-    sources_.listenerLabels = {"127.0.0.1:8443"};
+    sources_.listenerLabels = {"127.0.0.1:8443", "127.0.0.1:8080"};
     sources_.process = &processMetrics();
     sources_.version = "9.9.9";
     auto config = std::make_shared<Config>();
     config->file = "/etc/httpgate/httpgate.yaml";
-    config->listeners.resize(1);
+    config->listeners.resize(2);
     config->listeners[0].tls = TlsConfig{};
     config->listeners[0].http2 = false;
     AppConfig app;
@@ -57,6 +59,13 @@ TEST_F(StatusReportTest, SumsOverTheWorkers) {
   EXPECT_EQ(s["traffic"]["requests"]["4xx"], 2);
   EXPECT_EQ(s["traffic"]["requests"]["5xx"], 0);
   EXPECT_EQ(s["tls_handshakes"]["total"], 6);
+  EXPECT_EQ(s["tls_handshakes"]["failures"]["closed"], 2);
+  EXPECT_EQ(s["listeners"][0]["tls_handshakes"]["total"], 6);
+  EXPECT_EQ(s["listeners"][0]["tls_handshakes"]["failures"]["closed"], 2);
+  EXPECT_EQ(s["listeners"][0]["tls_handshakes"]["failures"]["timeout"], 0);
+  EXPECT_EQ(s["listeners"][1]["tls"], false);
+  EXPECT_TRUE(s["listeners"][1]["tls_handshakes"].is_null());
+  EXPECT_EQ(s["listeners"][1]["open_connections"], 2);
   EXPECT_EQ(s["backends"]["connect_failures"]["timeout"], 2);
   EXPECT_EQ(s["listeners"][0]["open_connections"], 4);
   EXPECT_EQ(s["listeners"][0]["tls"], true);
@@ -77,6 +86,34 @@ TEST_F(StatusReportTest, TheLastReloadAndTheAppsLastStart) {
       json({{"at", 1500}, {"ok", false}, {"error", "f.yaml:3:7: routes.default: not a port"}}));
   EXPECT_EQ(s["apps"][0]["last_start"],
             json({{"at", 1600}, {"ok", false}, {"message", "exited with 1"}}));
+}
+
+TEST_F(StatusReportTest, TheSlowestRequestsOfEveryWorkerSlowestFirst) {
+  const auto slow = [](const char* method, const char* target, uint64_t ms, uint16_t port) {
+    SlowRequest r;
+    r.setRequest(method, target);
+    r.startedAt = 1990;
+    r.durationUs = ms * 1000;
+    r.status = 200;
+    r.backendPort = port;
+    return r;
+  };
+  workers_[0]->slowRequests.keep(slow("GET", "/slow?token=secret", 300, 40001), 1995);
+  workers_[0]->slowRequests.keep(slow("GET", "/a", 5, 0), 1995);
+  workers_[1]->slowRequests.keep(slow("POST", "/b", 50, 40002), 1995);
+  const json slowest = statusJson(inputs_)["traffic"]["slowest"];
+  ASSERT_EQ(slowest.size(), 3U) << slowest.dump();
+  EXPECT_EQ(slowest[0], json({{"started_at", 1990},
+                              {"method", "GET"},
+                              {"path", "/slow"},
+                              {"path_truncated", false},
+                              {"status", 200},
+                              {"duration_ms", 300.0},
+                              {"backend_port", 40001}}));
+  EXPECT_EQ(slowest[1]["path"], "/b");
+  EXPECT_EQ(slowest[1]["method"], "POST");
+  EXPECT_EQ(slowest[2]["path"], "/a");
+  EXPECT_EQ(slowest[2]["backend_port"], 0);
 }
 
 TEST_F(StatusReportTest, TextThatIsNotUtf8IsRenderedNotThrown) {

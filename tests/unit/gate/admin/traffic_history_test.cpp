@@ -16,8 +16,12 @@ TrafficSample at(int64_t seconds, uint64_t ok, uint64_t failed, uint64_t handsha
   sample.requests[static_cast<size_t>(StatusClass::C2xx)] = ok;
   sample.requests[static_cast<size_t>(StatusClass::C5xx)] = failed;
   sample.bytesIn = ok * 100;
-  sample.handshakes = handshakes;
-  sample.handshakeFailures[static_cast<size_t>(HandshakeFailure::Timeout)] = handshakes / 10;
+  // Two listeners: the second has a third of the first's handshakes.
+  sample.handshakes.resize(2);
+  sample.handshakes[0].completed = handshakes;
+  sample.handshakes[0].failed[static_cast<size_t>(HandshakeFailure::Timeout)] = handshakes / 10;
+  sample.handshakes[1].completed = handshakes / 3;
+  sample.handshakes[1].failed[static_cast<size_t>(HandshakeFailure::Protocol)] = handshakes / 30;
   return sample;
 }
 
@@ -55,9 +59,20 @@ TEST(TrafficHistoryTest, TheLastMinute) {
   }
   const json minute = history.lastMinute();
   EXPECT_EQ(minute["seconds"], 60);
-  EXPECT_EQ(minute["handshakes"], 600);  // 900 - 300
+  EXPECT_EQ(minute["handshakes"], 600 + 200);  // 900 - 300 on the first, 300 - 100
   EXPECT_EQ(minute["failures"]["timeout"], 60);
+  EXPECT_EQ(minute["failures"]["protocol"], 20);
   EXPECT_EQ(minute["failures"]["closed"], 0);
+
+  const json first = history.lastMinute(0);
+  EXPECT_EQ(first["handshakes"], 600);
+  EXPECT_EQ(first["failures"]["timeout"], 60);
+  EXPECT_EQ(first["failures"]["protocol"], 0);
+  const json second = history.lastMinute(1);
+  EXPECT_EQ(second["seconds"], 60);
+  EXPECT_EQ(second["handshakes"], 200);
+  EXPECT_EQ(second["failures"]["timeout"], 0);
+  EXPECT_EQ(second["failures"]["protocol"], 20);
 }
 
 }  // namespace
