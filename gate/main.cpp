@@ -13,6 +13,7 @@
 #include "gate/config/legacy_config.h"
 #include "gate/process/server.h"
 #include "gate/telemetry/logging.h"
+#include "gate/tls/http_fetch.h"
 #include "version.h"
 
 namespace {
@@ -116,6 +117,7 @@ int main(int argc, char** argv) {
     return httpgate::gate::checkConfiguration(loader, configName);
   }
   evthread_use_pthreads();
+  httpgate::gate::initHttpFetch();  // libcurl's global state, while one thread runs
   httpgate::gate::setupLogging(httpgate::gate::LogLevel::Info);
   // Like httpGate, the legacy form detaches, unless -f, or unless this is
   // the re-executed binary of a zero-downtime upgrade (whose parent waits).

@@ -49,7 +49,7 @@ class AdminEndpoint {
   void start(const Config& config, const std::vector<uint16_t>& ports,
              const std::vector<std::unique_ptr<Worker>>& workers,
              const HostHealthRegistry* hosts = nullptr,
-             const CertificateRegistry* certificates = nullptr);
+             const CertificateRegistry* certificates = nullptr, const OcspStapler* ocsp = nullptr);
 
   uint16_t port() const { return port_; }
 

@@ -209,6 +209,41 @@ void certificates(PrometheusText& out, const CertificateRegistry* registry) {
   }
 }
 
+// OCSP fetches for stapling, and the certificates that have a staple now.
+void ocsp(PrometheusText& out, const MetricsSources& sources) {
+  out.family("httpgate_ocsp_fetches_total",
+             "OCSP responses fetched for stapling, by what they said (failed: no response, or "
+             "one that did not pass the checks).",
+             "counter");
+  static constexpr std::pair<OcspStapler::Outcome, const char*> kOutcomes[] = {
+      {OcspStapler::Outcome::Good, "good"},
+      {OcspStapler::Outcome::Revoked, "revoked"},
+      {OcspStapler::Outcome::Unknown, "unknown"},
+      {OcspStapler::Outcome::Failed, "failed"}};
+  for (const auto& [outcome, label] : kOutcomes) {
+    out.sample("httpgate_ocsp_fetches_total", {{"result", label}},
+               sources.ocsp != nullptr ? sources.ocsp->count(outcome) : uint64_t{0});
+  }
+  out.family("httpgate_ocsp_stapled_until_seconds",
+             "When the OCSP response stapled for a certificate expires (seconds since the epoch), "
+             "by its first DNS name; absent while nothing is stapled.",
+             "gauge");
+  const std::shared_ptr<const CertificateList> list =
+      sources.certificates != nullptr ? sources.certificates->current() : nullptr;
+  if (!list) {
+    return;
+  }
+  const int64_t now = static_cast<int64_t>(std::time(nullptr));
+  for (const CertificateInfo& info : *list) {
+    if (info.ocsp) {
+      if (const auto staple = info.ocsp->current(now)) {
+        out.sample("httpgate_ocsp_stapled_until_seconds", {{"name", info.label()}},
+                   staple->expires);
+      }
+    }
+  }
+}
+
 void process(PrometheusText& out, const MetricsSources& sources) {
   const ProcessMetrics& p = *sources.process;
   out.family("httpgate_app_starts_total", "Apps started on demand and running.", "counter");
@@ -294,6 +329,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   limits(out, sources.workers);
   hostHealth(out, sources.hosts);
   certificates(out, sources.certificates);
+  ocsp(out, sources);
   process(out, sources);
   loops(out, sources.workers);
   return out.text();

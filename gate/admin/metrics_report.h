@@ -13,6 +13,7 @@
 #include "gate/proxy/host_health.h"
 #include "gate/telemetry/metrics.h"
 #include "gate/tls/certificate_info.h"
+#include "gate/tls/ocsp_stapler.h"
 
 namespace httpgate::gate {
 
@@ -23,6 +24,7 @@ struct MetricsSources {
   std::string version;
   const HostHealthRegistry* hosts = nullptr;          // routes.hosts health; null = none
   const CertificateRegistry* certificates = nullptr;  // null = none
+  const OcspStapler* ocsp = nullptr;                  // null = none
 };
 
 using WorkerMetricsList = std::vector<std::shared_ptr<const WorkerMetrics>>;

@@ -186,6 +186,20 @@ json apps(const StatusInputs& in) {
   return all;
 }
 
+// null when nothing is stapled for the certificate (ocsp off, or no
+// responder), else what its slot says.
+json ocspReport(const CertificateInfo& info, int64_t now) {
+  if (!info.ocsp) {
+    return nullptr;
+  }
+  const OcspSlot::Report r = info.ocsp->report(now);
+  return {{"mode", r.mode},
+          {"status", r.status},
+          {"stapled_until", r.stapledUntil != 0 ? json(r.stapledUntil) : json(nullptr)},
+          {"last_error", r.lastError.empty() ? json(nullptr) : json(r.lastError)},
+          {"last_error_at", r.lastErrorAt != 0 ? json(r.lastErrorAt) : json(nullptr)}};
+}
+
 json certificates(const StatusInputs& in) {
   json all = json::array();
   if (in.metrics->certificates == nullptr) {
@@ -201,7 +215,8 @@ json certificates(const StatusInputs& in) {
                    {"issuer", info.issuer},
                    {"not_after", static_cast<int64_t>(info.notAfter)},
                    {"not_after_date", isoDate(info.notAfter)},
-                   {"days_left", daysLeft(info.notAfter, static_cast<time_t>(in.nowSeconds))}});
+                   {"days_left", daysLeft(info.notAfter, static_cast<time_t>(in.nowSeconds))},
+                   {"ocsp", ocspReport(info, in.nowSeconds)}});
   }
   return all;
 }

@@ -34,11 +34,21 @@ struct SocketAddress {
   const sockaddr* get() const { return reinterpret_cast<const sockaddr*>(&storage); }
 };
 
+// listen[].tls.certificates[].ocsp: what the gate staples in handshakes.
+enum class OcspMode : uint8_t {
+  Auto,  // fetched from the responder the certificate names (none named: nothing)
+  Off,
+  File,  // a DER response someone else fetches, read at every load
+};
+
 struct CertificateConfig {
   std::string certFile;  // PEM: certificate followed by its chain
   std::string keyFile;   // PEM private key (may be the same file as certFile)
   SourcePos certPos;
   SourcePos keyPos;
+  OcspMode ocsp = OcspMode::Auto;
+  std::string ocspFile;  // OcspMode::File
+  SourcePos ocspPos;
 };
 
 struct TlsConfig {

@@ -7,7 +7,7 @@ namespace httpgate::gate::detail {
 namespace {
 
 CertificateConfig parseCertificate(const ConfigValue& value) {
-  const ConfigMap map = value.map({"cert", "key"});
+  const ConfigMap map = value.map({"cert", "key", "ocsp"});
   const ConfigValue& cert = map.require("cert");
   const ConfigValue& key = map.require("key");
   CertificateConfig result;
@@ -19,6 +19,21 @@ CertificateConfig parseCertificate(const ConfigValue& value) {
   // reporting at the positions kept above.
   checkReadable(cert, result.certFile);
   checkReadable(key, result.keyFile);
+  if (const ConfigValue* ocsp = map.find("ocsp")) {
+    result.ocspPos = ocsp->pos();
+    const std::string mode = ocsp->string();
+    if (mode == "auto") {
+      result.ocsp = OcspMode::Auto;
+    } else if (mode == "off") {
+      result.ocsp = OcspMode::Off;
+    } else if (mode.empty()) {
+      ocsp->fail("use auto, off or the path of a DER OCSP response");
+    } else {
+      result.ocsp = OcspMode::File;
+      result.ocspFile = ocsp->filePath();
+      checkReadable(*ocsp, result.ocspFile);
+    }
+  }
   return result;
 }
 

@@ -137,7 +137,9 @@ Result<Config> buildLegacyConfig(const LegacyArgs& args) {
       }
     }
     TlsConfig tls;
-    tls.certificates.push_back({args.certFile, args.keyFile, {}, {}});
+    // httpGate never stapled, nor made requests of its own: neither does
+    // its command line.
+    tls.certificates.push_back({args.certFile, args.keyFile, {}, {}, OcspMode::Off, {}, {}});
     listener.tls = std::move(tls);
   }
   config.listeners.push_back(std::move(listener));

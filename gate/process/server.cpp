@@ -175,7 +175,7 @@ bool Server::setUp(const std::shared_ptr<const Config>& config, unsigned workers
   // Certificates and keys are read (and the access log opened) before the
   // privileges go, and before detaching, so that an error still reaches the
   // terminal with exit status 1.
-  auto built = buildRuntime(config, ports_, ++generation_, &hostHealth_);
+  auto built = buildRuntime(config, ports_, ++generation_, &hostHealth_, &ocsp_);
   if (!built.ok()) {
     spdlog::error("{}", built.error());
     return false;
@@ -240,8 +240,9 @@ void Server::startWorkers(const Config& config, unsigned workers) {
   }
   if (admin_) {
     // Its thread, too, leaves signals to this one.
-    admin_->start(config, ports_, workers_, &hostHealth_, &certificates_);
+    admin_->start(config, ports_, workers_, &hostHealth_, &certificates_, &ocsp_);
   }
+  ocsp_.start();
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
@@ -342,7 +343,7 @@ void Server::reload() {
     } else if (config->admin.listen != runtime_->config->admin.listen) {
       error = config->file + ": admin.listen: cannot change on reload; restart the gate";
     } else {
-      auto built = buildRuntime(config, ports_, generation_ + 1, &hostHealth_);
+      auto built = buildRuntime(config, ports_, generation_ + 1, &hostHealth_, &ocsp_);
       if (!built.ok()) {
         error = built.error();
       } else {

@@ -65,6 +65,9 @@ class Server {
   event* shutdownTick_ = nullptr;
   std::vector<BoundListener> listeners_;
   std::vector<uint16_t> ports_;
+  // OCSP stapling, before runtime_ (whose contexts hold its slots) and
+  // admin_ (which reads its counters).
+  OcspStapler ocsp_;
   std::shared_ptr<const Runtime> runtime_;
   HostHealthRegistry hostHealth_;         // before admin_, which reads it
   CertificateRegistry certificates_;      // the same

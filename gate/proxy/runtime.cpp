@@ -77,7 +77,8 @@ const BackendTlsContext* Runtime::hostTlsFor(const BackendHost* host) const {
 Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config> config,
                                                     const std::vector<uint16_t>& ports,
                                                     uint64_t generation,
-                                                    const HostHealthRegistry* hosts) {
+                                                    const HostHealthRegistry* hosts,
+                                                    OcspStapler* stapler) {
   auto runtime = std::make_shared<Runtime>();
   runtime->generation = generation;
   runtime->ports = ports;
@@ -90,7 +91,8 @@ Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config
       runtime->tls.emplace_back();
       continue;
     }
-    auto made = TlsContextSet::create(*listener.tls, listener.http2, ticketKeys, config->file, i);
+    auto made =
+        TlsContextSet::create(*listener.tls, listener.http2, ticketKeys, config->file, i, stapler);
     if (!made.ok()) {
       return Result<std::shared_ptr<const Runtime>>::fail(std::move(made).error());
     }

@@ -51,12 +51,14 @@ struct Runtime {
 
 // Builds a snapshot for `config` whose listeners are bound to `ports`, with
 // host health states from `hosts` when given (the caller publishes them
-// once it uses the snapshot). Returns the error text (file:line:col: key:
-// message) when a certificate (a listener's, or a CA, certificate or key
-// of routes.hosts[].tls) or the access log cannot be loaded.
+// once it uses the snapshot), and OCSP slots from `stapler` when given.
+// Returns the error text (file:line:col: key: message) when a certificate
+// (a listener's, or a CA, certificate or key of routes.hosts[].tls) or the
+// access log cannot be loaded.
 Result<std::shared_ptr<const Runtime>> buildRuntime(std::shared_ptr<const Config> config,
                                                     const std::vector<uint16_t>& ports,
                                                     uint64_t generation,
-                                                    const HostHealthRegistry* hosts = nullptr);
+                                                    const HostHealthRegistry* hosts = nullptr,
+                                                    OcspStapler* stapler = nullptr);
 
 }  // namespace httpgate::gate

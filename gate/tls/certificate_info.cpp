@@ -106,6 +106,14 @@ std::string isoDate(time_t time) {
   return text;
 }
 
+std::string isoDateTime(time_t time) {
+  tm when{};
+  gmtime_r(&time, &when);
+  char text[32];
+  strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S UTC", &when);
+  return text;
+}
+
 std::string expiryWarning(const CertificateInfo& info, time_t now) {
   const int64_t days = daysLeft(info.notAfter, now);
   if (days >= kCertificateWarningDays) {

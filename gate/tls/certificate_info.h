@@ -17,6 +17,8 @@
 
 namespace httpgate::gate {
 
+class OcspSlot;
+
 // Fewer whole days left than this: warned about in the log and marked by -t.
 constexpr int64_t kCertificateWarningDays = 14;
 
@@ -25,6 +27,8 @@ struct CertificateInfo {
   std::vector<std::string> names;  // subjectAltName DNS names (lower case), else the subject CN
   std::string issuer;              // the issuer's CN, else its whole name in one line
   time_t notAfter = 0;             // Unix time
+  // Its OCSP stapling (ocsp_stapler.h), null when nothing is stapled.
+  std::shared_ptr<const OcspSlot> ocsp;
 
   // What logs and metrics call it: the first name, else the file.
   const std::string& label() const { return names.empty() ? file : names.front(); }
@@ -45,6 +49,8 @@ int64_t daysLeft(time_t notAfter, time_t now);
 
 // `time` as an ISO 8601 date in UTC: "2025-03-01".
 std::string isoDate(time_t time);
+// `time` as "2026-12-06 12:50:36 UTC".
+std::string isoDateTime(time_t time);
 
 // The log warning for a certificate with fewer than kCertificateWarningDays
 // left: "certificate FILE (NAME) expires in N days, on DATE", or for an

@@ -104,7 +104,7 @@ TlsContextSet::~TlsContextSet() {
 
 Result<std::shared_ptr<TlsContextSet>> TlsContextSet::create(
     const TlsConfig& tls, bool http2, const std::shared_ptr<TicketKeySource>& ticketKeys,
-    const std::string& configFile, size_t listenerIndex) {
+    const std::string& configFile, size_t listenerIndex, OcspStapler* stapler) {
   std::shared_ptr<TlsContextSet> set(new TlsContextSet());
   for (size_t i = 0; i < tls.certificates.size(); ++i) {
     const CertificateConfig& cert = tls.certificates[i];
@@ -141,8 +141,17 @@ Result<std::shared_ptr<TlsContextSet>> TlsContextSet::create(
           configFile, cert.keyPos, key + ".key", "private key does not match the certificate"));
     }
     X509* leaf = SSL_CTX_get0_certificate(entry.ctx);
-    set->entries_.back().names = certificateNames(leaf);
-    set->certificates_.push_back(describeCertificate(leaf, cert.certFile));
+    Entry& added = set->entries_.back();
+    added.names = certificateNames(leaf);
+    CertificateInfo info = describeCertificate(leaf, cert.certFile);
+    if (stapler != nullptr) {
+      added.ocsp = stapler->slotFor(cert, entry.ctx);
+      if (added.ocsp) {
+        added.ocsp->attach(entry.ctx);
+        info.ocsp = added.ocsp;
+      }
+    }
+    set->certificates_.push_back(std::move(info));
   }
   if (set->entries_.size() > 1) {
     SSL_CTX_set_tlsext_servername_callback(set->entries_.front().ctx, onServerName);

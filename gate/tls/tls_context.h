@@ -15,6 +15,7 @@
 #include "common/result.h"
 #include "gate/config/config.h"
 #include "gate/tls/certificate_info.h"
+#include "gate/tls/ocsp_stapler.h"
 #include "gate/tls/ticket_keys.h"
 
 namespace httpgate::gate {
@@ -31,9 +32,10 @@ class TlsContextSet {
   // session tickets under the keys of `ticketKeys` (every context of the
   // set, the SNI ones too). Returns the set or the error text.
   // `http2`: ALPN offers h2 before http/1.1 (listen[].http2).
+  // `stapler` (null: none) gives each certificate its OCSP slot.
   static Result<std::shared_ptr<TlsContextSet>> create(
       const TlsConfig& tls, bool http2, const std::shared_ptr<TicketKeySource>& ticketKeys,
-      const std::string& configFile, size_t listenerIndex);
+      const std::string& configFile, size_t listenerIndex, OcspStapler* stapler = nullptr);
 
   // A new server-side SSL for accepted socket `fd`, or nullptr on failure.
   // The SSL keeps its context alive; `this` must outlive the handshake (the
@@ -49,6 +51,7 @@ class TlsContextSet {
   struct Entry {
     SSL_CTX* ctx = nullptr;
     std::vector<std::string> names;  // DNS names of the certificate, lower case
+    std::shared_ptr<OcspSlot> ocsp;  // its status callback's argument
   };
 
   // The context whose certificate names `host` (exact or "*.domain"

@@ -144,7 +144,8 @@ CertificateAuthority makeCertificateAuthority(const TempDir& dir, const std::str
 
 CertificateFiles makeSignedCertificate(const TempDir& dir, const std::string& stem,
                                        const std::vector<std::string>& dnsNames,
-                                       const CertificateAuthority& ca, Validity validity) {
+                                       const CertificateAuthority& ca, Validity validity,
+                                       const SignedOptions& options) {
   if (dnsNames.empty()) {
     throw std::invalid_argument("makeSignedCertificate needs at least one DNS name");
   }
@@ -161,11 +162,21 @@ CertificateFiles makeSignedCertificate(const TempDir& dir, const std::string& st
   X509_set_issuer_name(cert.get(), X509_get_subject_name(caCert.get()));
   addSubjectAltNames(cert.get(), dnsNames);
   addExtension(cert.get(), caCert.get(), NID_authority_key_identifier, "keyid");
+  if (!options.ocspUrl.empty()) {
+    addExtension(cert.get(), caCert.get(), NID_info_access,
+                 ("OCSP;URI:" + options.ocspUrl).c_str());
+  }
   if (X509_sign(cert.get(), caKey.get(), EVP_sha256()) == 0) {
     fail("X509_sign");
   }
   CertificateFiles files{dir.file(stem + ".crt"), dir.file(stem + ".key"), dnsNames.front()};
   writePem(files.certPath, cert.get(), files.keyPath, key.get());
+  if (options.withIssuer) {
+    BioPtr chainOut(BIO_new_file(files.certPath.c_str(), "a"));
+    if (!chainOut || PEM_write_bio_X509(chainOut.get(), caCert.get()) != 1) {
+      fail("append the CA to " + files.certPath);
+    }
+  }
   return files;
 }
 

@@ -44,12 +44,19 @@ struct Validity {
 // that many days ago).
 Validity expiringInDays(long days);
 
+// What else a signed certificate carries.
+struct SignedOptions {
+  std::string ocspUrl;      // non-empty: an Authority Information Access OCSP URI
+  bool withIssuer = false;  // the CA's certificate follows the leaf in <stem>.crt
+};
+
 // A certificate for `dnsNames` signed by `ca`, valid for `validity`
 // (Validity{-2 * 86400, -86400} makes an expired one), written as
 // <stem>.crt and <stem>.key into `dir`. Throws on an OpenSSL failure.
 CertificateFiles makeSignedCertificate(const TempDir& dir, const std::string& stem,
                                        const std::vector<std::string>& dnsNames,
-                                       const CertificateAuthority& ca, Validity validity = {});
+                                       const CertificateAuthority& ca, Validity validity = {},
+                                       const SignedOptions& options = {});
 
 // The first certificate of the PEM file `certPath` (X509_free it), or
 // null when it cannot be read.

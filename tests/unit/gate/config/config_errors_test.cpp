@@ -175,6 +175,28 @@ TEST_F(ConfigFileErrors, UnreadableCertificate) {
             "test.yaml:6:16: listen[0].tls.certificates[0].key: expected a file path");
 }
 
+TEST_F(ConfigFileErrors, OcspIsAutoOffOrAReadableFile) {
+  EXPECT_EQ(loads(tlsListener(cert_, key_)).listeners[0].tls->certificates[0].ocsp, OcspMode::Auto);
+  EXPECT_EQ(loads(tlsListener(cert_, key_) + "          ocsp: off\n")
+                .listeners[0]
+                .tls->certificates[0]
+                .ocsp,
+            OcspMode::Off);
+  const std::string response = dir_.write("site.ocsp", "der");
+  const CertificateConfig file =
+      loads(tlsListener(cert_, key_) + "          ocsp: " + response + "\n")
+          .listeners[0]
+          .tls->certificates[0];
+  EXPECT_EQ(file.ocsp, OcspMode::File);
+  EXPECT_EQ(file.ocspFile, response);
+  EXPECT_EQ(fails(tlsListener(cert_, key_) + "          ocsp: /nonexistent/site.ocsp\n"),
+            "test.yaml:7:17: listen[0].tls.certificates[0].ocsp: cannot read "
+            "\"/nonexistent/site.ocsp\": No such file or directory");
+  EXPECT_EQ(fails(tlsListener(cert_, key_) + "          ocsp: \"\"\n"),
+            "test.yaml:7:17: listen[0].tls.certificates[0].ocsp: use auto, off or the path of a "
+            "DER OCSP response");
+}
+
 TEST_F(ConfigFileErrors, PermissionDenied) {
   ASSERT_EQ(::chmod(key_.c_str(), 0), 0);
   const std::string expected = "test.yaml:6:16: listen[0].tls.certificates[0].key: cannot read \"" +

@@ -76,7 +76,7 @@ TEST(CertificateInfo, IsoDateIsUtc) {
 }
 
 CertificateInfo sample(time_t notAfter) {
-  return CertificateInfo{"/tls/a.pem", {"a.example", "b.example"}, "R3", notAfter};
+  return CertificateInfo{"/tls/a.pem", {"a.example", "b.example"}, "R3", notAfter, nullptr};
 }
 
 TEST(CertificateInfo, WarningOnlyUnderFourteenDays) {
