@@ -79,10 +79,12 @@ Result<Duration> parseDuration(std::string_view text) {
     perUnit = 60 * 1000;
   } else if (unit == "h") {
     perUnit = 60 * 60 * 1000;
+  } else if (unit == "d") {
+    perUnit = 24 * 60 * 60 * 1000;
   }
   const auto count = parseNumber(digits, std::numeric_limits<uint64_t>::max());
   if (perUnit == 0 || !count) {
-    return Result<Duration>::fail("invalid duration " + quoted(text) + " (use ms, s, m or h)");
+    return Result<Duration>::fail("invalid duration " + quoted(text) + " (use ms, s, m, h or d)");
   }
   const uint64_t max = static_cast<uint64_t>(std::numeric_limits<Duration::rep>::max());
   if (*count > max / perUnit) {

@@ -43,7 +43,7 @@ TEST(ConfigErrors, DuplicateKey) {
 
 TEST(ConfigErrors, BadDuration) {
   EXPECT_EQ(fails(withListener("timeouts:\n  idle: 5x\n")),
-            "test.yaml:4:9: timeouts.idle: invalid duration \"5x\" (use ms, s, m or h)");
+            "test.yaml:4:9: timeouts.idle: invalid duration \"5x\" (use ms, s, m, h or d)");
 }
 
 TEST(ConfigErrors, NewTimeoutsLimitsAndHeaders) {
@@ -292,7 +292,7 @@ TEST_F(ConfigFileErrors, LoadConfigReadsTheFile) {
   auto failed = loadConfig(bad);
   ASSERT_FALSE(failed.ok());
   EXPECT_EQ(failed.error().message,
-            bad + ":4:9: timeouts.idle: invalid duration \"5x\" (use ms, s, m or h)");
+            bad + ":4:9: timeouts.idle: invalid duration \"5x\" (use ms, s, m, h or d)");
 
   auto missing = loadConfig("/nonexistent/httpgate.yaml");
   ASSERT_FALSE(missing.ok());

@@ -321,7 +321,7 @@ TEST(ConfigTimeouts, EachTimeoutIsAPositiveDuration) {
     const int column = static_cast<int>(std::string(name).size()) + 5;
     const std::string at = "test.yaml:4:" + std::to_string(column) + ": " + key + ": ";
     EXPECT_EQ(fails(yaml + "0s\n"), at + "duration must be greater than zero");
-    EXPECT_EQ(fails(yaml + "10\n"), at + "invalid duration \"10\" (use ms, s, m or h)");
+    EXPECT_EQ(fails(yaml + "10\n"), at + "invalid duration \"10\" (use ms, s, m, h or d)");
     EXPECT_EQ(fails(yaml + "[1s]\n"), at + "expected a duration such as 500ms, 30s, 5m or 1h");
   }
 }

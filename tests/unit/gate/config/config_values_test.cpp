@@ -14,6 +14,7 @@ TEST(ParseDuration, TakesEachUnit) {
   EXPECT_EQ(parseDuration("20s").value(), Duration(20'000));
   EXPECT_EQ(parseDuration("7m").value(), Duration(420'000));
   EXPECT_EQ(parseDuration("1h").value(), Duration(3'600'000));
+  EXPECT_EQ(parseDuration("30d").value(), Duration(2'592'000'000));
   EXPECT_EQ(parseDuration("0s").value(), Duration(0));  // zero is the caller's to refuse
   EXPECT_EQ(parseDuration("007s").value(), Duration(7'000));
 }
@@ -23,7 +24,7 @@ TEST(ParseDuration, RefusesAnythingElseWithTheUnitsInTheMessage) {
                            "5sec", "5ms5", "1h30m", "0x10s"}) {
     const auto parsed = parseDuration(text);
     EXPECT_FALSE(parsed.ok()) << text;
-    EXPECT_EQ(parsed.error(), "invalid duration \"" + std::string(text) + "\" (use ms, s, m or h)")
+    EXPECT_EQ(parsed.error(), "invalid duration \"" + std::string(text) + "\" (use ms, s, m, h or d)")
         << text;
   }
 }
