@@ -49,9 +49,9 @@ TEST(ConfigHostHealth, Errors) {
             "test.yaml:7:19: routes.hosts[0].fail_after: expected a number from 1 to 1000");
   EXPECT_EQ(fails(hosts({"range: 20000\n      host: 10.0.0.5\n      down_for: 0s\n"})),
             "test.yaml:7:17: routes.hosts[0].down_for: duration must be greater than zero");
-  EXPECT_EQ(fails(hosts({"range: 20000\n      host: 10.0.0.5\n      down_for: 10\n"})),
-            "test.yaml:7:17: routes.hosts[0].down_for: invalid duration \"10\" (use ms, s, m or "
-            "h)");
+  EXPECT_EQ(
+      fails(hosts({"range: 20000\n      host: 10.0.0.5\n      down_for: 10\n"})),
+      "test.yaml:7:17: routes.hosts[0].down_for: invalid duration \"10\" (use ms, s, m, h or d)");
   EXPECT_EQ(fails(hosts({"range: 20000\n      host: 10.0.0.5\n      down_for: [1s]\n"})),
             "test.yaml:7:17: routes.hosts[0].down_for: expected a duration such as 500ms, 30s, "
             "5m or 1h");

@@ -258,8 +258,8 @@ TEST(ConfigApps, StartErrors) {
   EXPECT_EQ(fails(start("        user: nobody\n        command: [x]\n        wait: 0ms\n")),
             "test.yaml:10:15: routes.apps.shop.start.wait: duration must be greater than zero");
   EXPECT_EQ(fails(start("        user: nobody\n        command: [x]\n        wait: 20\n")),
-            "test.yaml:10:15: routes.apps.shop.start.wait: invalid duration \"20\" (use ms, s, m "
-            "or h)");
+            "test.yaml:10:15: routes.apps.shop.start.wait: invalid duration \"20\" (use ms, s, m, "
+            "h or d)");
   EXPECT_EQ(fails(start("        user: nobody\n        command: [x]\n        env: {\"A=B\": x}\n")),
             "test.yaml:10:22: routes.apps.shop.start.env.A=B: invalid environment variable name");
   EXPECT_EQ(fails(start("        user: nobody\n        command: [x]\n        env: [A]\n")),
