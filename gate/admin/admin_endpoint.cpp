@@ -147,8 +147,7 @@ AdminEndpoint::~AdminEndpoint() {
 
 void AdminEndpoint::start(const Config& config, const std::vector<uint16_t>& ports,
                           const std::vector<std::unique_ptr<Worker>>& workers,
-                          const HostHealthRegistry* hosts, const CertificateRegistry* certificates,
-                          const OcspStapler* ocsp) {
+                          const Sources& sources) {
   for (size_t i = 0; i < config.listeners.size() && i < ports.size(); ++i) {
     sources_.listenerLabels.push_back(describeAddress(config.listeners[i].socket, ports[i]));
   }
@@ -158,9 +157,10 @@ void AdminEndpoint::start(const Config& config, const std::vector<uint16_t>& por
   }
   sources_.process = &processMetrics();
   sources_.version = HTTPGATE_VERSION;
-  sources_.hosts = hosts;
-  sources_.certificates = certificates;
-  sources_.ocsp = ocsp;
+  sources_.hosts = sources.hosts;
+  sources_.certificates = sources.certificates;
+  sources_.ocsp = sources.ocsp;
+  sources_.acme = sources.acme;
   setUsers(config);
   history_.add(sampleTraffic(sources_.workers, static_cast<int64_t>(std::time(nullptr))));
   sample_ = event_new(base_, -1, EV_PERSIST, onSample, this);

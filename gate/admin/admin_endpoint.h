@@ -40,16 +40,21 @@ class AdminEndpoint {
   AdminEndpoint(const AdminEndpoint&) = delete;
   AdminEndpoint& operator=(const AdminEndpoint&) = delete;
 
+  // What the pages read besides the workers' counters; any may be null,
+  // all must outlive the endpoint.
+  struct Sources {
+    const HostHealthRegistry* hosts = nullptr;          // routes.hosts health
+    const CertificateRegistry* certificates = nullptr;  // the certificates in use
+    const OcspStapler* ocsp = nullptr;                  // OCSP fetch counters
+    const AcmeManager* acme = nullptr;                  // tls.acme
+  };
+
   // Starts answering on its own thread with the counters of `workers`,
-  // listener labels made from `config` and the bound `ports`, and the
-  // health of the hosts `hosts` publishes and the certificates
-  // `certificates` publishes (either may be null; both must outlive this
-  // endpoint). Logs "admin listening on ADDR:PORT". Call with the handled
+  // listener labels made from `config` and the bound `ports`, and
+  // `sources`. Logs "admin listening on ADDR:PORT". Call with the handled
   // signals blocked (the main thread must get them).
   void start(const Config& config, const std::vector<uint16_t>& ports,
-             const std::vector<std::unique_ptr<Worker>>& workers,
-             const HostHealthRegistry* hosts = nullptr,
-             const CertificateRegistry* certificates = nullptr, const OcspStapler* ocsp = nullptr);
+             const std::vector<std::unique_ptr<Worker>>& workers, const Sources& sources);
 
   uint16_t port() const { return port_; }
 

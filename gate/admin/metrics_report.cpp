@@ -244,6 +244,16 @@ void ocsp(PrometheusText& out, const MetricsSources& sources) {
   }
 }
 
+// tls.acme: orders by outcome.
+void acme(PrometheusText& out, const AcmeManager* manager) {
+  out.family("httpgate_acme_orders_total",
+             "ACME certificate orders (first certificates and renewals), by outcome.", "counter");
+  out.sample("httpgate_acme_orders_total", {{"result", "ok"}},
+             manager != nullptr ? manager->ordersOk() : uint64_t{0});
+  out.sample("httpgate_acme_orders_total", {{"result", "failed"}},
+             manager != nullptr ? manager->ordersFailed() : uint64_t{0});
+}
+
 void process(PrometheusText& out, const MetricsSources& sources) {
   const ProcessMetrics& p = *sources.process;
   out.family("httpgate_app_starts_total", "Apps started on demand and running.", "counter");
@@ -330,6 +340,7 @@ std::string renderMetrics(const MetricsSources& sources) {
   hostHealth(out, sources.hosts);
   certificates(out, sources.certificates);
   ocsp(out, sources);
+  acme(out, sources.acme);
   process(out, sources);
   loops(out, sources.workers);
   return out.text();

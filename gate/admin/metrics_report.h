@@ -12,6 +12,7 @@
 
 #include "gate/proxy/host_health.h"
 #include "gate/telemetry/metrics.h"
+#include "gate/tls/acme_manager.h"
 #include "gate/tls/certificate_info.h"
 #include "gate/tls/ocsp_stapler.h"
 
@@ -25,6 +26,7 @@ struct MetricsSources {
   const HostHealthRegistry* hosts = nullptr;          // routes.hosts health; null = none
   const CertificateRegistry* certificates = nullptr;  // null = none
   const OcspStapler* ocsp = nullptr;                  // null = none
+  const AcmeManager* acme = nullptr;                  // null = none
 };
 
 using WorkerMetricsList = std::vector<std::shared_ptr<const WorkerMetrics>>;

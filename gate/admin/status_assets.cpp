@@ -49,9 +49,10 @@ std::string_view statusScript() {
     if (typeof t !== "number") return "-";
     return new Date(t * 1000).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
   }
-  // Keys ending in "at" are times (as the server renders them).
+  // Keys ending in "at" or "until", and not_after, are times (as the
+  // server renders them).
   function cell(key, value) {
-    return /(^|[_/])at$/.test(key) ? when(value) : show(value);
+    return /(^|[_/])(at|until)$/.test(key) || key === "not_after" ? when(value) : show(value);
   }
   function mark(td, key, value) {
     if (key === "days_left" && typeof value === "number") {
@@ -132,7 +133,7 @@ std::string_view statusScript() {
     const tables = {
       workers: doc.gate.workers, listeners: doc.listeners, slowest: doc.traffic.slowest,
       ports: doc.backends.ports, hosts: doc.backends.hosts, apps: doc.apps,
-      certificates: doc.certificates,
+      certificates: doc.certificates, acme: doc.acme,
     };
     for (const id in tables) {
       const table = document.getElementById(id);

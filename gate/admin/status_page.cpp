@@ -72,11 +72,15 @@ std::string daysLeftClass(const std::string& key, const json& value) {
   return days < 7 ? " class=\"alarm\"" : days < 30 ? " class=\"warn\"" : "";
 }
 
-// A column's cell: times (keys ending in "at") as dates, the rest as text;
+// A column's cell: times (keys ending in "at" or "until", not_after) as
+// dates, the rest as text;
 // the script does the same.
 std::string cell(const std::string& key, const json& v) {
-  const bool time = key == "at" || (key.size() > 3 && key.compare(key.size() - 3, 3, "_at") == 0) ||
-                    (key.size() > 3 && key.compare(key.size() - 3, 3, "/at") == 0);
+  const auto endsWith = [&key](std::string_view end) {
+    return key.size() >= end.size() && key.compare(key.size() - end.size(), end.size(), end) == 0;
+  };
+  const bool time =
+      key == "at" || key == "not_after" || endsWith("_at") || endsWith("/at") || endsWith("_until");
   return time ? when(v) : text(v);
 }
 
@@ -231,7 +235,17 @@ std::string certificatesSection(const json& s) {
                  {"names", "Names"},
                  {"issuer", "Issuer"},
                  {"not_after_date", "Not after"},
-                 {"days_left", "Days left"}});
+                 {"days_left", "Days left"},
+                 {"ocsp/status", "OCSP"},
+                 {"ocsp/stapled_until", "Stapled until"}});
+  html += "<h3>ACME</h3>";
+  html += table("acme", value(s, "/acme"),
+                {{"names", "Names"},
+                 {"state", "State"},
+                 {"not_after", "Not after"},
+                 {"last_order_at", "Last order"},
+                 {"last_error", "Last error"},
+                 {"next_check_at", "Next check"}});
   return html + "</section>";
 }
 

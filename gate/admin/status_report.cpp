@@ -221,6 +221,24 @@ json certificates(const StatusInputs& in) {
   return all;
 }
 
+// tls.acme: each certificate the gate looks after.
+json acme(const StatusInputs& in) {
+  json all = json::array();
+  if (in.metrics->acme == nullptr) {
+    return all;
+  }
+  const auto optionalTime = [](int64_t at) { return at != 0 ? json(at) : json(nullptr); };
+  for (const AcmeManager::Report& r : in.metrics->acme->report()) {
+    all.push_back({{"names", r.names},
+                   {"state", r.state},
+                   {"not_after", optionalTime(r.notAfter)},
+                   {"last_order_at", optionalTime(r.lastOrderAt)},
+                   {"last_error", r.lastError.empty() ? json(nullptr) : json(r.lastError)},
+                   {"next_check_at", optionalTime(r.nextCheckAt)}});
+  }
+  return all;
+}
+
 }  // namespace
 
 json statusJson(const StatusInputs& inputs) {
@@ -233,7 +251,8 @@ json statusJson(const StatusInputs& inputs) {
       {"traffic", traffic(inputs.metrics->workers, inputs.nowSeconds)},
       {"backends", backends(inputs)},
       {"apps", apps(inputs)},
-      {"certificates", certificates(inputs)}};
+      {"certificates", certificates(inputs)},
+      {"acme", acme(inputs)}};
   if (inputs.history != nullptr) {
     document["traffic"]["history"] = inputs.history->series();
   }

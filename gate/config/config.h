@@ -51,11 +51,33 @@ struct CertificateConfig {
   SourcePos ocspPos;
 };
 
+// listen[].tls.acme: a certificate the gate obtains and renews itself from
+// an ACME (RFC 8555) server.
+enum class AcmeChallenge : uint8_t {
+  Auto,       // http-01 when the gate has a plain listener, else tls-alpn-01
+  Http01,     // /.well-known/acme-challenge/ on the plain listeners
+  TlsAlpn01,  // ALPN acme-tls/1 on this listener
+};
+
+struct AcmeConfig {
+  std::string directory;           // the server's directory URL
+  std::string email;               // the account's contact; may be empty
+  std::vector<std::string> names;  // DNS names, lower case; the first names the certificate
+  std::string storage = "/var/lib/httpgate/acme";
+  Duration renewBefore = std::chrono::hours(24 * 30);
+  AcmeChallenge challenge = AcmeChallenge::Auto;
+  std::string caFile;  // PEM roots for the directory's TLS; empty: the system's
+  SourcePos pos;
+};
+
 struct TlsConfig {
-  std::vector<CertificateConfig> certificates;  // at least one; first is the default
+  // At least one, unless acme is set; the first is the default (with acme,
+  // the ACME certificate comes first).
+  std::vector<CertificateConfig> certificates;
   bool tls12 = true;
   bool tls13 = true;
   SourcePos protocolsPos;
+  std::optional<AcmeConfig> acme;
 };
 
 struct ListenConfig {

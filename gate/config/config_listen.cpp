@@ -1,4 +1,7 @@
 // listen: the sockets the gate accepts clients on, and their TLS settings.
+#include <algorithm>
+
+#include "common/http/chars.h"
 #include "gate/config/config_sections.h"
 #include "gate/config/config_values.h"
 
@@ -57,16 +60,108 @@ void parseProtocols(const ConfigValue& value, TlsConfig& tls) {
   }
 }
 
+// A DNS name a public CA can issue for: letters, digits and hyphens in
+// labels of 1 to 63, at least two labels, 253 bytes at most; a wildcard
+// needs dns-01, which the gate does not answer.
+bool validAcmeName(const std::string& name) {
+  if (name.empty() || name.size() > 253 || name.find('.') == std::string::npos) {
+    return false;
+  }
+  size_t label = 0;
+  for (size_t i = 0; i <= name.size(); ++i) {
+    const char c = i < name.size() ? name[i] : '.';
+    if (c == '.') {
+      if (label == 0 || label > 63 || name[i - 1] == '-' || name[i - label] == '-') {
+        return false;
+      }
+      label = 0;
+    } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-') {
+      ++label;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+AcmeConfig parseAcme(const ConfigValue& value) {
+  const ConfigMap map =
+      value.map({"directory", "email", "names", "storage", "renew_before", "challenge", "ca"});
+  AcmeConfig acme;
+  acme.pos = value.pos();
+  const ConfigValue& directory = map.require("directory");
+  acme.directory = directory.string();
+  if (acme.directory.rfind("https://", 0) != 0) {
+    directory.fail("expected an https:// URL (the ACME server's directory)");
+  }
+  if (const ConfigValue* email = map.find("email")) {
+    acme.email = email->string();
+    const size_t at = acme.email.find('@');
+    if (at == 0 || at == std::string::npos || at + 1 == acme.email.size() ||
+        acme.email.find_first_of(" ,<>\"") != std::string::npos) {
+      email->fail("expected an e-mail address such as admin@example.org");
+    }
+  }
+  const ConfigValue& names = map.require("names");
+  for (const ConfigValue& item : names.list()) {
+    std::string name = http::asciiLower(item.string());
+    if (!validAcmeName(name)) {
+      item.fail("\"" + name + "\" is not a DNS name a certificate can be ordered for");
+    }
+    if (std::find(acme.names.begin(), acme.names.end(), name) != acme.names.end()) {
+      item.fail("\"" + name + "\" is listed twice");
+    }
+    acme.names.push_back(std::move(name));
+  }
+  if (acme.names.empty()) {
+    names.fail("at least one name is required");
+  }
+  if (acme.names.size() > 100) {
+    names.fail("at most 100 names (what ACME servers allow in one certificate)");
+  }
+  if (const ConfigValue* storage = map.find("storage")) {
+    acme.storage = storage->filePath();
+  }
+  if (const ConfigValue* renew = map.find("renew_before")) {
+    acme.renewBefore = renew->positiveDuration();
+  }
+  if (const ConfigValue* challenge = map.find("challenge")) {
+    const std::string kind = challenge->string();
+    if (kind == "auto") {
+      acme.challenge = AcmeChallenge::Auto;
+    } else if (kind == "http-01") {
+      acme.challenge = AcmeChallenge::Http01;
+    } else if (kind == "tls-alpn-01") {
+      acme.challenge = AcmeChallenge::TlsAlpn01;
+    } else {
+      challenge->fail("use auto, http-01 or tls-alpn-01");
+    }
+  }
+  if (const ConfigValue* ca = map.find("ca")) {
+    acme.caFile = ca->filePath();
+    checkReadable(*ca, acme.caFile);
+  }
+  return acme;
+}
+
 TlsConfig parseTls(const ConfigValue& value) {
-  const ConfigMap map = value.map({"certificates", "protocols"});
+  const ConfigMap map = value.map({"certificates", "protocols", "acme"});
   TlsConfig tls;
   tls.protocolsPos = value.pos();
-  const ConfigValue& certificates = map.require("certificates");
-  for (const ConfigValue& item : certificates.list()) {
-    tls.certificates.push_back(parseCertificate(item));
+  if (const ConfigValue* acme = map.find("acme")) {
+    tls.acme = parseAcme(*acme);
   }
-  if (tls.certificates.empty()) {
-    certificates.fail("at least one certificate is required");
+  const ConfigValue* certificates = map.find("certificates");
+  if (certificates == nullptr && !tls.acme) {
+    map.require("certificates");
+  }
+  if (certificates != nullptr) {
+    for (const ConfigValue& item : certificates->list()) {
+      tls.certificates.push_back(parseCertificate(item));
+    }
+    if (tls.certificates.empty() && !tls.acme) {
+      certificates->fail("at least one certificate is required");
+    }
   }
   if (const ConfigValue* protocols = map.find("protocols")) {
     parseProtocols(*protocols, tls);

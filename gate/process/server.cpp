@@ -97,6 +97,7 @@ int checkConfiguration(const ConfigLoader& loader, const std::string& name) {
 }
 
 Server::~Server() {
+  acme_.reset();   // its thread may wake the main loop
   admin_.reset();  // it holds the workers, for the status page's census
   workers_.clear();
   stopStartHelper();
@@ -106,6 +107,9 @@ Server::~Server() {
   }
   if (shutdownTick_ != nullptr) {
     event_free(shutdownTick_);
+  }
+  if (acmeRefresh_ != nullptr) {
+    event_free(acmeRefresh_);
   }
   workers_.clear();
   if (base_ != nullptr) {
@@ -231,6 +235,10 @@ void Server::startWorkers(const Config& config, unsigned workers) {
   }
   sigset_t previous;
   pthread_sigmask(SIG_BLOCK, &handled, &previous);
+  acmeRefresh_ = event_new(base_, -1, 0, onAcmeRefresh, this);
+  // Safe from the ACME thread: main() called evthread_use_pthreads().
+  acme_ = std::make_unique<AcmeManager>([this] { event_active(acmeRefresh_, 0, 0); });
+  acme_->configure(config);
   auto sockets = assignToWorkers(listeners_, workers);
   limits_ = std::make_unique<GateLimits>(config.listeners.size());
   for (unsigned w = 0; w < workers; ++w) {
@@ -240,9 +248,10 @@ void Server::startWorkers(const Config& config, unsigned workers) {
   }
   if (admin_) {
     // Its thread, too, leaves signals to this one.
-    admin_->start(config, ports_, workers_, &hostHealth_, &certificates_, &ocsp_);
+    admin_->start(config, ports_, workers_, {&hostHealth_, &certificates_, &ocsp_, acme_.get()});
   }
   ocsp_.start();
+  acme_->start();
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
@@ -373,9 +382,37 @@ void Server::reload() {
   if (admin_) {
     admin_->setUsers(*runtime_->config);
   }
+  if (acme_) {
+    acme_->configure(*runtime_->config);
+  }
   spdlog::info("configuration reloaded");
   warnAboutExpiry(*runtime_->certificates);
   systemd::notifyReloaded(servingStatus() + "; configuration reloaded");
+}
+
+void Server::onAcmeRefresh(evutil_socket_t, short, void* arg) {
+  static_cast<Server*>(arg)->refreshCertificates();
+}
+
+void Server::refreshCertificates() {
+  if (shuttingDown_) {
+    return;
+  }
+  auto built = buildRuntime(runtime_->config, ports_, generation_ + 1, &hostHealth_, &ocsp_);
+  if (!built.ok()) {
+    // The files of the running configuration changed under it since it was
+    // loaded: a reload will say more; the contexts in use stay.
+    spdlog::error("ACME: cannot swap the new certificate in: {}", built.error());
+    return;
+  }
+  ++generation_;
+  runtime_ = std::move(built).value();
+  hostHealth_.publish(runtime_->hostHealth);
+  certificates_.publish(runtime_->certificates);
+  for (auto& worker : workers_) {
+    worker->publish(runtime_);
+  }
+  spdlog::info("ACME: certificates swapped in");
 }
 
 void Server::rememberCommandLine(int argc, char** argv) {

@@ -20,6 +20,7 @@
 #include "gate/process/upgrade.h"
 #include "gate/proxy/runtime.h"
 #include "gate/proxy/worker.h"
+#include "gate/tls/acme_manager.h"
 
 namespace httpgate::gate {
 
@@ -47,6 +48,10 @@ class Server {
   static void onSignal(evutil_socket_t signal, short, void* arg);
   static void onShutdownTick(evutil_socket_t, short, void* arg);
   void reload();
+  // A new ACME certificate is in the storage: the TLS contexts are built
+  // again from the running configuration and published, as a reload does.
+  void refreshCertificates();
+  static void onAcmeRefresh(evutil_socket_t, short, void* arg);
   void startUpgrade();
   void upgradeDone(bool ready, pid_t pid, const std::string& failure);
   // `tellSystemd`: send STOPPING=1 (not when an upgrade handed over).
@@ -68,6 +73,9 @@ class Server {
   // OCSP stapling, before runtime_ (whose contexts hold its slots) and
   // admin_ (which reads its counters).
   OcspStapler ocsp_;
+  // tls.acme; its thread wakes the main loop through acmeRefresh_.
+  std::unique_ptr<AcmeManager> acme_;
+  event* acmeRefresh_ = nullptr;
   std::shared_ptr<const Runtime> runtime_;
   HostHealthRegistry hostHealth_;         // before admin_, which reads it
   CertificateRegistry certificates_;      // the same

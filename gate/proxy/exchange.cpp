@@ -16,6 +16,7 @@
 #include "common/time/clock.h"
 #include "gate/proxy/raw_tunnel.h"
 #include "gate/proxy/worker.h"
+#include "gate/tls/acme_challenges.h"
 
 namespace httpgate::gate {
 namespace {
@@ -83,6 +84,9 @@ void Exchange::begin(http::RequestHead& request) {
     answer(405, true);
     return;
   }
+  if (answerAcmeChallenge(request, closeAfter)) {
+    return;
+  }
   if (config().listeners[listener_].redirectHttps) {
     log_.routeKind = RouteKind::Redirect;
     redirectToHttps(request);
@@ -108,6 +112,30 @@ void Exchange::begin(http::RequestHead& request) {
       start(request, route);
       return;
   }
+}
+
+// An ACME http-01 validation of a token the gate offers now: answered
+// before any redirect or route (RFC 8555 8.3). Other paths under the
+// prefix go on as usual (a certbot webroot behind the gate still works).
+bool Exchange::answerAcmeChallenge(const http::RequestHead& request, bool closeAfter) {
+  if (request.path.size() <= kAcmeChallengePath.size() ||
+      request.path.compare(0, kAcmeChallengePath.size(), kAcmeChallengePath) != 0 ||
+      (request.method != "GET" && request.method != "HEAD")) {
+    return false;
+  }
+  const std::optional<std::string> keyAuthorization =
+      acmeChallenges().http01(request.path.substr(kAcmeChallengePath.size()));
+  if (!keyAuthorization) {
+    return false;
+  }
+  client_.releaseRequestHead();
+  LocalAnswer local;
+  local.status = 200;
+  local.close = closeAfter;
+  local.body = *keyAuthorization;
+  local.headOnly = request.isHead;
+  answer(local);
+  return true;
 }
 
 void Exchange::findForwardedClient(const http::RequestHead& request) {

@@ -251,6 +251,7 @@ class Exchange final : public BackendOwner {
   // The backend of `route`: its address, TLS settings, pool key, health.
   void chooseBackend(const Route& route);
   // Reads X-Forwarded-For of a request from a trusted proxy.
+  bool answerAcmeChallenge(const http::RequestHead& request, bool closeAfter);
   void findForwardedClient(const http::RequestHead& request);
 };
 

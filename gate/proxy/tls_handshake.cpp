@@ -115,6 +115,12 @@ void TlsHandshake::afterEvent() {
     return;
   }
   if (done_) {
+    if (conn_->alpn() == "acme-tls/1") {
+      // A tls-alpn-01 validation (RFC 8737 3): the handshake was all of it.
+      conn_->stop();
+      worker_.destroy(this);
+      return;
+    }
     ClientSide* protocol = nullptr;
     const bool h2 = conn_->alpn() == "h2";
     worker_.metrics()

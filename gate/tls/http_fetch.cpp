@@ -46,6 +46,12 @@ size_t onHeader(char* data, size_t size, size_t count, void* arg) {
   return size * count;
 }
 
+// libcurl's progress callback, a few times a second: non-zero abandons.
+int onProgress(void* arg, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  const auto* cancel = static_cast<const std::atomic<bool>*>(arg);
+  return cancel->load() ? 1 : 0;
+}
+
 struct CurlDeleter {
   void operator()(CURL* curl) const { curl_easy_cleanup(curl); }
 };
@@ -87,6 +93,11 @@ Result<HttpFetchResponse> httpFetch(const HttpFetchRequest& request) {
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, onHeader);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &received);
   curl_easy_setopt(c, CURLOPT_USERAGENT, "httpgate");
+  if (request.cancel != nullptr) {
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, onProgress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, const_cast<std::atomic<bool>*>(request.cancel));
+  }
   if (!request.caFile.empty()) {
     curl_easy_setopt(c, CURLOPT_CAINFO, request.caFile.c_str());
   }

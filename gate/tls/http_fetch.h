@@ -3,6 +3,7 @@
 // worker's loop or the main thread's. Bounded in time and in size.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,8 @@ struct HttpFetchRequest {
   std::string body;                  // POST only
   long timeoutMs = 10'000;           // the whole exchange, connect included
   std::string caFile;                // PEM roots for https; empty: the system's
+  // When set and it becomes true, the transfer is abandoned (shutdown).
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 struct HttpFetchResponse {

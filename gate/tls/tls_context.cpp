@@ -2,9 +2,13 @@
 
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include "common/http/chars.h"
 #include "common/result.h"
+#include "gate/tls/acme_challenges.h"
+#include "gate/tls/acme_store.h"
 #include "gate/tls/certificate_info.h"
 #include "gate/tls/openssl_error.h"
 
@@ -105,59 +109,122 @@ TlsContextSet::~TlsContextSet() {
 Result<std::shared_ptr<TlsContextSet>> TlsContextSet::create(
     const TlsConfig& tls, bool http2, const std::shared_ptr<TicketKeySource>& ticketKeys,
     const std::string& configFile, size_t listenerIndex, OcspStapler* stapler) {
+  using Made = Result<std::shared_ptr<TlsContextSet>>;
   std::shared_ptr<TlsContextSet> set(new TlsContextSet());
-  for (size_t i = 0; i < tls.certificates.size(); ++i) {
-    const CertificateConfig& cert = tls.certificates[i];
-    std::string key =
-        "listen[" + std::to_string(listenerIndex) + "].tls.certificates[" + std::to_string(i) + "]";
+  const std::string listenerKey = "listen[" + std::to_string(listenerIndex) + "].tls";
+  const auto context = [&]() -> Result<SSL_CTX*> {
     auto made = newContext(tls, http2, ticketKeys);
     if (!made.ok()) {
-      return Result<std::shared_ptr<TlsContextSet>>::fail(
-          formatConfigError(configFile, tls.protocolsPos,
-                            "listen[" + std::to_string(listenerIndex) + "].tls", made.error()));
+      return Result<SSL_CTX*>::fail(
+          formatConfigError(configFile, tls.protocolsPos, listenerKey, made.error()));
     }
-    Entry entry;
-    entry.ctx = made.value();
-    set->entries_.push_back(entry);  // freed by the set from here on
-    ERR_clear_error();
-    if (SSL_CTX_use_certificate_chain_file(entry.ctx, cert.certFile.c_str()) != 1) {
-      return Result<std::shared_ptr<TlsContextSet>>::fail(formatConfigError(
-          configFile, cert.certPos, key + ".cert",
-          "cannot load certificate chain from \"" + cert.certFile + "\": " + opensslError()));
+    set->entries_.push_back(Entry{made.value(), {}, nullptr});  // freed by the set from here on
+    return made;
+  };
+  if (tls.acme) {
+    auto ctx = context();
+    if (!ctx.ok()) {
+      return Made::fail(ctx.error());
     }
-    if (SSL_CTX_use_PrivateKey_file(entry.ctx, cert.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
-      std::string error = opensslError();
-      if (error.find("key values mismatch") != std::string::npos) {
-        return Result<std::shared_ptr<TlsContextSet>>::fail(formatConfigError(
-            configFile, cert.keyPos, key + ".key", "private key does not match the certificate"));
-      }
-      return Result<std::shared_ptr<TlsContextSet>>::fail(
-          formatConfigError(configFile, cert.keyPos, key + ".key",
-                            "cannot load private key from \"" + cert.keyFile + "\": " + error));
-    }
-    if (SSL_CTX_check_private_key(entry.ctx) != 1) {
-      ERR_clear_error();
-      return Result<std::shared_ptr<TlsContextSet>>::fail(formatConfigError(
-          configFile, cert.keyPos, key + ".key", "private key does not match the certificate"));
-    }
-    X509* leaf = SSL_CTX_get0_certificate(entry.ctx);
-    Entry& added = set->entries_.back();
-    added.names = certificateNames(leaf);
-    CertificateInfo info = describeCertificate(leaf, cert.certFile);
-    if (stapler != nullptr) {
-      added.ocsp = stapler->slotFor(cert, entry.ctx);
-      if (added.ocsp) {
-        added.ocsp->attach(entry.ctx);
-        info.ocsp = added.ocsp;
-      }
-    }
-    set->certificates_.push_back(std::move(info));
+    set->useAcmeCertificate(*tls.acme, stapler);
   }
+  for (size_t i = 0; i < tls.certificates.size(); ++i) {
+    auto ctx = context();
+    if (!ctx.ok()) {
+      return Made::fail(ctx.error());
+    }
+    const std::string key = listenerKey + ".certificates[" + std::to_string(i) + "]";
+    if (std::string error = set->useCertificate(tls.certificates[i], configFile, key, stapler);
+        !error.empty()) {
+      return Made::fail(std::move(error));
+    }
+  }
+  SSL_CTX* first = set->entries_.front().ctx;
   if (set->entries_.size() > 1) {
-    SSL_CTX_set_tlsext_servername_callback(set->entries_.front().ctx, onServerName);
-    SSL_CTX_set_tlsext_servername_arg(set->entries_.front().ctx, set.get());
+    SSL_CTX_set_tlsext_servername_callback(first, onServerName);
+    SSL_CTX_set_tlsext_servername_arg(first, set.get());
   }
-  return Result<std::shared_ptr<TlsContextSet>>::success(std::move(set));
+  if (tls.acme) {
+    answerTlsAlpn01On(first);
+  }
+  return Made::success(std::move(set));
+}
+
+// The last entry's context gets `cert`'s chain and key; "" or the error.
+std::string TlsContextSet::useCertificate(const CertificateConfig& cert,
+                                          const std::string& configFile, const std::string& key,
+                                          OcspStapler* stapler) {
+  Entry& entry = entries_.back();
+  ERR_clear_error();
+  if (SSL_CTX_use_certificate_chain_file(entry.ctx, cert.certFile.c_str()) != 1) {
+    return formatConfigError(
+        configFile, cert.certPos, key + ".cert",
+        "cannot load certificate chain from \"" + cert.certFile + "\": " + opensslError());
+  }
+  if (SSL_CTX_use_PrivateKey_file(entry.ctx, cert.keyFile.c_str(), SSL_FILETYPE_PEM) != 1) {
+    std::string error = opensslError();
+    if (error.find("key values mismatch") != std::string::npos) {
+      return formatConfigError(configFile, cert.keyPos, key + ".key",
+                               "private key does not match the certificate");
+    }
+    return formatConfigError(configFile, cert.keyPos, key + ".key",
+                             "cannot load private key from \"" + cert.keyFile + "\": " + error);
+  }
+  if (SSL_CTX_check_private_key(entry.ctx) != 1) {
+    ERR_clear_error();
+    return formatConfigError(configFile, cert.keyPos, key + ".key",
+                             "private key does not match the certificate");
+  }
+  describe(cert, stapler);
+  return {};
+}
+
+// The last entry's context gets the certificate ACME stored for `acme`,
+// else the self-signed stand-in: never an error, since the ACME thread
+// will (again) try to obtain one.
+void TlsContextSet::useAcmeCertificate(const AcmeConfig& acme, OcspStapler* stapler) {
+  Entry& entry = entries_.back();
+  const std::string path = acmeCertificatePath(acme);
+  ERR_clear_error();
+  if (::access(path.c_str(), R_OK) == 0) {
+    if (SSL_CTX_use_certificate_chain_file(entry.ctx, path.c_str()) == 1 &&
+        SSL_CTX_use_PrivateKey_file(entry.ctx, path.c_str(), SSL_FILETYPE_PEM) == 1 &&
+        SSL_CTX_check_private_key(entry.ctx) == 1) {
+      CertificateConfig stored;
+      stored.certFile = path;
+      stored.keyFile = path;
+      describe(stored, stapler);
+      return;
+    }
+    spdlog::warn("ACME certificate {} cannot be used ({}): serving a self-signed one for now", path,
+                 opensslError());
+  }
+  const AcmeStandIn standIn = acmeStandIn(acme);
+  if (standIn.cert != nullptr) {
+    SSL_CTX_use_certificate(entry.ctx, standIn.cert);
+    SSL_CTX_use_PrivateKey(entry.ctx, standIn.key);
+  }
+  ERR_clear_error();
+  CertificateConfig selfSigned;
+  selfSigned.certFile = "(self-signed until ACME) " + path;
+  selfSigned.ocsp = OcspMode::Off;
+  describe(selfSigned, nullptr);
+}
+
+// Records the last entry's names and description, and its OCSP slot.
+void TlsContextSet::describe(const CertificateConfig& cert, OcspStapler* stapler) {
+  Entry& entry = entries_.back();
+  X509* leaf = SSL_CTX_get0_certificate(entry.ctx);
+  entry.names = certificateNames(leaf);
+  CertificateInfo info = describeCertificate(leaf, cert.certFile);
+  if (stapler != nullptr && leaf != nullptr) {
+    entry.ocsp = stapler->slotFor(cert, entry.ctx);
+    if (entry.ocsp) {
+      entry.ocsp->attach(entry.ctx);
+      info.ocsp = entry.ocsp;
+    }
+  }
+  certificates_.push_back(std::move(info));
 }
 
 SSL* TlsContextSet::newConnection(int fd) const {
@@ -206,6 +273,9 @@ int TlsContextSet::onServerName(SSL* ssl, int*, void* arg) {
     return SSL_TLSEXT_ERR_NOACK;  // no SNI: the default certificate
   }
   const auto* set = static_cast<const TlsContextSet*>(arg);
+  if (SSL_get_SSL_CTX(ssl) != set->entries_.front().ctx) {
+    return SSL_TLSEXT_ERR_OK;  // a tls-alpn-01 challenge's context, chosen before
+  }
   SSL_CTX* ctx = set->select(host);
   if (ctx != nullptr && ctx != SSL_get_SSL_CTX(ssl)) {
     SSL_set_SSL_CTX(ssl, ctx);

@@ -54,6 +54,11 @@ class TlsContextSet {
     std::shared_ptr<OcspSlot> ocsp;  // its status callback's argument
   };
 
+  std::string useCertificate(const CertificateConfig& cert, const std::string& configFile,
+                             const std::string& key, OcspStapler* stapler);
+  void useAcmeCertificate(const AcmeConfig& acme, OcspStapler* stapler);
+  void describe(const CertificateConfig& cert, OcspStapler* stapler);
+
   // The context whose certificate names `host` (exact or "*.domain"
   // wildcard), or nullptr.
   SSL_CTX* select(std::string_view host) const;

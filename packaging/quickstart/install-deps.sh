@@ -4,7 +4,7 @@
 set -eu
 
 PACKAGES="build-essential cmake pkg-config libssl-dev libevent-dev libyaml-cpp-dev
-libspdlog-dev libfmt-dev libsystemd-dev libnghttp2-dev nlohmann-json3-dev libcrypt-dev libcurl4-openssl-dev nghttp2-client libgtest-dev clang-format openssl ca-certificates curl picolisp haproxy mandoc
+libspdlog-dev libfmt-dev libsystemd-dev libnghttp2-dev nlohmann-json3-dev libcrypt-dev libcurl4-openssl-dev nghttp2-client pebble libgtest-dev clang-format openssl ca-certificates curl picolisp haproxy mandoc
 $*"
 # The package tests (tests/package_*.sh) build and check the .deb.
 PACKAGES="$PACKAGES dpkg-dev debhelper lintian"

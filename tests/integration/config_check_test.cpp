@@ -92,7 +92,8 @@ TEST_F(ConfigCheckTest, BadDuration) {
                                  "  - address: \"127.0.0.1:0\"\n"
                                  "timeouts:\n"
                                  "  idle: 5x\n");
-  expectRejected(path, path + ":4:9: timeouts.idle: invalid duration \"5x\" (use ms, s, m, h or d)");
+  expectRejected(path,
+                 path + ":4:9: timeouts.idle: invalid duration \"5x\" (use ms, s, m, h or d)");
 }
 
 TEST_F(ConfigCheckTest, MissingListen) {

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -170,8 +171,12 @@ uint16_t freePortOutsideEphemeralRange() {
   const long first = 10000;
   const long last = std::max(first + 1000, low - 1);
   // A start of its own per process, so that tests running at once do not
-  // probe the same ports in the same order.
-  long candidate = first + static_cast<long>(::getpid() * 7919L % (last - first));
+  // probe the same ports in the same order; and each call of the process
+  // goes on after the port the previous one handed out, which may still be
+  // free (nothing listens on it yet).
+  static std::atomic<long> calls{0};
+  long candidate =
+      first + static_cast<long>((::getpid() * 7919L + calls.fetch_add(1) * 17) % (last - first));
   for (long tried = 0; tried < last - first; ++tried, ++candidate) {
     if (candidate > last) {
       candidate = first;

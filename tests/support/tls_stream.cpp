@@ -255,4 +255,33 @@ std::vector<std::string> TlsStream::peerDnsNames() const {
   return names;
 }
 
+std::string TlsStream::peerIssuerName() const {
+  X509* cert = SSL_get1_peer_certificate(ssl_);
+  if (cert == nullptr) {
+    return {};
+  }
+  char text[256] = "";
+  X509_NAME_get_text_by_NID(X509_get_issuer_name(cert), NID_commonName, text, sizeof text);
+  X509_free(cert);
+  return text;
+}
+
+std::string TlsStream::peerFingerprint() const {
+  X509* cert = SSL_get1_peer_certificate(ssl_);
+  if (cert == nullptr) {
+    return {};
+  }
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  X509_digest(cert, EVP_sha256(), digest, &length);
+  X509_free(cert);
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
+}
+
 }  // namespace httpgate::test

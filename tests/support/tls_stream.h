@@ -61,6 +61,10 @@ class TlsStream final : public Stream {
   // Subject CN and subjectAltName DNS entries of the server's certificate.
   std::string peerCommonName() const;
   std::vector<std::string> peerDnsNames() const;
+  // The CN of the peer certificate's issuer, and the certificate's SHA-256
+  // (hex); "" without one.
+  std::string peerIssuerName() const;
+  std::string peerFingerprint() const;
 
  private:
   TlsStream(UniqueFd fd, SSL_CTX* context, SSL* ssl);

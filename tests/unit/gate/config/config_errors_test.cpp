@@ -197,6 +197,42 @@ TEST_F(ConfigFileErrors, OcspIsAutoOffOrAReadableFile) {
             "DER OCSP response");
 }
 
+TEST_F(ConfigFileErrors, AcmeNeedsADirectoryAndNamesAndStandsForCertificates) {
+  const std::string base = "listen:\n  - address: \"127.0.0.1:0\"\n    tls:\n      acme:\n";
+  const std::string directory = "        directory: https://ca.example/dir\n";
+  const Config config = loads(base + directory + "        names: [Example.ORG, www.example.org]\n" +
+                              "        renew_before: 20d\n        challenge: tls-alpn-01\n");
+  const AcmeConfig& acme = *config.listeners[0].tls->acme;
+  EXPECT_TRUE(config.listeners[0].tls->certificates.empty()) << "acme stands for them";
+  EXPECT_EQ(acme.names, (std::vector<std::string>{"example.org", "www.example.org"}));
+  EXPECT_EQ(acme.storage, "/var/lib/httpgate/acme");
+  EXPECT_EQ(acme.renewBefore, std::chrono::hours(24 * 20));
+  EXPECT_EQ(acme.challenge, AcmeChallenge::TlsAlpn01);
+
+  EXPECT_EQ(fails(base + "        names: [example.org]\n"),
+            "test.yaml:5:9: listen[0].tls.acme.directory: required key is missing");
+  EXPECT_EQ(fails(base + "        directory: http://ca.example/dir\n        names: [a.example]\n"),
+            "test.yaml:5:20: listen[0].tls.acme.directory: expected an https:// URL (the ACME "
+            "server's directory)");
+  EXPECT_EQ(fails(base + directory + "        names: []\n"),
+            "test.yaml:6:16: listen[0].tls.acme.names: at least one name is required");
+  EXPECT_EQ(fails(base + directory + "        names: [\"*.example.org\"]\n"),
+            "test.yaml:6:17: listen[0].tls.acme.names[0]: \"*.example.org\" is not a DNS name a "
+            "certificate can be ordered for");
+  EXPECT_EQ(fails(base + directory + "        names: [localhost]\n"),
+            "test.yaml:6:17: listen[0].tls.acme.names[0]: \"localhost\" is not a DNS name a "
+            "certificate can be ordered for");
+  EXPECT_EQ(fails(base + directory + "        names: [a.example, A.example]\n"),
+            "test.yaml:6:28: listen[0].tls.acme.names[1]: \"a.example\" is listed twice");
+  EXPECT_EQ(fails(base + directory + "        names: [a.example]\n        email: nobody\n"),
+            "test.yaml:7:16: listen[0].tls.acme.email: expected an e-mail address such as "
+            "admin@example.org");
+  EXPECT_EQ(fails(base + directory + "        names: [a.example]\n        challenge: dns-01\n"),
+            "test.yaml:7:20: listen[0].tls.acme.challenge: use auto, http-01 or tls-alpn-01");
+  EXPECT_EQ(fails(base + directory + "        names: [a.example]\n        colour: blue\n"),
+            "test.yaml:7:9: listen[0].tls.acme.colour: unknown key");
+}
+
 TEST_F(ConfigFileErrors, PermissionDenied) {
   ASSERT_EQ(::chmod(key_.c_str(), 0), 0);
   const std::string expected = "test.yaml:6:16: listen[0].tls.certificates[0].key: cannot read \"" +

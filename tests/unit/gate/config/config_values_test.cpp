@@ -24,7 +24,8 @@ TEST(ParseDuration, RefusesAnythingElseWithTheUnitsInTheMessage) {
                            "5sec", "5ms5", "1h30m", "0x10s"}) {
     const auto parsed = parseDuration(text);
     EXPECT_FALSE(parsed.ok()) << text;
-    EXPECT_EQ(parsed.error(), "invalid duration \"" + std::string(text) + "\" (use ms, s, m, h or d)")
+    EXPECT_EQ(parsed.error(),
+              "invalid duration \"" + std::string(text) + "\" (use ms, s, m, h or d)")
         << text;
   }
 }
