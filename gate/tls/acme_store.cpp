@@ -13,20 +13,6 @@
 #include "gate/tls/certificate_info.h"
 
 namespace httpgate::gate {
-namespace {
-
-std::string hex(const unsigned char* bytes, unsigned int length) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[bytes[i] >> 4];
-    out += kHex[bytes[i] & 15];
-  }
-  return out;
-}
-
-}  // namespace
-
 std::string acmeDirectoryOf(const AcmeConfig& acme) {
   return acme.storage + "/" + acme.names.front();
 }
@@ -57,11 +43,7 @@ std::optional<StoredCertificate> readStoredCertificate(const AcmeConfig& acme) {
     stored = StoredCertificate{};
     stored->notAfter = static_cast<int64_t>(describeCertificate(leaf, "").notAfter);
     stored->names = certificateNames(leaf);
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int length = 0;
-    if (X509_digest(leaf, EVP_sha256(), digest, &length) == 1) {
-      stored->fingerprint = hex(digest, length);
-    }
+    stored->fingerprint = certificateFingerprint(leaf);
   }
   ERR_clear_error();
   X509_free(leaf);

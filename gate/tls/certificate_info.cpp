@@ -2,6 +2,7 @@
 
 #include <openssl/asn1.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/x509v3.h>
 
 #include <string_view>
@@ -112,6 +113,21 @@ std::string isoDateTime(time_t time) {
   char text[32];
   strftime(text, sizeof(text), "%Y-%m-%d %H:%M:%S UTC", &when);
   return text;
+}
+
+std::string certificateFingerprint(X509* cert) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  if (X509_digest(cert, EVP_sha256(), digest, &length) != 1) {
+    return {};
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned int i = 0; i < length; ++i) {
+    out += kHex[digest[i] >> 4];
+    out += kHex[digest[i] & 15];
+  }
+  return out;
 }
 
 std::string expiryWarning(const CertificateInfo& info, time_t now) {

@@ -52,6 +52,10 @@ std::string isoDate(time_t time);
 // `time` as "2026-12-06 12:50:36 UTC".
 std::string isoDateTime(time_t time);
 
+// The SHA-256 of `cert` in lower-case hex: how the gate tells one
+// certificate from another (OCSP slots, ACME storage).
+std::string certificateFingerprint(X509* cert);
+
 // The log warning for a certificate with fewer than kCertificateWarningDays
 // left: "certificate FILE (NAME) expires in N days, on DATE", or for an
 // expired one "certificate FILE (NAME) expired N days ago, on DATE"; "" when

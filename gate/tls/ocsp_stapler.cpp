@@ -35,21 +35,6 @@ std::string dateOf(int64_t seconds) {
   return isoDateTime(static_cast<time_t>(seconds));
 }
 
-std::string fingerprintOf(X509* cert) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  if (X509_digest(cert, EVP_sha256(), digest, &length) != 1) {
-    return {};
-  }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < length; ++i) {
-    out += kHex[digest[i] >> 4];
-    out += kHex[digest[i] & 15];
-  }
-  return out;
-}
-
 // The certificate of `ctx`'s chain that issued its leaf, or null.
 X509* issuerIn(SSL_CTX* ctx, X509* leaf) {
   STACK_OF(X509)* chain = nullptr;
@@ -181,7 +166,7 @@ std::shared_ptr<OcspSlot> OcspStapler::slotFor(const CertificateConfig& cert, SS
         cert.certFile, label);
     return nullptr;
   }
-  const std::string fingerprint = fingerprintOf(leaf);
+  const std::string fingerprint = certificateFingerprint(leaf);
   if (cert.ocsp == OcspMode::Auto) {
     std::lock_guard lock(mutex_);
     for (const auto& known : slots_) {
