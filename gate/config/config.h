@@ -54,7 +54,7 @@ struct CertificateConfig {
 // listen[].tls.acme: a certificate the gate obtains and renews itself from
 // an ACME (RFC 8555) server.
 enum class AcmeChallenge : uint8_t {
-  Auto,       // http-01 when the gate has a plain listener, else tls-alpn-01
+  Auto,       // http-01 when the gate has a plain listener on port 80, else tls-alpn-01
   Http01,     // /.well-known/acme-challenge/ on the plain listeners
   TlsAlpn01,  // ALPN acme-tls/1 on this listener
 };

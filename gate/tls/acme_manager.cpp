@@ -13,6 +13,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "common/net/address.h"
 #include "gate/tls/acme_challenges.h"
 #include "gate/tls/acme_client.h"
 #include "gate/tls/acme_material.h"
@@ -89,9 +90,11 @@ AcmeManager::~AcmeManager() {
 }
 
 void AcmeManager::configure(const Config& config) {
-  const bool plainListener =
-      std::any_of(config.listeners.begin(), config.listeners.end(),
-                  [](const ListenConfig& listener) { return !listener.tls; });
+  // challenge: auto — http-01 where the CA can reach it (a plain listener
+  // on port 80), else tls-alpn-01 on the TLS listener.
+  const bool plainListener = std::any_of(
+      config.listeners.begin(), config.listeners.end(),
+      [](const ListenConfig& l) { return !l.tls && net::portOf(l.socket.storage) == 80; });
   std::vector<Entry> entries;
   for (const ListenConfig& listener : config.listeners) {
     if (!listener.tls || !listener.tls->acme) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <string>
+#include <thread>
 
 #include "tests/support/backend.h"
 #include "tests/support/certificates.h"
@@ -167,6 +168,21 @@ TEST_F(OcspStaplingTest, AFileIsStapledAndReadAgainOnHup) {
   ASSERT_TRUE(gate().waitForLog(std::regex("stapling the OCSP response"), Millis{5000}, from));
   seen = stapleSeen(tlsPort(), "site.test");
   EXPECT_TRUE(seen.stapled) << seen.output;
+}
+
+// A response that was current when it was read is no longer stapled once
+// its nextUpdate has passed, without a reload or a fetch.
+TEST_F(OcspStaplingTest, AStapleIsDroppedTheMomentItExpires) {
+  const std::string file = dir_.file("site.ocsp");
+  writeOcspResponse(ca_, site_.certPath, -60, 4, file);
+  ASSERT_NO_FATAL_FAILURE(startGate(yaml(file)));
+  ASSERT_TRUE(gate().waitForLog(std::regex("stapling the OCSP response"), Millis{5000}))
+      << gate().log();
+  StapleSeen seen = stapleSeen(tlsPort(), "site.test");
+  ASSERT_TRUE(seen.stapled) << seen.output;
+  std::this_thread::sleep_for(Millis{5000});
+  seen = stapleSeen(tlsPort(), "site.test");
+  EXPECT_FALSE(seen.stapled) << seen.output;
 }
 
 TEST_F(OcspStaplingTest, AResponseAboutAnotherCertificateIsNeverStapled) {
