@@ -11,20 +11,6 @@
 namespace httpgate::test {
 namespace {
 
-template <typename T, void (*Free)(T*)>
-struct Deleter {
-  void operator()(T* p) const { Free(p); }
-};
-using CertPtr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
-
-CertPtr certificate(const std::string& path) {
-  CertPtr cert(readCertificate(path));
-  if (!cert) {
-    throw std::runtime_error("ocsp: cannot read " + path);
-  }
-  return cert;
-}
-
 // "YYMMDDHHMMSSZ", as the index of `openssl ca` writes times.
 std::string indexTime(time_t when) {
   std::tm parts{};
@@ -61,7 +47,7 @@ void OcspResponder::addRevoked(const std::string& certPath) {
 }
 
 void OcspResponder::add(const std::string& certPath, bool revoked) {
-  CertPtr cert = certificate(certPath);
+  OwnedCertificate cert = certificateOrThrow(certPath);
   BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert.get()), nullptr);
   char* hex = BN_bn2hex(serial);
   const std::string serialHex = hex;

@@ -15,19 +15,10 @@ template <typename T, void (*Free)(T*)>
 struct Deleter {
   void operator()(T* p) const { Free(p); }
 };
-using CertPtr = std::unique_ptr<X509, Deleter<X509, X509_free>>;
 using KeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY, EVP_PKEY_free>>;
 using BasicPtr = std::unique_ptr<OCSP_BASICRESP, Deleter<OCSP_BASICRESP, OCSP_BASICRESP_free>>;
 using ResponsePtr = std::unique_ptr<OCSP_RESPONSE, Deleter<OCSP_RESPONSE, OCSP_RESPONSE_free>>;
 using TimePtr = std::unique_ptr<ASN1_TIME, Deleter<ASN1_TIME, ASN1_TIME_free>>;
-
-CertPtr certificate(const std::string& path) {
-  CertPtr cert(readCertificate(path));
-  if (!cert) {
-    throw std::runtime_error("ocsp: cannot read " + path);
-  }
-  return cert;
-}
 
 KeyPtr privateKey(const std::string& path) {
   FILE* in = std::fopen(path.c_str(), "r");
@@ -43,11 +34,19 @@ KeyPtr privateKey(const std::string& path) {
 
 }  // namespace
 
+OwnedCertificate certificateOrThrow(const std::string& path) {
+  OwnedCertificate cert(readCertificate(path));
+  if (!cert) {
+    throw std::runtime_error("ocsp: cannot read " + path);
+  }
+  return cert;
+}
+
 std::string makeOcspResponse(const CertificateAuthority& issuer, const std::string& certPath,
                              const CertificateAuthority& signer, OcspResponseSpec spec) {
-  CertPtr leaf = certificate(certPath);
-  CertPtr issuerCert = certificate(issuer.certPath);
-  CertPtr signerCert = certificate(signer.certPath);
+  OwnedCertificate leaf = certificateOrThrow(certPath);
+  OwnedCertificate issuerCert = certificateOrThrow(issuer.certPath);
+  OwnedCertificate signerCert = certificateOrThrow(signer.certPath);
   KeyPtr key = privateKey(signer.keyPath);
   BasicPtr basic(OCSP_BASICRESP_new());
   OCSP_CERTID* id = OCSP_cert_to_id(nullptr, leaf.get(), issuerCert.get());

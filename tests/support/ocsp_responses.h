@@ -3,11 +3,22 @@
 // makes — for the unit tests of the checks and for `ocsp: FILE`.
 #pragma once
 
+#include <openssl/x509.h>
+
+#include <memory>
 #include <string>
 
 #include "tests/support/certificates.h"
 
 namespace httpgate::test {
+
+struct X509Free {
+  void operator()(X509* cert) const { X509_free(cert); }
+};
+using OwnedCertificate = std::unique_ptr<X509, X509Free>;
+
+// The first certificate of the PEM file `path`; throws when it cannot be read.
+OwnedCertificate certificateOrThrow(const std::string& path);
 
 struct OcspResponseSpec {
   long thisUpdateOffset = -60;  // seconds from now
